@@ -1,0 +1,99 @@
+/**
+ * Errors the library throws. Each carries a stable `code` (an UPPER_SNAKE finding or error code,
+ * like undici's UND_ERR_*) and a `category` that decides the CONTRACT exit code, so a command
+ * never has to guess from a message.
+ */
+export type ErrorCategory =
+  | 'usage'
+  | 'check'
+  | 'dns'
+  | 'connection'
+  | 'timeout'
+  | 'tls'
+  | 'auth'
+  | 'protocol'
+  | 'internal'
+
+/** CONTRACT exit codes. `internal` (a bug) also exits 1: the check could not complete. */
+export const EXIT_CODES: Record<ErrorCategory | 'ok', number> = {
+  ok: 0,
+  check: 1,
+  internal: 1,
+  usage: 2,
+  dns: 3,
+  connection: 4,
+  timeout: 5,
+  tls: 6,
+  auth: 7,
+  protocol: 8,
+}
+
+export interface MaildigErrorOptions {
+  cause?: unknown
+  /** The host, address or name the error is about. */
+  subject?: string
+  /** The protocol command that was answered (never with secrets in it). */
+  command?: string
+  /** The server's reply that caused the error, if any. */
+  response?: string
+  responseCode?: number
+  /** A 4xx-style condition that may pass on its own. */
+  temporary?: boolean
+}
+
+export class MaildigError extends Error {
+  readonly code: string
+  readonly category: ErrorCategory
+  readonly subject?: string
+  readonly command?: string
+  readonly response?: string
+  readonly responseCode?: number
+  readonly temporary: boolean
+
+  constructor(code: string, category: ErrorCategory, message: string, options: MaildigErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : {cause: options.cause})
+    this.name = 'MaildigError'
+    this.code = code
+    this.category = category
+    this.subject = options.subject
+    this.command = options.command
+    this.response = options.response
+    this.responseCode = options.responseCode
+    this.temporary = options.temporary ?? false
+  }
+
+  get exitCode(): number {
+    return EXIT_CODES[this.category]
+  }
+}
+
+/** A bad flag, argument or input: exit 2, one clear line. */
+export class UsageError extends MaildigError {
+  constructor(message: string, options: MaildigErrorOptions = {}) {
+    super('USAGE', 'usage', message, options)
+    this.name = 'UsageError'
+  }
+}
+
+export function isMaildigError(error: unknown): error is MaildigError {
+  return error instanceof MaildigError
+}
+
+/** Maps a Node socket error code to a MaildigError a person can act on. */
+export function fromSocketError(error: NodeJS.ErrnoException, subject: string): MaildigError {
+  switch (error.code) {
+    case 'ECONNREFUSED':
+      return new MaildigError('CONNECT_REFUSED', 'connection', `connection to ${subject} refused: nothing listens there`, {cause: error, subject})
+    case 'ECONNRESET':
+    case 'EPIPE':
+      return new MaildigError('CONNECTION_RESET', 'connection', `connection to ${subject} was reset by the server`, {cause: error, subject})
+    case 'EHOSTUNREACH':
+    case 'ENETUNREACH':
+    case 'EADDRNOTAVAIL':
+      return new MaildigError('CONNECT_UNREACHABLE', 'connection', `${subject} is unreachable (${error.code})`, {cause: error, subject})
+    case 'ETIMEDOUT':
+      return new MaildigError('CONNECT_TIMEOUT', 'timeout', `connection to ${subject} timed out`, {cause: error, subject})
+    default:
+      return new MaildigError('CONNECTION_FAILED', 'connection', `connection to ${subject} failed: ${error.message}`, {cause: error, subject})
+  }
+}

@@ -1,0 +1,99 @@
+import {z} from 'zod'
+
+/** A finding: something a check observed that a person should know. Codes are stable and never renamed. */
+export const severitySchema = z.enum(['error', 'warning', 'info'])
+export type Severity = z.infer<typeof severitySchema>
+
+export const findingSchema = z.object({
+  code: z.string().regex(/^[A-Z][A-Z0-9_]*$/).describe('stable UPPER_SNAKE code, listed in docs/findings.md'),
+  severity: severitySchema,
+  message: z.string(),
+  subject: z.string().optional().describe('the domain, host, address or mailbox the finding is about'),
+  fix: z.string().optional().describe('what to do about it (from the finding catalog)'),
+})
+export type Finding = z.infer<typeof findingSchema>
+
+interface CatalogEntry {
+  severity: Severity
+  meaning: string
+  fix: string
+}
+
+/**
+ * Every finding code maildig can report, with its usual severity, what it means and how to fix it.
+ * docs/findings.md is generated from this table, so the two cannot drift.
+ */
+export const FINDING_CATALOG = {
+  // Names and DNS
+  DOMAIN_NOT_FOUND: {severity: 'error', meaning: 'The domain does not exist in DNS (NXDOMAIN).', fix: 'Check the spelling; if the domain is new, check that its registrar delegates it to working name servers.'},
+  DNS_TIMEOUT: {severity: 'error', meaning: 'No DNS server answered within the deadline.', fix: 'Check that the resolver (--resolver or /etc/resolv.conf) is reachable, or raise --timeout.'},
+  DNS_SERVFAIL: {severity: 'error', meaning: 'The resolver could not get an answer (SERVFAIL or REFUSED): broken delegation, failing DNSSEC validation or a resolver that refuses to recurse.', fix: 'Query the domain\'s authoritative servers directly (dig +trace) and fix the delegation or DNSSEC signatures; use a resolver that recurses for you.'},
+  MX_IMPLICIT: {severity: 'info', meaning: 'The domain has no MX record; mail goes to its A/AAAA address (RFC 5321 §5.1 implicit MX).', fix: 'Publish an MX record if the domain receives mail, or a null MX (RFC 7505) if it does not.'},
+  MX_NULL: {severity: 'error', meaning: 'The domain publishes a null MX (RFC 7505): it accepts no mail.', fix: 'If the domain should receive mail, replace the "0 ." MX with real mail exchangers.'},
+  MX_CNAME: {severity: 'warning', meaning: 'An MX target is an alias (CNAME); RFC 2181 §10.3 forbids it and some senders refuse it.', fix: 'Point the MX record at the canonical host name, not the alias.'},
+  MX_IP_LITERAL: {severity: 'error', meaning: 'An MX target is an IP address, not a host name; senders look it up as a name and fail.', fix: 'Give the mail server a host name with an A/AAAA record and point the MX at that name.'},
+  MX_NO_ADDRESS: {severity: 'error', meaning: 'An MX target has no A or AAAA record, so nobody can connect to it (a lame MX).', fix: 'Add A/AAAA records for the MX host, or remove the MX record.'},
+  MX_EQUAL_PREFERENCE: {severity: 'info', meaning: 'Several MX hosts share one preference; senders pick among them at random (RFC 5321 §5.1).', fix: 'Nothing to fix if load sharing is intended.'},
+  MX_DUPLICATE: {severity: 'warning', meaning: 'The same MX host is listed more than once.', fix: 'Remove the duplicate MX record.'},
+  PTR_MISSING: {severity: 'warning', meaning: 'A mail server address has no reverse DNS (PTR); many receivers distrust such senders.', fix: 'Ask whoever owns the address block (your provider) to set a PTR record naming the mail server.'},
+  FCRDNS_MISMATCH: {severity: 'warning', meaning: 'The PTR name of an address does not resolve back to that address (forward-confirmed reverse DNS fails).', fix: 'Make the PTR name\'s A/AAAA record include the address, or change the PTR to a name that does.'},
+  // Connections and SMTP
+  CONNECT_REFUSED: {severity: 'error', meaning: 'The connection was refused: nothing listens on that address and port.', fix: 'Check that the server runs and listens on that port, and that no firewall rejects the connection.'},
+  CONNECT_TIMEOUT: {severity: 'error', meaning: 'The connection did not complete within the deadline.', fix: 'Check routing and firewalls between here and the server; raise --timeout for slow links.'},
+  CONNECT_UNREACHABLE: {severity: 'error', meaning: 'The address is unreachable from here (no route).', fix: 'Check this machine\'s network (IPv6 connectivity in particular).'},
+  CONNECTION_RESET: {severity: 'error', meaning: 'The server closed or reset the connection unexpectedly.', fix: 'Look at the server\'s log for the reason (overload, a blocklist, a crash).'},
+  CONNECTION_FAILED: {severity: 'error', meaning: 'The connection failed for another reason.', fix: 'The message names the system error.'},
+  GREETING_TIMEOUT: {severity: 'error', meaning: 'The server accepted the connection but sent no greeting in time.', fix: 'The server may be overloaded, tarpitting, or expecting TLS first (try the implicit-TLS port or --tls implicit).'},
+  GREETING_REJECTED: {severity: 'error', meaning: 'The server greeted with a refusal (554, or 421: service not available).', fix: 'The greeting text often names a blocklist or a policy; follow it, or try later for a 421.'},
+  STARTTLS_NOT_OFFERED: {severity: 'warning', meaning: 'The server does not offer STARTTLS: mail to it travels unencrypted.', fix: 'Configure a certificate and enable STARTTLS (Postfix: smtpd_tls_security_level = may).'},
+  STARTTLS_FAILED: {severity: 'error', meaning: 'STARTTLS was offered but the TLS handshake or the reply to it failed.', fix: 'Check the server\'s certificate and key files and its TLS settings; the message names the TLS error.'},
+  AUTH_NOT_OFFERED: {severity: 'warning', meaning: 'The server offers no AUTH mechanism (at this stage of the session).', fix: 'Submission servers usually offer AUTH only after STARTTLS; enable SASL on the submission port.'},
+  AUTH_FAILED: {severity: 'error', meaning: 'The server rejected the credentials.', fix: 'Check the user name and password (MAILDIG_USER, MAILDIG_PASSWORD) and the mechanism the server expects.'},
+  AUTH_INSECURE: {severity: 'error', meaning: 'Credentials were not sent because the connection is plaintext or the certificate is not verified.', fix: 'Use TLS with a trusted certificate (--ca-file for a private CA), or pass --allow-insecure-auth if you accept the risk.'},
+  RCPT_REJECTED: {severity: 'error', meaning: 'The server rejected the recipient at RCPT TO.', fix: 'Check the address; the reply text and enhanced status code say why (5.1.1: no such user).'},
+  SENDER_REJECTED: {severity: 'error', meaning: 'The server rejected the sender at MAIL FROM.', fix: 'The reply text says why: often SPF, a blocklist, or an unknown sender domain.'},
+  OPEN_RELAY: {severity: 'error', meaning: 'The server accepted a recipient in a foreign domain from a foreign sender without authentication: it is an open relay.', fix: 'Restrict relaying to authenticated clients and your own networks (Postfix: smtpd_relay_restrictions).'},
+  BANNER_PTR_MISMATCH: {severity: 'warning', meaning: 'The host name in the greeting, the EHLO reply and the address\'s PTR do not agree.', fix: 'Set the server\'s host name (Postfix: myhostname) to the PTR name of its public address.'},
+  PROTOCOL_ERROR: {severity: 'error', meaning: 'The server\'s reply was malformed, out of sequence or had too many lines.', fix: 'Something between here and the server may be interfering (a proxy, a filter); look at --transcript.'},
+  LINE_TOO_LONG: {severity: 'error', meaning: 'The server sent a line longer than the protocol allows (or than maildig reads).', fix: 'Look at --transcript; a non-mail service may be listening on that port.'},
+  PORT25_BLOCKED: {severity: 'error', meaning: 'Connections to port 25 time out on every address while other ports of the same hosts answer: this network probably blocks outbound port 25.', fix: 'Confirm with `nc -vz HOST 25` from another network; ask your provider to open port 25, or test from a server.'},
+  // TLS
+  TLS_CERT_EXPIRED: {severity: 'error', meaning: 'The server\'s certificate has expired (or is not yet valid).', fix: 'Renew the certificate and reload the server.'},
+  TLS_CERT_EXPIRING: {severity: 'warning', meaning: 'The server\'s certificate expires within --cert-days days.', fix: 'Renew the certificate soon; check that automatic renewal works.'},
+  TLS_CERT_UNTRUSTED: {severity: 'error', meaning: 'The certificate does not chain to a trusted authority (self-signed, unknown CA or missing intermediate).', fix: 'Serve the full chain with a publicly trusted certificate, or pass --ca-file for a private CA.'},
+  TLS_HOSTNAME_MISMATCH: {severity: 'error', meaning: 'The certificate does not name the host that was asked for.', fix: 'Add the host name to the certificate\'s subjectAltName.'},
+  TLS_OLD_VERSION: {severity: 'warning', meaning: 'The connection used a TLS version below 1.2.', fix: 'Enable TLS 1.2 and 1.3 on the server and disable older versions.'},
+  // Policy
+  SPF_MISSING: {severity: 'warning', meaning: 'The sender domain publishes no SPF record.', fix: 'Publish a TXT record "v=spf1 … -all" listing the servers that send for the domain.'},
+  SPF_MULTIPLE_RECORDS: {severity: 'error', meaning: 'The domain publishes more than one SPF record: SPF evaluates to permerror (RFC 7208 §4.5).', fix: 'Merge them into a single "v=spf1" record.'},
+  SPF_TOO_MANY_LOOKUPS: {severity: 'error', meaning: 'Evaluating SPF needs more than 10 DNS lookups: permerror (RFC 7208 §4.6.4).', fix: 'Flatten includes or remove unused mechanisms.'},
+  SPF_VOID_LOOKUPS: {severity: 'error', meaning: 'SPF evaluation hit more than 2 lookups that returned nothing (RFC 7208 §4.6.4).', fix: 'Remove mechanisms that point at names without records.'},
+  DMARC_MISSING: {severity: 'warning', meaning: 'The domain publishes no DMARC record.', fix: 'Publish a TXT record at _dmarc.<domain>, starting with p=none and a rua= address to collect reports.'},
+  DMARC_POLICY_NONE: {severity: 'info', meaning: 'The DMARC policy is p=none: failures are reported, not acted on.', fix: 'Move to p=quarantine or p=reject once reports show legitimate mail passes.'},
+  MTA_STS_MX_MISMATCH: {severity: 'error', meaning: 'An MX host is not covered by the domain\'s MTA-STS policy; senders in enforce mode will not deliver to it.', fix: 'Add the MX host to the policy\'s mx: lines (a wildcard covers one label only).'},
+  MTA_STS_POLICY_UNAVAILABLE: {severity: 'warning', meaning: 'The domain announces MTA-STS but its policy could not be fetched over HTTPS.', fix: 'Serve https://mta-sts.<domain>/.well-known/mta-sts.txt with a valid certificate and no redirect.'},
+  TLSRPT_MISSING: {severity: 'info', meaning: 'The domain publishes no TLS-RPT record (_smtp._tls).', fix: 'Publish "v=TLSRPTv1; rua=mailto:…" to receive TLS failure reports.'},
+  DANE_TLSA_MISMATCH: {severity: 'error', meaning: 'The certificate the MX presented matches none of its TLSA records.', fix: 'Update the TLSA records before (not after) rolling the certificate or key.'},
+  // Mailboxes
+  POP3_GREETING_ERR: {severity: 'error', meaning: 'The POP3 server greeted with -ERR.', fix: 'The greeting text says why; the server may be shutting down or refusing this client.'},
+  IMAP_GREETING_BYE: {severity: 'error', meaning: 'The IMAP server greeted with BYE and closed.', fix: 'The greeting text says why; the server may be overloaded or refusing this client.'},
+  LOGIN_FAILED: {severity: 'error', meaning: 'The mailbox server rejected the login.', fix: 'Check user name, password and the authentication method.'},
+  MAILBOX_NOT_FOUND: {severity: 'error', meaning: 'The mailbox (folder) does not exist.', fix: 'Check the name; `imap-check` without --mailbox lists them.'},
+  MESSAGE_NOT_FOUND: {severity: 'error', meaning: 'The awaited message did not arrive before the deadline.', fix: 'Check the sending side (send --transcript), the recipient\'s spam folder, and the MTA logs for the Message-ID.'},
+} as const satisfies Record<string, CatalogEntry>
+
+export type FindingCode = keyof typeof FINDING_CATALOG
+
+export function catalogEntry(code: string): CatalogEntry | undefined {
+  return (FINDING_CATALOG as Record<string, CatalogEntry>)[code]
+}
+
+/** Builds a finding, taking its default severity and fix from the catalog. */
+export function finding(code: FindingCode, message: string, subject?: string, severity?: Severity): Finding {
+  const entry: CatalogEntry = FINDING_CATALOG[code]
+  return {code, severity: severity ?? entry.severity, message, ...(subject === undefined ? {} : {subject}), fix: entry.fix}
+}
+
+export function hasErrors(findings: readonly Finding[]): boolean {
+  return findings.some((f) => f.severity === 'error')
+}
