@@ -91,6 +91,15 @@ export function fromSocketError(error: NodeJS.ErrnoException, subject: string): 
     case 'ENETUNREACH':
     case 'EADDRNOTAVAIL':
       return new MaildigError('CONNECT_UNREACHABLE', 'connection', `${subject} is unreachable (${error.code})`, {cause: error, subject})
+    // Name resolution failures surface through the socket when the lookup fails.
+    case 'ENOTFOUND':
+    case 'ENODATA':
+      return new MaildigError('DOMAIN_NOT_FOUND', 'dns', `${subject}: the name has no address (${error.message})`, {cause: error, subject})
+    case 'ETIMEOUT':
+      return new MaildigError('DNS_TIMEOUT', 'timeout', `${subject}: no DNS answer in time`, {cause: error, subject})
+    case 'EAI_AGAIN':
+    case 'ESERVFAIL':
+      return new MaildigError('DNS_SERVFAIL', 'dns', `${subject}: the name could not be resolved (${error.message})`, {cause: error, subject})
     case 'ETIMEDOUT':
       return new MaildigError('CONNECT_TIMEOUT', 'timeout', `connection to ${subject} timed out`, {cause: error, subject})
     default:

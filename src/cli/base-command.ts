@@ -1,0 +1,131 @@
+import {Command, Errors} from '@oclif/core'
+import type {ChalkInstance} from 'chalk'
+import {MaildigError, UsageError, EXIT_CODES, isMaildigError} from '../lib/errors.js'
+import {catalogEntry, hasErrors, type Finding} from '../lib/findings.js'
+import type {TranscriptLine} from '../lib/net/transcript.js'
+import {printable} from '../lib/dns/names.js'
+import {commonOptions, type CommonFlagValues, type CommonOptions} from './options.js'
+import {envelope, toJson} from '../render/json.js'
+import {colourLevel, makeStyle, marks} from '../render/style.js'
+import {renderFindings} from '../render/findings.js'
+import {renderTranscript} from '../render/transcript.js'
+import {startSpinner, type Spinner} from '../render/spinner.js'
+
+/** What a command's work produced: the CONTRACT fields, the findings, and optionally its own exit code. */
+export interface Outcome<R extends object = Record<string, unknown>> {
+  result: R
+  findings: Finding[]
+  /** Overrides the exit code that follows from the findings (e.g. a rejected recipient). */
+  exitCode?: number
+  transcript?: TranscriptLine[]
+}
+
+export interface RunContext {
+  options: CommonOptions
+  style: ChalkInstance
+  spinner: Spinner
+}
+
+/**
+ * The base of every command: parses flags, builds the shared options, runs the command's work and
+ * renders it per CONTRACT. It owns the exit code (oclif loses it under --json, oclif/core#1423), so
+ * commands only return an Outcome or throw a MaildigError.
+ */
+export abstract class MaildigCommand<R extends object = Record<string, unknown>> extends Command {
+  protected started = performance.now()
+
+  /** The command's work: validate what the flags mean, call the library, return the result. */
+  protected abstract work(flags: Record<string, unknown>, args: Record<string, unknown>, context: RunContext): Promise<Outcome<R>>
+
+  /** Human rendering of the result (src/render). */
+  protected abstract renderHuman(outcome: Outcome<R>, style: ChalkInstance): string
+
+  public async run(): Promise<void> {
+    const json = this.argv.includes('--json')
+    let outcome: Outcome<R> | undefined
+    let failure: MaildigError | undefined
+    let spinner: Spinner | undefined
+    let wantTranscript = this.argv.includes('--transcript')
+    try {
+      const {flags, args} = await this.parseFlags()
+      const options = await commonOptions(flags as unknown as CommonFlagValues)
+      wantTranscript = options.transcript
+      spinner = await startSpinner(`${this.id ?? 'maildig'}…`, options)
+      const style = makeStyle(json ? 0 : colourLevel(process.stdout))
+      outcome = await this.work(flags, args, {options, style, spinner})
+    } catch (error) {
+      failure = toMaildigError(error)
+    } finally {
+      spinner?.stop()
+    }
+    const totalMs = performance.now() - this.started
+    const command = this.id ?? 'maildig'
+
+    if (failure) {
+      process.exitCode = failure.exitCode
+      const partial = (failure as MaildigError & {partial?: {transcript?: TranscriptLine[]; timings?: Record<string, number>}}).partial
+      if (json) {
+        const findings: Finding[] = failure.category === 'usage' ? [] : [errorFinding(failure)]
+        const extra: Record<string, unknown> = {}
+        if (partial?.timings) extra.timings = partial.timings
+        if (wantTranscript && partial?.transcript) extra.transcript = partial.transcript
+        process.stdout.write(toJson(envelope(command, failure.exitCode, extra, findings, totalMs, {code: failure.code, message: failure.message})))
+      } else {
+        const style = makeStyle(colourLevel(process.stderr))
+        if (wantTranscript && partial?.transcript?.length) process.stderr.write(`${renderTranscript(style, partial.transcript)}\n`)
+        // A usage error is one line (it names the flag); other failures add the catalog's fix.
+        const hint = failure.category === 'usage' ? ` (see: maildig ${command} --help)` : ''
+        process.stderr.write(`${marks(style).fail} ${printable(failure.message)}${hint}\n`)
+        const fix = failure.category === 'usage' ? undefined : catalogEntry(failure.code)?.fix
+        if (fix) process.stderr.write(`  ${style.dim(`fix: ${fix}`)}\n`)
+        if (failure.category === 'internal' && debugEnabled() && failure.cause instanceof Error) process.stderr.write(`${failure.cause.stack}\n`)
+      }
+      return
+    }
+
+    const result = outcome!
+    const exitCode = result.exitCode ?? (hasErrors(result.findings) ? EXIT_CODES.check : EXIT_CODES.ok)
+    process.exitCode = exitCode
+    if (json) {
+      const fields: Record<string, unknown> = {...(result.result as Record<string, unknown>)}
+      if (wantTranscript) fields.transcript = result.transcript ?? []
+      process.stdout.write(toJson(envelope(command, exitCode, fields, result.findings, totalMs)))
+      return
+    }
+    const style = makeStyle(colourLevel(process.stdout))
+    if (wantTranscript && result.transcript?.length) process.stderr.write(`${renderTranscript(makeStyle(colourLevel(process.stderr)), result.transcript)}\n`)
+    process.stdout.write(`${this.renderHuman(result, style)}\n`)
+  }
+
+  private async parseFlags(): Promise<{flags: Record<string, unknown>; args: Record<string, unknown>}> {
+    try {
+      const parsed = await this.parse(this.constructor as typeof Command)
+      return {flags: parsed.flags as Record<string, unknown>, args: parsed.args as Record<string, unknown>}
+    } catch (error) {
+      // oclif's parser errors (unknown flag, missing argument, bad option) are usage errors: one line, exit 2.
+      const message = (error as Error).message.split('\n').map((l) => l.trim()).filter(Boolean).join(' ').replace(/\s*See more help with --help$/, '')
+      throw new UsageError(message)
+    }
+  }
+
+  /** Findings plus the summary line the human renderers share. */
+  protected findingsBlock(findings: readonly Finding[], style: ChalkInstance): string {
+    return renderFindings(style, findings)
+  }
+}
+
+function toMaildigError(error: unknown): MaildigError {
+  if (isMaildigError(error)) return error
+  if (error instanceof Errors.CLIError) return new UsageError(error.message)
+  const message = error instanceof Error ? error.message : String(error)
+  return new MaildigError('INTERNAL_ERROR', 'internal', `unexpected error: ${message}${debugEnabled() ? '' : ' (set DEBUG=maildig for details)'}`, {cause: error})
+}
+
+function errorFinding(error: MaildigError): Finding {
+  const entry = catalogEntry(error.code)
+  return {code: error.code, severity: 'error', message: error.message, ...(error.subject ? {subject: error.subject} : {}), ...(entry ? {fix: entry.fix} : {})}
+}
+
+function debugEnabled(): boolean {
+  return /(^|,)\s*maildig/.test(process.env.DEBUG ?? '')
+}

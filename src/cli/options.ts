@@ -1,0 +1,81 @@
+import {readFile} from 'node:fs/promises'
+import {rootCertificates} from 'node:tls'
+import type {LookupFunction} from 'node:net'
+import {UsageError} from '../lib/errors.js'
+import {parseDuration} from '../lib/duration.js'
+import {DnsResolver, parseServers} from '../lib/dns/resolver.js'
+import {createLookup} from '../lib/dns/lookup.js'
+
+export interface CommonOptions {
+  json: boolean
+  quiet: boolean
+  transcript: boolean
+  timeoutMs: number
+  resolver: DnsResolver
+  /** For net/tls connections: honours --resolver. */
+  lookup: LookupFunction
+  /** Trusted CAs: the system's plus --ca-file, or undefined for Node's defaults. */
+  ca?: string[]
+}
+
+export interface CommonFlagValues {
+  json: boolean
+  quiet: boolean
+  transcript: boolean
+  timeout: string
+  resolver?: string[]
+  'ca-file'?: string
+}
+
+/** The longest stage deadline accepted: beyond this a typo (10m for 10s) is more likely than intent. */
+const MAX_TIMEOUT_MS = 60 * 60 * 1000
+
+export function parseTimeout(text: string, flag = '--timeout'): number {
+  const ms = parseDuration(text)
+  if (ms === undefined) throw new UsageError(`${flag}: "${text}" is not a duration (write e.g. 500ms, 10s or 2m)`)
+  if (ms <= 0) throw new UsageError(`${flag}: the duration must be more than zero`)
+  if (ms > MAX_TIMEOUT_MS) throw new UsageError(`${flag}: ${text} is longer than the 1 h maximum`)
+  return ms
+}
+
+export async function commonOptions(flags: CommonFlagValues): Promise<CommonOptions> {
+  const timeoutMs = parseTimeout(flags.timeout)
+  const servers = parseServers(flags.resolver ?? [], flags.resolver?.length ? '--resolver' : 'MAILDIG_RESOLVER')
+  const resolver = new DnsResolver({servers, timeoutMs})
+  let ca: string[] | undefined
+  if (flags['ca-file']) {
+    let pem: string
+    try {
+      pem = await readFile(flags['ca-file'], 'utf8')
+    } catch (error) {
+      throw new UsageError(`--ca-file: cannot read ${flags['ca-file']} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`)
+    }
+    if (!pem.includes('-----BEGIN CERTIFICATE-----')) throw new UsageError(`--ca-file: ${flags['ca-file']} holds no PEM certificate`)
+    // A `ca` option replaces Node's trust store; keep the public roots and add the user's.
+    ca = [...rootCertificates, pem]
+  }
+  return {json: flags.json, quiet: flags.quiet, transcript: flags.transcript, timeoutMs, resolver, lookup: createLookup(resolver), ca}
+}
+
+/** Rejects a CR, LF or NUL in anything that could reach the wire (CONTRACT safety promise). */
+export function assertNoControl(value: string, flag: string): string {
+  if (/[\r\n\0]/.test(value)) throw new UsageError(`${flag}: the value contains a CR, LF or NUL character`)
+  return value
+}
+
+/** The password from MAILDIG_PASSWORD or standard input; never from a flag value. */
+export async function readPassword(fromStdin: boolean): Promise<string | undefined> {
+  if (!fromStdin) return process.env.MAILDIG_PASSWORD || undefined
+  if (process.stdin.isTTY) throw new UsageError('--password-stdin: standard input is a terminal; pipe the password in')
+  const chunks: Buffer[] = []
+  let size = 0
+  for await (const chunk of process.stdin) {
+    size += (chunk as Buffer).length
+    if (size > 64 * 1024) throw new UsageError('--password-stdin: more than 64 KiB on standard input')
+    chunks.push(chunk as Buffer)
+  }
+  const password = Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '')
+  if (!password) throw new UsageError('--password-stdin: standard input was empty')
+  assertNoControl(password, '--password-stdin')
+  return password
+}

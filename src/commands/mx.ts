@@ -1,0 +1,34 @@
+import {Args} from '@oclif/core'
+import type {ChalkInstance} from 'chalk'
+import {MaildigCommand, type Outcome, type RunContext} from '../cli/base-command.js'
+import {commonFlags} from '../cli/flags.js'
+import {UsageError} from '../lib/errors.js'
+import {toDomain} from '../lib/dns/names.js'
+import {resolveMx, type MxResult} from '../lib/mx/resolve-mx.js'
+import {renderMx} from '../render/mx.js'
+
+export default class Mx extends MaildigCommand<MxResult> {
+  static override summary = 'Show the mail exchangers of a domain, as a sending server would choose them.'
+  static override description = `Follows RFC 5321 §5.1: MX records by preference; the domain's own address when it has no MX (implicit MX); a null MX (RFC 7505) means the domain takes no mail. Every exchange gets its A/AAAA addresses, each address its PTR and a forward-confirmed reverse DNS check. Lookups run concurrently.
+
+Exit codes: 0 fine, 1 an error finding (null MX, an exchange without address…), 2 usage, 3 the domain does not exist or DNS failed, 5 DNS timeout.`
+  static override examples = [
+    '<%= config.bin %> mx example.com',
+    '<%= config.bin %> mx bücher.example --resolver 9.9.9.9',
+    '<%= config.bin %> mx example.com --json | jq \'.exchanges[].exchange\'',
+  ]
+  static override args = {domain: Args.string({description: 'The mail domain (Unicode allowed).', required: true})}
+  static override flags = {...commonFlags}
+
+  protected async work(_flags: Record<string, unknown>, args: Record<string, unknown>, {options, spinner}: RunContext): Promise<Outcome<MxResult>> {
+    const domain = toDomain(String(args.domain))
+    if (typeof domain === 'string') throw new UsageError(`domain: ${domain}`)
+    spinner.text(`looking up the mail exchangers of ${domain.ascii}`)
+    const {result, findings} = await resolveMx(domain, options.resolver)
+    return {result, findings}
+  }
+
+  protected renderHuman(outcome: Outcome<MxResult>, style: ChalkInstance): string {
+    return renderMx(style, outcome.result, outcome.findings)
+  }
+}

@@ -1,0 +1,50 @@
+import {isIP, type LookupFunction} from 'node:net'
+import {lookup as systemLookup} from 'node:dns'
+import type {DnsResolver} from './resolver.js'
+
+type LookupAddress = {address: string; family: number}
+
+/**
+ * A `lookup` for net.connect, tls.connect, nodemailer and imapflow. With --resolver, names are
+ * resolved through maildig's own resolver, so no name reaches the system resolver (and /etc/hosts);
+ * without it, the system's getaddrinfo is used as any other program would. TLS still checks the
+ * certificate against the host name, since only the address is substituted.
+ */
+export function createLookup(resolver: DnsResolver): LookupFunction {
+  if (!resolver.explicit) return systemLookup as unknown as LookupFunction
+  const lookup = (hostname: string, options: unknown, callback?: unknown) => {
+    const cb = (typeof options === 'function' ? options : callback) as (err: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void
+    const opts = (typeof options === 'object' && options !== null ? options : {}) as {family?: number | string; all?: boolean}
+    const family = opts.family === 'IPv4' ? 4 : opts.family === 'IPv6' ? 6 : Number(opts.family ?? 0)
+    resolveAddresses(resolver, hostname, family).then(
+      (addresses) => {
+        if (opts.all) cb(null, addresses)
+        else cb(null, addresses[0].address, addresses[0].family)
+      },
+      (error: NodeJS.ErrnoException) => cb(error, opts.all ? [] : ''),
+    )
+  }
+  return lookup as LookupFunction
+}
+
+/** A and AAAA in parallel; IPv4 first, as most networks that test mail reach it. */
+export async function resolveAddresses(resolver: DnsResolver, hostname: string, family = 0): Promise<LookupAddress[]> {
+  const literal = isIP(hostname.replace(/^\[|\]$/g, ''))
+  if (literal) return [{address: hostname.replace(/^\[|\]$/g, ''), family: literal}]
+  const [a, aaaa] = await Promise.all([
+    family === 6 ? undefined : resolver.query(hostname, 'A'),
+    family === 4 ? undefined : resolver.query(hostname, 'AAAA'),
+  ])
+  const addresses: LookupAddress[] = [
+    ...(a?.records ?? []).map((r) => ({address: r.address, family: 4})),
+    ...(aaaa?.records ?? []).map((r) => ({address: r.address, family: 6})),
+  ]
+  if (addresses.length > 0) return addresses
+  const answers = [a, aaaa].filter((x) => x !== undefined)
+  const worst = answers.find((x) => x.status === 'timeout') ?? answers.find((x) => x.status !== 'ok' && x.status !== 'nodata') ?? answers[0]
+  const code = worst?.status === 'nxdomain' || worst?.status === 'nodata' ? 'ENOTFOUND' : worst?.status === 'timeout' ? 'ETIMEOUT' : 'ESERVFAIL'
+  const error = new Error(`${hostname}: ${worst?.status === 'nodata' ? 'no A or AAAA record' : (worst?.detail ?? 'not found')}`) as NodeJS.ErrnoException & {hostname: string}
+  error.code = code
+  error.hostname = hostname
+  return Promise.reject(error)
+}

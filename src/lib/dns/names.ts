@@ -1,0 +1,77 @@
+import {domainToASCII} from 'node:url'
+import {isIP} from 'node:net'
+
+/** Why a name is not a usable domain, or undefined when it is. RFC 1035 §2.3.4 limits, LDH labels (RFC 5890). */
+export function domainProblem(asciiName: string): string | undefined {
+  const name = asciiName.endsWith('.') ? asciiName.slice(0, -1) : asciiName
+  if (name.length === 0) return 'the name is empty'
+  if (name.length > 253) return `the name is ${name.length} characters long; DNS allows 253`
+  for (const label of name.split('.')) {
+    if (label.length === 0) return 'the name has an empty label (two dots in a row, or a leading dot)'
+    if (label.length > 63) return `the label "${label.slice(0, 20)}…" is ${label.length} characters long; DNS allows 63`
+    if (!/^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$/i.test(label)) {
+      return `the label "${label}" may hold only letters, digits and inner hyphens`
+    }
+  }
+  return undefined
+}
+
+export interface DomainName {
+  /** As the user typed it (Unicode allowed). */
+  input: string
+  /** IDNA (punycode) form, lower case, without a trailing dot. */
+  ascii: string
+}
+
+/**
+ * Converts a user-typed domain to its IDNA form (UTS #46 processing, as WHATWG URL does) and
+ * validates it. Returns the problem as a string so callers can raise a usage error naming the flag.
+ */
+export function toDomain(input: string): DomainName | string {
+  const trimmed = input.trim()
+  if (trimmed.length === 0) return 'the domain is empty'
+  if (/[\s\u0000-\u001f\u007f]/.test(trimmed)) return `"${printable(trimmed)}" contains white space or control characters`
+  if (isIP(trimmed)) return `"${trimmed}" is an IP address, not a domain`
+  // Check lengths before IDNA: domainToASCII returns '' for over-long input, which hides the reason.
+  const raw = trimmed.endsWith('.') ? trimmed.slice(0, -1) : trimmed
+  if (raw.length > 253) return `the name is ${raw.length} characters long; DNS allows 253`
+  const ascii = /^[\x21-\x7e]+$/.test(raw) ? raw.toLowerCase() : domainToASCII(raw)
+  if (!ascii) return `"${printable(trimmed)}" is not a valid internationalised domain name`
+  const problem = domainProblem(ascii)
+  if (problem) return `"${printable(trimmed)}": ${problem}`
+  return {input: trimmed, ascii}
+}
+
+/** Shows control characters visibly in messages, so a CR/LF in input cannot forge output lines. */
+export function printable(text: string): string {
+  return text.replace(/[\u0000-\u001f\u007f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`)
+}
+
+/** The reverse-DNS name of an IPv4 or IPv6 address (RFC 1035 §3.5, RFC 3596 §2.5). */
+export function reverseName(address: string): string {
+  if (isIP(address) === 4) return `${address.split('.').reverse().join('.')}.in-addr.arpa`
+  const full = expandIPv6(address)
+  return `${[...full.replace(/:/g, '')].reverse().join('.')}.ip6.arpa`
+}
+
+export function expandIPv6(address: string): string {
+  let [head, tail] = address.includes('::') ? address.split('::') : [address, undefined]
+  const headParts = head ? head.split(':') : []
+  const tailParts = tail ? tail.split(':') : []
+  // An embedded IPv4 tail (::ffff:192.0.2.1) is two groups.
+  const last = tailParts.length ? tailParts : headParts
+  const v4 = last.length && last[last.length - 1].includes('.') ? last.pop()! : undefined
+  if (v4) {
+    const [a, b, c, d] = v4.split('.').map(Number)
+    last.push(((a << 8) | b).toString(16), ((c << 8) | d).toString(16))
+  }
+  const missing = 8 - headParts.length - tailParts.length
+  const groups = tail === undefined ? headParts : [...headParts, ...Array(Math.max(0, missing)).fill('0'), ...tailParts]
+  return groups.map((g) => g.padStart(4, '0').toLowerCase()).join(':')
+}
+
+/** Compares host names the DNS way: case-insensitive, trailing dot ignored. */
+export function sameName(a: string, b: string): boolean {
+  const norm = (s: string) => s.toLowerCase().replace(/\.$/, '')
+  return norm(a) === norm(b)
+}

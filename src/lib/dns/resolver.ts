@@ -1,0 +1,342 @@
+import dgram from 'node:dgram'
+import net from 'node:net'
+import {getServers} from 'node:dns'
+import {randomInt} from 'node:crypto'
+import * as packet from 'dns-packet'
+import {UsageError} from '../errors.js'
+
+/**
+ * The DNS layer. node:dns on Node 20 has no TLSA, no AD flag, few TTLs and folds NXDOMAIN and NODATA
+ * together, so queries go out as dns-packet messages over UDP, with TCP when the answer is truncated.
+ * Every query has one deadline (the --timeout stage); retries and the other servers fit inside it.
+ */
+
+export interface DnsServer {
+  host: string
+  port: number
+}
+
+export type RecordType = 'A' | 'AAAA' | 'MX' | 'PTR' | 'TXT' | 'SRV' | 'CNAME' | 'TLSA'
+
+/** Distinct outcomes: a domain that does not exist is not a domain without that record type. */
+export type DnsStatus = 'ok' | 'nodata' | 'nxdomain' | 'servfail' | 'refused' | 'timeout' | 'error'
+
+export interface MxRecord { preference: number; exchange: string; ttl: number }
+export interface AddressRecord { address: string; ttl: number }
+export interface NameRecord { name: string; ttl: number }
+export interface TxtRecord { text: string; chunks: string[]; ttl: number }
+export interface SrvRecord { priority: number; weight: number; port: number; target: string; ttl: number }
+export interface CnameRecord { target: string; ttl: number }
+export interface TlsaRecord { usage: number; selector: number; matchingType: number; data: string; ttl: number }
+
+export interface RecordMap {
+  A: AddressRecord
+  AAAA: AddressRecord
+  MX: MxRecord
+  PTR: NameRecord
+  TXT: TxtRecord
+  SRV: SrvRecord
+  CNAME: CnameRecord
+  TLSA: TlsaRecord
+}
+
+export interface DnsAnswer<T extends RecordType = RecordType> {
+  name: string
+  type: T
+  status: DnsStatus
+  /** The response code as the server sent it (NOERROR, NXDOMAIN, SERVFAIL, …), or null without a response. */
+  rcode: string | null
+  records: RecordMap[T][]
+  /** Aliases followed on the way to the answer, in order. */
+  cnames: {name: string; target: string; ttl: number}[]
+  /** The resolver vouches for the answer (DNSSEC-validated, RFC 4035 §3.2.3). Meaningful only from a validating resolver you trust. */
+  authenticated: boolean
+  server: string | null
+  transport: 'udp' | 'tcp' | null
+  ms: number
+  /** Why there is no answer, in words. */
+  detail?: string
+}
+
+export interface ResolverOptions {
+  servers?: DnsServer[]
+  timeoutMs?: number
+}
+
+/** Parses `IP`, `IP:PORT`, `[IPv6]` or `[IPv6]:PORT`; a bare IPv6 address has no port. */
+export function parseServer(text: string): DnsServer | string {
+  const value = text.trim()
+  let host = value
+  let portText: string | undefined
+  const bracket = /^\[([^\]]+)\](?::(.*))?$/.exec(value)
+  if (bracket) {
+    host = bracket[1]
+    portText = bracket[2]
+  } else if (net.isIPv4(value.split(':')[0]) && value.includes(':')) {
+    ;[host, portText] = value.split(/:(.*)/s)
+  }
+  if (!net.isIP(host)) return `"${value}" is not an IP address (write IP, IP:PORT or [IPv6]:PORT)`
+  if (portText === undefined) return {host, port: 53}
+  if (!/^\d{1,5}$/.test(portText)) return `"${portText}" is not a port number`
+  const port = Number(portText)
+  if (port < 1 || port > 65535) return `port ${port} is out of range (1-65535)`
+  return {host, port}
+}
+
+export function formatServer(server: DnsServer): string {
+  return net.isIPv6(server.host) ? `[${server.host}]:${server.port}` : `${server.host}:${server.port}`
+}
+
+/** The servers in /etc/resolv.conf, as Node reads them. */
+export function systemServers(): DnsServer[] {
+  const servers = getServers()
+    .map((s) => parseServer(s))
+    .filter((s): s is DnsServer => typeof s !== 'string')
+  return servers.length > 0 ? servers : [{host: '127.0.0.1', port: 53}]
+}
+
+const RCODE_STATUS: Record<string, DnsStatus> = {NXDOMAIN: 'nxdomain', SERVFAIL: 'servfail', REFUSED: 'refused'}
+/** A UDP answer bigger than this is asked for over TCP instead (the DNS Flag Day 2020 size). */
+const UDP_PAYLOAD = 1232
+/** How many sends fit in one deadline: the first at 0, then at each third of it. */
+const ATTEMPTS = 3
+
+type Decoded = packet.Packet & {rcode?: string; flag_ad?: boolean; flag_tc?: boolean}
+
+export class DnsResolver {
+  readonly servers: DnsServer[]
+  readonly timeoutMs: number
+  /** Whether the user chose the servers (--resolver): then no name may reach the system resolver. */
+  readonly explicit: boolean
+
+  constructor(options: ResolverOptions = {}) {
+    this.explicit = Boolean(options.servers && options.servers.length > 0)
+    this.servers = this.explicit ? options.servers! : systemServers()
+    this.timeoutMs = options.timeoutMs ?? 5000
+  }
+
+  async query<T extends RecordType>(name: string, type: T): Promise<DnsAnswer<T>> {
+    const started = performance.now()
+    const qname = name.replace(/\.$/, '')
+    const base = {name: qname, type, records: [], cnames: [], authenticated: false}
+    let response: {packet: Decoded; server: DnsServer; transport: 'udp' | 'tcp'} | {error: string; status: DnsStatus}
+    try {
+      response = await this.exchange(qname, type, started)
+    } catch (error) {
+      response = {error: (error as Error).message, status: 'error'}
+    }
+    const ms = performance.now() - started
+    if ('error' in response) {
+      return {...base, status: response.status, rcode: null, server: null, transport: null, ms, detail: response.error}
+    }
+    const {packet: reply, server, transport} = response
+    const rcode = reply.rcode ?? 'NOERROR'
+    const answer: DnsAnswer<T> = {
+      ...base,
+      status: 'ok',
+      rcode,
+      authenticated: Boolean(reply.flag_ad),
+      server: formatServer(server),
+      transport,
+      ms,
+    }
+    if (rcode !== 'NOERROR') {
+      answer.status = RCODE_STATUS[rcode] ?? 'error'
+      answer.detail = `the server answered ${rcode}`
+      return answer
+    }
+    // Follow the CNAME chain inside the answer section (RFC 1034 §3.6.2), then keep records of the asked type at its end.
+    let owner = qname.toLowerCase()
+    const answers = (reply.answers ?? []) as packet.Answer[]
+    for (let hops = 0; hops < 16; hops++) {
+      const alias = answers.find((a) => a.type === 'CNAME' && a.name.toLowerCase() === owner) as packet.StringAnswer | undefined
+      if (!alias || type === 'CNAME') break
+      answer.cnames.push({name: alias.name, target: alias.data, ttl: alias.ttl ?? 0})
+      owner = alias.data.toLowerCase()
+    }
+    answer.records = answers
+      .filter((a) => a.type === type && a.name.toLowerCase() === owner)
+      .map((a) => toRecord(type, a)) as RecordMap[T][]
+    if (answer.records.length === 0) {
+      answer.status = 'nodata'
+      answer.detail = answer.cnames.length > 0 ? `alias of ${owner}, which has no ${type} record` : `no ${type} record`
+    }
+    return answer
+  }
+
+  private async exchange(name: string, type: RecordType, started: number) {
+    const deadline = started + this.timeoutMs
+    const udp = await this.udpExchange(name, type, deadline)
+    if ('error' in udp) return udp
+    if (!udp.packet.flag_tc) return udp
+    // Truncated: the full answer only comes over TCP (RFC 7766).
+    const remaining = deadline - performance.now()
+    if (remaining <= 0) return {error: 'the truncated answer could not be fetched over TCP in time', status: 'timeout' as const}
+    const tcp = await tcpExchange(udp.server, encodeQuery(name, type), remaining)
+    return {packet: tcp, server: udp.server, transport: 'tcp' as const}
+  }
+
+  private udpExchange(name: string, type: RecordType, deadline: number): Promise<{packet: Decoded; server: DnsServer; transport: 'udp'} | {error: string; status: DnsStatus}> {
+    return new Promise((resolve) => {
+      const sockets: dgram.Socket[] = []
+      const timers: NodeJS.Timeout[] = []
+      const errors: string[] = []
+      let failed: {packet: Decoded; server: DnsServer} | undefined
+      let sent = 0
+      let finished = false
+      const finish = (value: {packet: Decoded; server: DnsServer; transport: 'udp'} | {error: string; status: DnsStatus}) => {
+        if (finished) return
+        finished = true
+        for (const t of timers) clearTimeout(t)
+        for (const s of sockets) s.close()
+        resolve(value)
+      }
+      const send = () => {
+        if (finished || sent >= ATTEMPTS) return
+        const server = this.servers[sent % this.servers.length]
+        sent++
+        const query = encodeQuery(name, type)
+        const id = query.readUInt16BE(0)
+        const socket = dgram.createSocket(net.isIPv6(server.host) ? 'udp6' : 'udp4')
+        sockets.push(socket)
+        socket.on('error', (error: NodeJS.ErrnoException) => {
+          errors.push(error.code === 'ECONNREFUSED' ? `nothing answers DNS at ${formatServer(server)}` : `${formatServer(server)}: ${error.message}`)
+          // Try the next send now rather than waiting for its timer; give up once every send failed.
+          if (sent < ATTEMPTS) send()
+          else if (errors.length >= sent) finish({error: [...new Set(errors)].join('; '), status: 'error'})
+        })
+        socket.on('message', (message) => {
+          let decoded: Decoded
+          try {
+            decoded = packet.decode(message) as Decoded
+          } catch {
+            return // not a DNS message: keep waiting for a real answer
+          }
+          if (decoded.id !== id || !sameQuestion(decoded, name, type)) return
+          const rcode = decoded.rcode ?? 'NOERROR'
+          // A server that fails or refuses is worth one more try at another server, if there is one.
+          if ((rcode === 'SERVFAIL' || rcode === 'REFUSED') && this.servers.length > 1 && sent < ATTEMPTS) {
+            failed = {packet: decoded, server}
+            send()
+            return
+          }
+          finish({packet: decoded, server, transport: 'udp'})
+        })
+        socket.connect(server.port, server.host, () => {
+          socket.send(query, (error) => {
+            if (error) socket.emit('error', error)
+          })
+        })
+      }
+      send()
+      for (let i = 1; i < ATTEMPTS; i++) {
+        const at = (this.timeoutMs * i) / ATTEMPTS
+        timers.push(setTimeout(send, Math.max(0, deadline - this.timeoutMs + at - performance.now())))
+      }
+      timers.push(
+        setTimeout(() => {
+          if (failed) finish({...failed, transport: 'udp'})
+          else if (errors.length > 0 && errors.length >= sent) finish({error: [...new Set(errors)].join('; '), status: 'error'})
+          else finish({error: `no answer from ${this.servers.map(formatServer).join(', ')} within ${this.timeoutMs} ms`, status: 'timeout'})
+        }, Math.max(0, deadline - performance.now())),
+      )
+    })
+  }
+}
+
+function encodeQuery(name: string, type: RecordType): Buffer {
+  return packet.encode({
+    type: 'query',
+    id: randomInt(0, 65536),
+    // RD: recurse for us. AD in a query asks the resolver to report validation (RFC 6840 §5.7).
+    flags: packet.RECURSION_DESIRED | packet.AUTHENTIC_DATA,
+    questions: [{type, name, class: 'IN'}],
+    additionals: [{type: 'OPT', name: '.', udpPayloadSize: UDP_PAYLOAD, flags: 0, options: []} as unknown as packet.Answer],
+  })
+}
+
+function sameQuestion(reply: Decoded, name: string, type: RecordType): boolean {
+  const q = reply.questions?.[0]
+  return Boolean(q && q.type === type && q.name.toLowerCase() === name.toLowerCase())
+}
+
+/** DNS over TCP: a two-byte length, then the message (RFC 1035 §4.2.2). Replies are at most 64 KiB by construction. */
+function tcpExchange(server: DnsServer, query: Buffer, timeoutMs: number): Promise<Decoded> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect({host: server.host, port: server.port})
+    const chunks: Buffer[] = []
+    let length = 0
+    const timer = setTimeout(() => {
+      socket.destroy()
+      reject(Object.assign(new Error(`no TCP answer from ${formatServer(server)} in time`), {status: 'timeout'}))
+    }, timeoutMs)
+    socket.on('connect', () => {
+      const prefix = Buffer.alloc(2)
+      prefix.writeUInt16BE(query.length)
+      socket.write(Buffer.concat([prefix, query]))
+    })
+    socket.on('data', (data) => {
+      chunks.push(data)
+      length += data.length
+      const all = Buffer.concat(chunks, length)
+      if (all.length >= 2 && all.length >= 2 + all.readUInt16BE(0)) {
+        clearTimeout(timer)
+        socket.destroy()
+        try {
+          resolve(packet.decode(all.subarray(2, 2 + all.readUInt16BE(0))) as Decoded)
+        } catch (error) {
+          reject(error)
+        }
+      }
+    })
+    socket.on('error', (error) => {
+      clearTimeout(timer)
+      reject(error)
+    })
+  })
+}
+
+function toRecord(type: RecordType, answer: packet.Answer): RecordMap[RecordType] {
+  const ttl = (answer as {ttl?: number}).ttl ?? 0
+  const data = (answer as {data: unknown}).data as never
+  switch (type) {
+    case 'A':
+    case 'AAAA':
+      return {address: data, ttl}
+    case 'PTR':
+      return {name: data, ttl}
+    case 'CNAME':
+      return {target: data, ttl}
+    case 'MX': {
+      const mx = data as {preference: number; exchange: string}
+      return {preference: mx.preference, exchange: mx.exchange, ttl}
+    }
+    case 'SRV': {
+      const srv = data as {priority: number; weight: number; port: number; target: string}
+      return {priority: srv.priority, weight: srv.weight, port: srv.port, target: srv.target, ttl}
+    }
+    case 'TXT': {
+      // One TXT record may hold several character-strings; SPF and friends join them with nothing between (RFC 7208 §3.3).
+      const parts = (Array.isArray(data) ? data : [data]) as (Buffer | string)[]
+      const chunks = parts.map((p) => (Buffer.isBuffer(p) ? p.toString('utf8') : String(p)))
+      return {text: chunks.join(''), chunks, ttl}
+    }
+    case 'TLSA': {
+      const t = data as {usage: number; selector: number; matchingType: number; certificate: Buffer}
+      return {usage: t.usage, selector: t.selector, matchingType: t.matchingType, data: t.certificate.toString('hex'), ttl}
+    }
+  }
+}
+
+/** Parses the --resolver / MAILDIG_RESOLVER values, raising a usage error that names the flag. */
+export function parseServers(values: readonly string[], flag = '--resolver'): DnsServer[] {
+  return values
+    .flatMap((v) => v.split(','))
+    .map((v) => v.trim())
+    .filter(Boolean)
+    .map((v) => {
+      const parsed = parseServer(v)
+      if (typeof parsed === 'string') throw new UsageError(`${flag}: ${parsed}`)
+      return parsed
+    })
+}

@@ -1,0 +1,173 @@
+import {isIP} from 'node:net'
+import {z} from 'zod'
+import {MaildigError} from '../errors.js'
+import {finding, type Finding} from '../findings.js'
+import type {DomainName} from '../dns/names.js'
+import {reverseName} from '../dns/names.js'
+import type {DnsAnswer, DnsResolver, RecordType} from '../dns/resolver.js'
+
+export const mxAddressSchema = z.object({
+  address: z.string(),
+  family: z.union([z.literal(4), z.literal(6)]),
+  ptr: z.array(z.string()).describe('the names the address\'s PTR records give'),
+  fcrdns: z.boolean().describe('a PTR name resolves back to this address (forward-confirmed reverse DNS)'),
+})
+export type MxAddress = z.infer<typeof mxAddressSchema>
+
+export const mxExchangeSchema = z.object({
+  preference: z.number().int(),
+  exchange: z.string(),
+  addresses: z.array(mxAddressSchema),
+  cname: z.string().nullable().describe('the canonical name when the exchange is an alias (MX_CNAME)'),
+  ttl: z.number().int().nullable().describe('TTL of the MX record; null for an implicit MX'),
+})
+export type MxExchange = z.infer<typeof mxExchangeSchema>
+
+export const mxResultSchema = z.object({
+  domain: z.string().describe('the domain as typed'),
+  asciiDomain: z.string().describe('the domain in IDNA (punycode) form'),
+  kind: z.enum(['mx', 'implicit', 'null']),
+  exchanges: z.array(mxExchangeSchema).describe('sorted by preference, lowest (most preferred) first'),
+  authenticated: z.boolean().describe('the resolver set the AD bit on the MX answer (DNSSEC-validated)'),
+  resolver: z.string().nullable().describe('the DNS server that answered'),
+})
+export type MxResult = z.infer<typeof mxResultSchema>
+
+export interface MxOutcome {
+  result: MxResult
+  findings: Finding[]
+}
+
+/** Turns a failed answer for the domain itself into the error that decides the exit code. */
+export function dnsFailure(answer: DnsAnswer, subject: string): MaildigError | undefined {
+  switch (answer.status) {
+    case 'nxdomain':
+      return new MaildigError('DOMAIN_NOT_FOUND', 'dns', `${subject} does not exist (NXDOMAIN from ${answer.server})`, {subject})
+    case 'timeout':
+      return new MaildigError('DNS_TIMEOUT', 'timeout', `no DNS answer for ${subject} ${answer.type}: ${answer.detail}`, {subject})
+    case 'servfail':
+    case 'refused':
+      return new MaildigError('DNS_SERVFAIL', 'dns', `the resolver could not answer for ${subject} ${answer.type}: ${answer.detail}`, {subject})
+    case 'error':
+      return new MaildigError('DNS_UNREACHABLE', 'dns', `DNS query for ${subject} ${answer.type} failed: ${answer.detail}`, {subject})
+    default:
+      return undefined
+  }
+}
+
+/**
+ * The mail exchangers of a domain, as a sender would choose them (RFC 5321 §5.1): MX records by
+ * preference; with no MX, the domain's own address (implicit MX); a lone "0 ." MX means the domain
+ * takes no mail (RFC 7505). Every exchange, address and PTR is looked up concurrently.
+ */
+export async function resolveMx(domain: DomainName, resolver: DnsResolver): Promise<MxOutcome> {
+  const findings: Finding[] = []
+  const mx = await resolver.query(domain.ascii, 'MX')
+  const failure = dnsFailure(mx, domain.ascii)
+  if (failure) throw failure
+  const base = {domain: domain.input, asciiDomain: domain.ascii, authenticated: mx.authenticated, resolver: mx.server}
+
+  if (mx.status === 'nodata') {
+    // RFC 5321 §5.1: no MX at all → the domain itself is the exchange, with preference 0.
+    const implicit = await describeExchange(resolver, 0, domain.ascii, null, findings)
+    findings.unshift(finding('MX_IMPLICIT', `${domain.ascii} has no MX record; mail goes to the domain's own address`, domain.ascii))
+    return {result: {...base, kind: 'implicit', exchanges: [implicit]}, findings}
+  }
+
+  const isNull = (exchange: string) => exchange === '.' || exchange === ''
+  const nullRecords = mx.records.filter((r) => isNull(r.exchange))
+  if (nullRecords.length > 0 && nullRecords.length === mx.records.length) {
+    findings.push(finding('MX_NULL', `${domain.ascii} publishes a null MX (RFC 7505): it accepts no mail`, domain.ascii))
+    return {result: {...base, kind: 'null', exchanges: []}, findings}
+  }
+  if (nullRecords.length > 0) {
+    findings.push(finding('MX_NULL', `${domain.ascii} mixes a null MX with other MX records; RFC 7505 §3 says a null MX must stand alone, so senders may refuse the domain`, domain.ascii, 'warning'))
+  }
+
+  const seen = new Map<string, number>()
+  const records = mx.records
+    .filter((r) => !isNull(r.exchange))
+    .sort((a, b) => a.preference - b.preference || a.exchange.localeCompare(b.exchange))
+    .filter((r) => {
+      const key = r.exchange.toLowerCase()
+      const count = seen.get(key) ?? 0
+      seen.set(key, count + 1)
+      if (count === 1) findings.push(finding('MX_DUPLICATE', `${r.exchange} is listed more than once`, r.exchange))
+      return count === 0
+    })
+
+  const exchanges = await Promise.all(records.map((r) => describeExchange(resolver, r.preference, r.exchange, r.ttl, findings)))
+
+  const byPreference = new Map<number, string[]>()
+  for (const e of exchanges) byPreference.set(e.preference, [...(byPreference.get(e.preference) ?? []), e.exchange])
+  for (const [preference, names] of byPreference) {
+    if (names.length > 1) {
+      findings.push(finding('MX_EQUAL_PREFERENCE', `${names.join(', ')} share preference ${preference}; senders choose among them at random`, domain.ascii))
+    }
+  }
+  return {result: {...base, kind: 'mx', exchanges}, findings: sortFindings(findings)}
+}
+
+async function describeExchange(resolver: DnsResolver, preference: number, exchange: string, ttl: number | null, findings: Finding[]): Promise<MxExchange> {
+  const entry: MxExchange = {preference, exchange, addresses: [], cname: null, ttl}
+  const bare = exchange.replace(/^\[|\]$/g, '')
+  if (isIP(bare)) {
+    // An MX target must be a host name (RFC 5321 §5.1, RFC 7505 §3): senders look the literal up as a name and fail.
+    findings.push(finding('MX_IP_LITERAL', `the MX target ${exchange} is an IP address, not a host name`, exchange))
+    return entry
+  }
+  const [a, aaaa] = await Promise.all([resolver.query(exchange, 'A'), resolver.query(exchange, 'AAAA')])
+  const alias = a.cnames.at(-1) ?? aaaa.cnames.at(-1)
+  if (alias) {
+    entry.cname = alias.target
+    findings.push(finding('MX_CNAME', `the MX target ${exchange} is an alias of ${alias.target} (RFC 2181 §10.3 forbids it)`, exchange))
+  }
+  const addresses = [
+    ...a.records.map((r) => ({address: r.address, family: 4 as const})),
+    ...aaaa.records.map((r) => ({address: r.address, family: 6 as const})),
+  ]
+  if (addresses.length === 0) {
+    const timedOut = [a, aaaa].find((x) => x.status === 'timeout')
+    if (timedOut) {
+      findings.push(finding('DNS_TIMEOUT', `no DNS answer for the address of ${exchange}: ${timedOut.detail}`, exchange))
+    } else {
+      const why = a.status === 'nxdomain' ? 'the name does not exist' : [a, aaaa].find((x) => x.status !== 'nodata')?.detail ?? 'no A or AAAA record'
+      findings.push(finding('MX_NO_ADDRESS', `${exchange} has no address (${why}): nobody can deliver to it`, exchange))
+    }
+    return entry
+  }
+  entry.addresses = await Promise.all(addresses.map((addr) => confirmReverse(resolver, addr.address, addr.family, exchange, findings)))
+  return entry
+}
+
+/** PTR for the address, then each PTR name forward again: forward-confirmed reverse DNS (RFC 8601 §3 "iprev"). */
+async function confirmReverse(resolver: DnsResolver, address: string, family: 4 | 6, exchange: string, findings: Finding[]): Promise<MxAddress> {
+  const ptr = await resolver.query(reverseName(address), 'PTR')
+  const names = ptr.records.map((r) => r.name.replace(/\.$/, ''))
+  if (names.length === 0) {
+    const why = ptr.status === 'timeout' ? 'the PTR query timed out' : 'no PTR record'
+    findings.push(finding('PTR_MISSING', `${address} (${exchange}) has ${why === 'no PTR record' ? 'no reverse DNS' : why}`, address))
+    return {address, family, ptr: [], fcrdns: false}
+  }
+  const type: RecordType = family === 4 ? 'A' : 'AAAA'
+  const forwards = await Promise.all(names.map((name) => resolver.query(name, type)))
+  const fcrdns = forwards.some((f) => f.records.some((r) => 'address' in r && sameAddress(r.address, address)))
+  if (!fcrdns) {
+    findings.push(finding('FCRDNS_MISMATCH', `${address} points back to ${names.join(', ')}, which does not resolve to ${address}`, address))
+  }
+  return {address, family, ptr: names, fcrdns}
+}
+
+function sameAddress(a: string, b: string): boolean {
+  return a.toLowerCase() === b.toLowerCase() || (isIP(a) === 6 && isIP(b) === 6 && expand(a) === expand(b))
+}
+
+function expand(address: string): string {
+  return reverseName(address)
+}
+
+const SEVERITY_ORDER = {error: 0, warning: 1, info: 2} as const
+
+export function sortFindings(findings: Finding[]): Finding[] {
+  return [...findings].sort((x, y) => SEVERITY_ORDER[x.severity] - SEVERITY_ORDER[y.severity])
+}
