@@ -317,13 +317,13 @@ function toRecord(type: RecordType, answer: packet.Answer): RecordMap[RecordType
     }
     case 'TXT': {
       // One TXT record may hold several character-strings; SPF and friends join them with nothing between (RFC 7208 §3.3).
-      const parts = (Array.isArray(data) ? data : [data]) as (Buffer | string)[]
-      const chunks = parts.map((p) => (Buffer.isBuffer(p) ? p.toString('utf8') : String(p)))
+      const parts = (Array.isArray(data) ? data : [data]) as (Uint8Array | string)[]
+      const chunks = parts.map((p) => (typeof p === 'string' ? p : Buffer.from(p).toString('utf8')))
       return {text: chunks.join(''), chunks, ttl}
     }
     case 'TLSA': {
       const t = data as {usage: number; selector: number; matchingType: number; certificate: Buffer}
-      return {usage: t.usage, selector: t.selector, matchingType: t.matchingType, data: t.certificate.toString('hex'), ttl}
+      return {usage: t.usage, selector: t.selector, matchingType: t.matchingType, data: Buffer.from(t.certificate).toString('hex'), ttl}
     }
   }
 }

@@ -1,0 +1,39 @@
+import {z} from 'zod'
+import {FINDING_CATALOG} from '../findings.js'
+import {commandDocumentSchema} from '../envelope.js'
+import {mxResultSchema} from '../mx/resolve-mx.js'
+
+/**
+ * The documentation that is generated from code, so it cannot drift: the JSON schema of each
+ * command's --json document, and the finding catalog. `npm run docs` writes them to docs/;
+ * a test fails when the committed files differ.
+ */
+export function commandSchemas(): Record<string, unknown> {
+  const documents = {
+    mx: commandDocumentSchema('mx', mxResultSchema),
+  }
+  return Object.fromEntries(
+    Object.entries(documents).map(([name, schema]) => [name, {$id: `https://maildig.invalid/schema/${name}.json`, title: `maildig ${name} --json`, ...z.toJSONSchema(schema, {io: 'output'})}]),
+  )
+}
+
+export function findingsMarkdown(): string {
+  const sections: string[] = [
+    '# Finding codes',
+    '',
+    'Generated from `src/lib/findings.ts` by `npm run docs`; do not edit by hand.',
+    'Codes are stable: they are added, never renamed. The severity is the usual one; a command may',
+    'lower or raise it where the context says so (a null MX mixed with other MX records is a warning).',
+    '',
+    '| code | severity | meaning | fix |',
+    '|---|---|---|---|',
+  ]
+  for (const [code, entry] of Object.entries(FINDING_CATALOG)) {
+    sections.push(`| \`${code}\` | ${entry.severity} | ${escape(entry.meaning)} | ${escape(entry.fix)} |`)
+  }
+  return `${sections.join('\n')}\n`
+}
+
+function escape(text: string): string {
+  return text.replace(/\|/g, '\\|')
+}

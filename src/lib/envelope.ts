@@ -1,0 +1,22 @@
+import {z} from 'zod'
+import {findingSchema} from './findings.js'
+import {transcriptLineSchema} from './net/transcript.js'
+
+/** The CONTRACT JSON envelope every --json document has; command fields sit beside these. */
+export const envelopeSchema = z.object({
+  command: z.string().describe('the command that ran'),
+  ok: z.boolean().describe('exitCode is 0'),
+  exitCode: z.number().int().min(0).max(8).describe('the process exit code (CONTRACT table)'),
+  findings: z.array(findingSchema),
+  timings: z.record(z.string(), z.number()).describe('milliseconds per phase; totalMs is the whole command'),
+  error: z.object({code: z.string(), message: z.string()}).optional().describe('present when the command failed as a whole'),
+  transcript: z.array(transcriptLineSchema).optional().describe('with --transcript: the protocol conversation, secrets masked'),
+})
+
+/**
+ * A command's document: the envelope plus its fields. The fields are optional in the schema because a
+ * failed run (ok: false, error) carries only the envelope.
+ */
+export function commandDocumentSchema<T extends z.ZodRawShape>(command: string, fields: z.ZodObject<T>) {
+  return envelopeSchema.extend({command: z.literal(command)}).extend(fields.partial().shape)
+}

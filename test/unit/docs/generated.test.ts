@@ -1,0 +1,23 @@
+import {readFileSync} from 'node:fs'
+import {describe, expect, it} from 'vitest'
+import {commandSchemas, findingsMarkdown} from '../../../src/lib/docs/generate.js'
+import {FINDING_CATALOG} from '../../../src/lib/findings.js'
+
+// The committed docs must be what the code generates (run `npm run docs` after changing a schema or the catalog).
+describe('generated docs', () => {
+  it('docs/findings.md is up to date', () => {
+    expect(readFileSync('docs/findings.md', 'utf8')).toBe(findingsMarkdown())
+  })
+  it('docs/schema/*.json are up to date', () => {
+    for (const [name, schema] of Object.entries(commandSchemas())) {
+      expect(JSON.parse(readFileSync(`docs/schema/${name}.json`, 'utf8')), name).toEqual(JSON.parse(JSON.stringify(schema)))
+    }
+  })
+  it('every CONTRACT starter code is in the catalog', () => {
+    const contract = readFileSync(new URL('../../../../shared/CONTRACT.md', import.meta.url), 'utf8')
+    const section = contract.slice(contract.indexOf('## Starter finding codes'), contract.indexOf('## Command fields'))
+    const codes = [...section.matchAll(/`([A-Z][A-Z0-9_]+)`/g)].map((m) => m[1])
+    expect(codes.length).toBeGreaterThan(40)
+    for (const code of codes) expect(Object.keys(FINDING_CATALOG), code).toContain(code)
+  })
+})
