@@ -48,7 +48,7 @@ export abstract class MaildigCommand<R extends object = Record<string, unknown>>
     let wantTranscript = this.argv.includes('--transcript')
     try {
       const {flags, args} = await this.parseFlags()
-      const options = await commonOptions(flags as unknown as CommonFlagValues)
+      const options = await commonOptions(flags as unknown as CommonFlagValues, this.argv)
       wantTranscript = options.transcript
       spinner = await startSpinner(`${this.id ?? 'maildig'}…`, options)
       const style = makeStyle(json ? 0 : colourLevel(process.stdout))

@@ -23,7 +23,7 @@ export interface CommonFlagValues {
   quiet: boolean
   transcript: boolean
   timeout: string
-  resolver?: string[]
+  resolver?: string[] | string
   'ca-file'?: string
 }
 
@@ -38,9 +38,12 @@ export function parseTimeout(text: string, flag = '--timeout'): number {
   return ms
 }
 
-export async function commonOptions(flags: CommonFlagValues): Promise<CommonOptions> {
+export async function commonOptions(flags: CommonFlagValues, argv: readonly string[] = []): Promise<CommonOptions> {
   const timeoutMs = parseTimeout(flags.timeout)
-  const servers = parseServers(flags.resolver ?? [], flags.resolver?.length ? '--resolver' : 'MAILDIG_RESOLVER')
+  // Name the source the user will recognise: the flag when given, else the environment variable.
+  const fromFlag = argv.some((a) => a === '--resolver' || a.startsWith('--resolver='))
+  // From the environment oclif hands a multiple flag over as one string.
+  const servers = parseServers([flags.resolver ?? []].flat(), fromFlag || !process.env.MAILDIG_RESOLVER ? '--resolver' : 'MAILDIG_RESOLVER')
   const resolver = new DnsResolver({servers, timeoutMs})
   let ca: string[] | undefined
   if (flags['ca-file']) {

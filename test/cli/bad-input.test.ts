@@ -1,0 +1,54 @@
+import {describe, expect, it} from 'vitest'
+import {runCli} from './run-cli.js'
+
+// Bad input: exit 2, one clear line on stderr naming what is wrong, nothing on stdout, no stack trace.
+const cases: [string[], RegExp][] = [
+  [['mx', ''], /domain: the domain is empty/],
+  [['mx', 'a b'], /white space/],
+  [['mx', 'exa_mple..com'], /letters, digits/],
+  [['mx', `${'a'.repeat(64)}.test`], /63/],
+  [['mx', `${'abcdefghi.'.repeat(30)}test`], /253/],
+  [['mx', 'example.test', '--resolver', 'notanip'], /--resolver: "notanip" is not an IP address/],
+  [['mx', 'example.test', '--resolver', '1.2.3.4:99999'], /--resolver: port 99999 is out of range/],
+  [['mx', 'example.test', '--timeout', '-1'], /--timeout/],
+  [['mx', 'example.test', '--timeout', '5parsecs'], /--timeout: "5parsecs" is not a duration/],
+  [['mx', 'example.test', '--ca-file', '/nonexistent/ca.pem'], /--ca-file: cannot read/],
+  [['mx', 'example.test', '--bogus-flag'], /Nonexistent flag: --bogus-flag/],
+  [['mx'], /Missing 1 required arg/],
+]
+
+describe('bad input', () => {
+  it.each(cases)('maildig %j', async (args, message) => {
+    const r = await runCli(args)
+    expect(r.code).toBe(2)
+    expect(r.stdout).toBe('')
+    const lines = r.stderr.trim().split('\n')
+    expect(lines).toHaveLength(1)
+    expect(lines[0]).toMatch(message)
+    expect(r.stderr).not.toMatch(/\bat .*\.js:\d+/)
+  })
+
+  it('reports bad input as a JSON envelope under --json', async () => {
+    const r = await runCli(['mx', 'a b', '--json'])
+    expect(r.code).toBe(2)
+    expect(r.json).toMatchObject({command: 'mx', ok: false, exitCode: 2, error: {code: 'USAGE'}, findings: []})
+    expect(r.stderr).toBe('')
+  })
+
+  it('reads MAILDIG_RESOLVER and MAILDIG_TIMEOUT', async () => {
+    const r = await runCli(['mx', 'example.test'], {env: {MAILDIG_RESOLVER: 'bogus'}})
+    expect(r.code).toBe(2)
+    expect(r.stderr).toMatch(/MAILDIG_RESOLVER: "bogus" is not an IP address/)
+    const t = await runCli(['mx', 'example.test'], {env: {MAILDIG_TIMEOUT: 'soon'}})
+    expect(t.code).toBe(2)
+    expect(t.stderr).toMatch(/--timeout: "soon"/)
+  })
+})
+
+describe('version', () => {
+  it('prints name/version platform node', async () => {
+    const r = await runCli(['--version'])
+    expect(r.code).toBe(0)
+    expect(r.stdout).toMatch(/^maildig\/\d+\.\d+\.\d+ \S+ node-v\d+/)
+  })
+})
