@@ -1,0 +1,76 @@
+// npm run bench: measurements side by side in one run (these machines are noisy, so only ratios
+// between things measured together mean anything). Needs a build (npm run build).
+import {spawn} from 'node:child_process'
+import dgram from 'node:dgram'
+import {fileURLToPath} from 'node:url'
+import * as packet from 'dns-packet'
+
+const BIN = fileURLToPath(new URL('../bin/run.js', import.meta.url))
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 15)
+const only = process.argv.slice(2)
+const want = (name) => only.length === 0 || only.includes(name)
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b)
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2
+}
+
+/** Runs a command to its end (asynchronously, so servers in this process keep answering). */
+function timeRun(args, env = {}) {
+  return new Promise((resolve) => {
+    const started = process.hrtime.bigint()
+    const child = spawn(process.execPath, args, {env: {...process.env, NO_COLOR: '1', ...env}, stdio: ['ignore', 'pipe', 'pipe']})
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (d) => (stdout += d))
+    child.stderr.on('data', (d) => (stderr += d))
+    child.on('close', (status) => resolve({ms: Number(process.hrtime.bigint() - started) / 1e6, status, stdout, stderr}))
+  })
+}
+
+/** A tiny DNS responder for mail.test, so the startup benchmark measures maildig, not a network. */
+async function startDns() {
+  const socket = dgram.createSocket('udp4')
+  socket.on('message', (msg, rinfo) => {
+    const q = packet.decode(msg)
+    const {name, type} = q.questions[0]
+    const answers = []
+    if (name === 'mail.test' && type === 'MX') answers.push({type: 'MX', name, ttl: 60, data: {preference: 10, exchange: 'mx.mail.test'}})
+    if (name === 'mx.mail.test' && type === 'A') answers.push({type: 'A', name, ttl: 60, data: '127.0.1.25'})
+    if (name === '25.1.0.127.in-addr.arpa' && type === 'PTR') answers.push({type: 'PTR', name, ttl: 60, data: 'mx.mail.test'})
+    socket.send(packet.encode({type: 'response', id: q.id, flags: packet.RECURSION_AVAILABLE, questions: q.questions, answers}), rinfo.port, rinfo.address)
+  })
+  await new Promise((resolve) => socket.bind(0, '127.0.1.153', resolve))
+  return socket
+}
+
+const rows = []
+function report(name, value, target, unit = '×') {
+  const ok = target === undefined ? '' : value <= target ? 'within target' : 'OVER target'
+  rows.push(`${name.padEnd(58)} ${value.toFixed(2).padStart(7)}${unit}  ${target === undefined ? '' : `(target ≤ ${target}${unit}) ${ok}`}`)
+}
+
+if (want('startup')) {
+  const dns = await startDns()
+  const resolver = `127.0.1.153:${dns.address().port}`
+  const samples = {node: [], version: [], mx: []}
+  // Warm the file cache once, then interleave so that noise hits all three alike.
+  await timeRun([BIN, '--version'])
+  const check = await timeRun([BIN, 'mx', 'mail.test', '--resolver', resolver])
+  if (check.status !== 0) throw new Error(`mx failed during the benchmark: ${check.stderr}`)
+  for (let i = 0; i < ROUNDS; i++) {
+    samples.node.push((await timeRun(['-e', '0'])).ms)
+    samples.version.push((await timeRun([BIN, '--version'])).ms)
+    samples.mx.push((await timeRun([BIN, 'mx', 'mail.test', '--resolver', resolver])).ms)
+  }
+  dns.close()
+  const node = median(samples.node)
+  rows.push(`startup, median of ${ROUNDS} interleaved cold starts: node -e 0 ${node.toFixed(1)} ms, --version ${median(samples.version).toFixed(1)} ms, mx ${median(samples.mx).toFixed(1)} ms`)
+  report('maildig --version / node -e 0', median(samples.version) / node, 1.3)
+  report('maildig mx mail.test (local DNS) / node -e 0', median(samples.mx) / node, 1.5)
+}
+
+const extra = await import('./bench-probes.mjs').catch(() => undefined)
+if (extra && want('probes')) rows.push(...(await extra.benchProbes({BIN, timeRun, median, report: (n, v, t, u) => report(n, v, t, u), rows})))
+
+console.log(rows.join('\n'))

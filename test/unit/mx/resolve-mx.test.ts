@@ -1,0 +1,57 @@
+import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import type * as packet from 'dns-packet'
+import {DnsResolver} from '../../../src/lib/dns/resolver.js'
+import {resolveMx} from '../../../src/lib/mx/resolve-mx.js'
+import {startFakeDns, type FakeDns} from '../../fixtures/fake-dns.js'
+
+// Selection rules that dnsmasq cannot easily be made to serve: slow answers, mixed null MX, duplicates.
+const DELAY = 200
+let dns: FakeDns
+beforeAll(async () => {
+  dns = await startFakeDns('127.0.1.203', (name, type) => {
+    const answers: packet.Answer[] = []
+    if (name === 'slow.test' && type === 'MX') {
+      for (let i = 1; i <= 4; i++) answers.push({type: 'MX', name, ttl: 60, data: {preference: 10 * i, exchange: `mx${i}.slow.test`}})
+    }
+    const host = /^mx(\d)\.slow\.test$/.exec(name)
+    if (host && type === 'A') answers.push({type: 'A', name, ttl: 60, data: `192.0.2.${host[1]}`})
+    const ptr = /^(\d)\.2\.0\.192\.in-addr\.arpa$/.exec(name)
+    if (ptr && type === 'PTR') answers.push({type: 'PTR', name, ttl: 60, data: `mx${ptr[1]}.slow.test`})
+    if (name === 'mixed.test' && type === 'MX') {
+      answers.push({type: 'MX', name, ttl: 60, data: {preference: 0, exchange: '.'}}, {type: 'MX', name, ttl: 60, data: {preference: 10, exchange: 'mx1.slow.test'}})
+    }
+    if (name === 'dup.test' && type === 'MX') {
+      answers.push({type: 'MX', name, ttl: 60, data: {preference: 20, exchange: 'mx2.slow.test'}}, {type: 'MX', name, ttl: 60, data: {preference: 10, exchange: 'MX2.slow.test'}})
+    }
+    return {kind: 'answer', answers, delayMs: name.endsWith('slow.test') || name.endsWith('in-addr.arpa') ? DELAY : 0}
+  })
+})
+afterAll(() => dns.close())
+
+const resolver = () => new DnsResolver({servers: [{host: dns.host, port: dns.port}], timeoutMs: 3000})
+
+describe('resolveMx', () => {
+  it('looks up every exchange, address and PTR concurrently', async () => {
+    const started = performance.now()
+    const {result, findings} = await resolveMx({input: 'slow.test', ascii: 'slow.test'}, resolver())
+    const elapsed = performance.now() - started
+    expect(result.exchanges.map((e) => e.exchange)).toEqual(['mx1.slow.test', 'mx2.slow.test', 'mx3.slow.test', 'mx4.slow.test'])
+    expect(result.exchanges.every((e) => e.addresses[0]?.fcrdns)).toBe(true)
+    expect(findings.filter((f) => f.severity !== 'info')).toEqual([])
+    // Four rounds (MX; A+AAAA; PTR; forward) whatever the number of exchanges; serially it would be 4 × 4.
+    expect(elapsed).toBeLessThan(DELAY * 7)
+  })
+
+  it('treats a null MX mixed with real ones as a warning and keeps the real ones', async () => {
+    const {result, findings} = await resolveMx({input: 'mixed.test', ascii: 'mixed.test'}, resolver())
+    expect(result.kind).toBe('mx')
+    expect(result.exchanges.map((e) => e.exchange)).toEqual(['mx1.slow.test'])
+    expect(findings).toContainEqual(expect.objectContaining({code: 'MX_NULL', severity: 'warning'}))
+  })
+
+  it('sorts by preference and reports duplicates once', async () => {
+    const {result, findings} = await resolveMx({input: 'dup.test', ascii: 'dup.test'}, resolver())
+    expect(result.exchanges.map((e) => [e.preference, e.exchange])).toEqual([[10, 'MX2.slow.test']])
+    expect(findings.filter((f) => f.code === 'MX_DUPLICATE')).toHaveLength(1)
+  })
+})
