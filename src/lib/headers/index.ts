@@ -1,0 +1,5 @@
+export * from './authentication.js'
+export * from './date.js'
+export * from './message.js'
+export * from './received.js'
+export * from './route.js'
