@@ -58,12 +58,20 @@ export const FINDING_CATALOG = {
   PROTOCOL_ERROR: {severity: 'error', meaning: 'The server\'s reply was malformed, out of sequence or had too many lines.', fix: 'Something between here and the server may be interfering (a proxy, a filter); look at --transcript.'},
   LINE_TOO_LONG: {severity: 'error', meaning: 'The server sent a line longer than the protocol allows (or than maildig reads).', fix: 'Look at --transcript; a non-mail service may be listening on that port.'},
   PORT25_BLOCKED: {severity: 'error', meaning: 'Connections to port 25 time out on every address while other ports of the same hosts answer: this network probably blocks outbound port 25.', fix: 'Confirm with `nc -vz HOST 25` from another network; ask your provider to open port 25, or test from a server.'},
+  CONNECTION_CLOSED: {severity: 'error', meaning: 'The server closed the connection in the middle of the conversation.', fix: 'Look at the server\'s log; a closed connection right after connecting often means a blocklist, a connection limit or a crashed service.'},
+  REPLY_TIMEOUT: {severity: 'error', meaning: 'The server did not send a complete reply to a command within the deadline (silence, or a reply trickling in byte by byte).', fix: 'The server may be overloaded or tarpitting this client; raise --timeout or look at the server\'s log.'},
+  SERVICE_UNAVAILABLE: {severity: 'error', meaning: 'The server answered 421: service not available, closing the connection.', fix: 'Usually temporary (overload, maintenance, rate limit): try later; the reply text often says why.'},
+  EHLO_REJECTED: {severity: 'error', meaning: 'The server rejected both EHLO and HELO for the client name sent.', fix: 'Send a fully-qualified name that resolves (--ehlo), or an address literal like [192.0.2.1]; the reply text says what the server expects.'},
+  RELAY_DENIED: {severity: 'info', meaning: 'The relay test was refused: the server does not relay mail between foreign domains for an unauthenticated client, as it should.', fix: 'Nothing to fix.'},
+  REQUIREMENT_NOT_MET: {severity: 'error', meaning: 'A condition named with --require (starttls, valid-cert, auth, tls1.2, tls1.3) is not met.', fix: 'The message names the requirement; the related finding (STARTTLS_NOT_OFFERED, TLS_CERT_UNTRUSTED, …) says how to fix it.'},
   // TLS
   TLS_CERT_EXPIRED: {severity: 'error', meaning: 'The server\'s certificate has expired (or is not yet valid).', fix: 'Renew the certificate and reload the server.'},
   TLS_CERT_EXPIRING: {severity: 'warning', meaning: 'The server\'s certificate expires within --cert-days days.', fix: 'Renew the certificate soon; check that automatic renewal works.'},
   TLS_CERT_UNTRUSTED: {severity: 'error', meaning: 'The certificate does not chain to a trusted authority (self-signed, unknown CA or missing intermediate).', fix: 'Serve the full chain with a publicly trusted certificate, or pass --ca-file for a private CA.'},
   TLS_HOSTNAME_MISMATCH: {severity: 'error', meaning: 'The certificate does not name the host that was asked for.', fix: 'Add the host name to the certificate\'s subjectAltName.'},
   TLS_OLD_VERSION: {severity: 'warning', meaning: 'The connection used a TLS version below 1.2.', fix: 'Enable TLS 1.2 and 1.3 on the server and disable older versions.'},
+  TLS_FAILED: {severity: 'error', meaning: 'The TLS handshake on an implicit-TLS port (465, 995, 993) failed.', fix: 'Check that the port speaks TLS from the first byte (not STARTTLS) and the server\'s certificate and TLS settings; the message names the TLS error.'},
+  TLS_TIMEOUT: {severity: 'error', meaning: 'The TLS handshake did not complete within the deadline.', fix: 'The server may not speak TLS on that port (try --tls starttls or none), or it is overloaded; raise --timeout for slow links.'},
   // Policy
   SPF_MISSING: {severity: 'warning', meaning: 'The sender domain publishes no SPF record.', fix: 'Publish a TXT record "v=spf1 … -all" listing the servers that send for the domain.'},
   SPF_MULTIPLE_RECORDS: {severity: 'error', meaning: 'The domain publishes more than one SPF record: SPF evaluates to permerror (RFC 7208 §4.5).', fix: 'Merge them into a single "v=spf1" record.'},
@@ -75,6 +83,11 @@ export const FINDING_CATALOG = {
   MTA_STS_POLICY_UNAVAILABLE: {severity: 'warning', meaning: 'The domain announces MTA-STS but its policy could not be fetched over HTTPS.', fix: 'Serve https://mta-sts.<domain>/.well-known/mta-sts.txt with a valid certificate and no redirect.'},
   TLSRPT_MISSING: {severity: 'info', meaning: 'The domain publishes no TLS-RPT record (_smtp._tls).', fix: 'Publish "v=TLSRPTv1; rua=mailto:…" to receive TLS failure reports.'},
   DANE_TLSA_MISMATCH: {severity: 'error', meaning: 'The certificate the MX presented matches none of its TLSA records.', fix: 'Update the TLSA records before (not after) rolling the certificate or key.'},
+  // A delivered message's header (trace --message)
+  CLOCK_SKEW: {severity: 'warning', meaning: 'A server\'s (or the sender\'s) clock is off: its timestamp is out of line with the hops around it, giving negative delays.', fix: 'Run NTP (chrony, systemd-timesyncd) on that host; a whole number of hours usually means a wrong time zone setting.'},
+  HOP_WITHOUT_TLS: {severity: 'warning', meaning: 'A hop between servers on the network carried the message without TLS.', fix: 'Enable STARTTLS on the sending side (Postfix: smtp_tls_security_level = may) and make sure the receiver offers it.'},
+  AUTHENTICATION_FAILED: {severity: 'warning', meaning: 'The receiver recorded a failing SPF, DKIM or DMARC result (Authentication-Results, RFC 8601).', fix: 'For SPF, list the sending server in the domain\'s SPF record; for DKIM, check the signing key and DNS record; DMARC needs one of them to pass aligned with the From domain.'},
+  ARC_CHAIN_BROKEN: {severity: 'warning', meaning: 'The ARC chain (RFC 8617) is incomplete, out of order, or an intermediary marked it failed (cv=fail).', fix: 'Look at the intermediary (mailing list, forwarder) that added the failing set.'},
   // Mailboxes
   POP3_GREETING_ERR: {severity: 'error', meaning: 'The POP3 server greeted with -ERR.', fix: 'The greeting text says why; the server may be shutting down or refusing this client.'},
   IMAP_GREETING_BYE: {severity: 'error', meaning: 'The IMAP server greeted with BYE and closed.', fix: 'The greeting text says why; the server may be overloaded or refusing this client.'},
