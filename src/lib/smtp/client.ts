@@ -1,0 +1,575 @@
+import type {LookupFunction} from 'node:net'
+import {checkServerIdentity, type SecureVersion, type TLSSocket} from 'node:tls'
+import {isMaildigError, MaildigError, UsageError} from '../errors.js'
+import {Connection} from '../net/connection.js'
+import {CLOSE_GRACE_MS, elapsedMs, withDeadline, type Stage, type StageTimeouts} from '../net/deadline.js'
+import {saslCramMd5, saslLoginStep, saslPlain, saslXoauth2, type SaslMechanism} from '../net/sasl.js'
+import {Transcript} from '../net/transcript.js'
+import {assertWireSafe, bareHost, formatEndpoint, serverNameFor} from '../net/wire.js'
+import type {CaInput} from '../tls/trust.js'
+import {formatReply, isIntermediate, isPositive, isTransient, parseEhlo, ReplyAssembler, type EhloInfo, type SmtpReply} from './reply.js'
+
+export interface SmtpClientOptions {
+  /** The host name (or IP literal) asked for: SNI, certificate check and messages use it. */
+  host: string
+  port: number
+  /** Connect here instead of resolving `host` (already resolved by the caller). */
+  address?: string
+  /** The DNS layer's lookup (honours --resolver); the system resolver when absent. */
+  lookup?: LookupFunction
+  family?: 0 | 4 | 6
+  localAddress?: string
+  /** Deadline per stage (connect, greeting, TLS handshake, each reply). */
+  timeoutMs?: number | Partial<StageTimeouts>
+  transcript?: Transcript
+  /** Extra trusted authorities (`--ca-file`). */
+  ca?: CaInput
+  /** Lowest TLS version offered (default TLS 1.2); with `tlsCiphers`, reaches old servers (see TlsUpgradeOptions). */
+  minTlsVersion?: SecureVersion
+  tlsCiphers?: string
+  maxLineLength?: number
+  maxReplyLines?: number
+}
+
+export interface SmtpConnectOptions {
+  /** Implicit TLS (RFC 8314, port 465): the handshake comes before the greeting. */
+  implicitTls?: boolean
+}
+
+export interface EhloResult {
+  /** 'ESMTP' after EHLO, 'SMTP' when the server refused EHLO and accepted HELO. */
+  protocol: 'ESMTP' | 'SMTP'
+  reply: SmtpReply
+  info: EhloInfo
+}
+
+export interface SmtpAuthOptions {
+  user: string
+  password?: string
+  /** An OAuth2 access token: selects XOAUTH2. */
+  token?: string
+  /** Default: XOAUTH2 with a token, else the first of PLAIN, LOGIN, CRAM-MD5 the server offers. */
+  mechanism?: SaslMechanism
+  /** CONTRACT `--allow-insecure-auth`: send credentials without TLS or over an unverified certificate. */
+  allowInsecureAuth?: boolean
+}
+
+export interface SmtpAuthResult {
+  mechanism: SaslMechanism
+  reply: SmtpReply
+}
+
+export interface MailFromOptions {
+  /** Message size for SIZE= (RFC 1870); sent only when the server advertises SIZE. */
+  size?: number
+  /** Ask for SMTPUTF8 (RFC 6531); sent only when advertised. Default: when the address is not ASCII. */
+  smtputf8?: boolean
+}
+
+/** One RCPT TO outcome (the CONTRACT `recipients[]` entry). */
+export interface RecipientResult {
+  address: string
+  accepted: boolean
+  code: number
+  enhancedCode: string | null
+  text: string
+}
+
+export interface SmtpTimings {
+  lookupMs?: number
+  connectMs?: number
+  /** Implicit TLS: the handshake; STARTTLS: the command, its reply and the handshake. */
+  tlsMs?: number
+  greetingMs?: number
+  /** Every EHLO/HELO round trip (before and after STARTTLS) together. */
+  ehloMs?: number
+  authMs?: number
+  mailMs?: number
+  rcptMs?: number
+  rsetMs?: number
+  quitMs?: number
+}
+
+/** Mechanisms tried, in order, when none is named: PLAIN and LOGIN only run inside TLS anyway. */
+const MECHANISM_PREFERENCE: SaslMechanism[] = ['PLAIN', 'LOGIN', 'CRAM-MD5']
+const SUPPORTED_MECHANISMS = new Set<string>(['PLAIN', 'LOGIN', 'CRAM-MD5', 'XOAUTH2'])
+
+/** Errors after which the session cannot go on: no RSET, no QUIT, just close. */
+const FATAL_CATEGORIES = new Set(['timeout', 'connection', 'protocol', 'tls'])
+
+/**
+ * A hand-written SMTP client for diagnosis (no DATA: maildig never sends a message through it).
+ * Every reply is read under a deadline, every value validated before it reaches the wire, every
+ * credential masked in the transcript, and the session always ends with RSET/QUIT when it can.
+ *
+ * Error categories (→ CONTRACT exit codes) chosen here:
+ * - greeting 421 (or another 4xx) → GREETING_REJECTED, 'connection' (4): "service not
+ *   available, closing transmission channel" (RFC 5321 §3.8) is the server going away, temporary;
+ * - greeting 554 (or another 5xx) → GREETING_REJECTED, 'check' (1): the server runs and answers,
+ *   and its answer is a refusal (a blocklist, a policy) — a finding about the server;
+ * - 421 to any later command → SERVICE_UNAVAILABLE, 'connection' (4);
+ * - AUTH_INSECURE → 'auth' (7): the credentials were not accepted for use; the same command line
+ *   works against a server with a valid certificate, so it is not a usage error;
+ * - AUTH_NOT_OFFERED and AUTH_FAILED → 'auth' (7); SENDER_REJECTED, EHLO_REJECTED → 'check' (1);
+ * - STARTTLS_NOT_OFFERED (when STARTTLS is required) and STARTTLS_FAILED → 'tls' (6).
+ */
+export class SmtpClient {
+  readonly transcript: Transcript
+  readonly timings: SmtpTimings = {}
+  private readonly options: SmtpClientOptions
+  private conn: Connection | undefined
+  private greetingReply: SmtpReply | undefined
+  private ehloState: EhloResult | undefined
+  private ehloName: string | undefined
+  private broken = false
+  private inTransaction = false
+  private quitSent = false
+
+  constructor(options: SmtpClientOptions) {
+    this.options = options
+    this.transcript = options.transcript ?? new Transcript()
+  }
+
+  /** `host [address]:port`. */
+  get endpoint(): string {
+    return this.conn?.endpoint ?? formatEndpoint(this.options.host, this.options.port, this.options.address)
+  }
+
+  get connection(): Connection | undefined {
+    return this.conn
+  }
+
+  get remoteAddress(): string | undefined {
+    return this.conn?.address
+  }
+
+  /** The greeting (banner). */
+  get greeting(): SmtpReply | undefined {
+    return this.greetingReply
+  }
+
+  /** The latest EHLO/HELO outcome (after STARTTLS: the one inside TLS). */
+  get ehloResult(): EhloResult | undefined {
+    return this.ehloState
+  }
+
+  get extensions(): Record<string, string[]> {
+    return this.ehloState?.info.extensions ?? {}
+  }
+
+  get secure(): boolean {
+    return this.conn?.secure ?? false
+  }
+
+  get tlsSocket(): TLSSocket | undefined {
+    return this.conn?.tlsSocket
+  }
+
+  /** TLS with a chain that verifies and a certificate that names the host asked for. */
+  get certificateVerified(): boolean {
+    const socket = this.conn?.tlsSocket
+    if (!socket || !socket.authorized) return false
+    const name = serverNameFor(this.options.host) ?? bareHost(this.options.host)
+    return checkServerIdentity(name, socket.getPeerCertificate()) === undefined
+  }
+
+  /** Whether the session was broken by a timeout, reset, TLS or protocol error. */
+  get failed(): boolean {
+    return this.broken || this.conn?.failed !== undefined
+  }
+
+  hasExtension(name: string): boolean {
+    return Object.hasOwn(this.extensions, name.toUpperCase())
+  }
+
+  /** Connects (with implicit TLS if asked) and reads the greeting. */
+  async connect(options: SmtpConnectOptions = {}): Promise<SmtpReply> {
+    if (this.conn) throw new UsageError('this SMTP client is already connected')
+    const {host, port, address, lookup, family, localAddress, timeoutMs, maxLineLength, ca, minTlsVersion, tlsCiphers} = this.options
+    const started = performance.now()
+    try {
+      this.conn = await Connection.open({
+        host,
+        port,
+        address,
+        lookup,
+        family,
+        localAddress,
+        timeoutMs,
+        maxLineLength,
+        transcript: this.transcript,
+        tls: options.implicitTls ? {ca, minVersion: minTlsVersion, ciphers: tlsCiphers} : false,
+      })
+    } finally {
+      // Keep what was measured even when connecting failed.
+      if (this.conn) Object.assign(this.timings, this.conn.timings)
+      else this.timings.connectMs = elapsedMs(started)
+    }
+    const greetingStarted = performance.now()
+    const reply = await this.readReply('greeting')
+    this.timings.greetingMs = elapsedMs(greetingStarted)
+    this.greetingReply = reply
+    if (isPositive(reply)) return reply
+    const text = formatReply(reply)
+    const options_ = {subject: this.endpoint, response: text, responseCode: reply.code}
+    if (reply.code >= 400 && reply.code < 500) {
+      throw this.markFatal(new MaildigError('GREETING_REJECTED', 'connection', `${this.endpoint} refused the session: ${text}`, {...options_, temporary: true}))
+    }
+    if (reply.code >= 500) {
+      throw new MaildigError('GREETING_REJECTED', 'check', `${this.endpoint} refused the session: ${text}`, options_)
+    }
+    throw this.protocolError(`${this.endpoint} greeted with ${reply.code}, not 220`, reply)
+  }
+
+  /**
+   * EHLO, and HELO when EHLO is refused with 5xx (RFC 5321 §4.1.4: a server that does not know
+   * EHLO answers 500/502). `name` is the client's FQDN or an address literal.
+   */
+  async ehlo(name: string): Promise<EhloResult> {
+    validateEhloName(name)
+    this.ehloName = name
+    const started = performance.now()
+    try {
+      const reply = await this.command(`EHLO ${name}`, {label: 'EHLO'})
+      if (isPositive(reply)) return (this.ehloState = {protocol: 'ESMTP', reply, info: parseEhlo(reply)})
+      if (reply.code >= 500) {
+        const helo = await this.command(`HELO ${name}`, {label: 'HELO'})
+        if (isPositive(helo)) {
+          return (this.ehloState = {protocol: 'SMTP', reply: helo, info: {...parseEhlo({...helo, lines: [helo.lines[0] ?? '']}), extensions: {}, authMechanisms: []}})
+        }
+        throw this.rejected('EHLO_REJECTED', 'check', `${this.endpoint} refused EHLO and HELO ${name}`, helo, 'HELO')
+      }
+      throw this.rejected('EHLO_REJECTED', 'check', `${this.endpoint} refused EHLO ${name}`, reply, 'EHLO')
+    } finally {
+      this.timings.ehloMs = round((this.timings.ehloMs ?? 0) + elapsedMs(started))
+    }
+  }
+
+  /**
+   * STARTTLS (RFC 3207): the 220, then the TLS handshake (plaintext received before it is
+   * dropped), then EHLO again, since everything learnt before TLS must be forgotten (§4.2).
+   */
+  async startTls(): Promise<TLSSocket> {
+    const conn = this.requireConnection()
+    if (conn.tlsSocket) return conn.tlsSocket
+    if (!this.hasExtension('STARTTLS')) {
+      throw new MaildigError('STARTTLS_NOT_OFFERED', 'tls', `${this.endpoint} does not offer STARTTLS`, {subject: this.endpoint})
+    }
+    const started = performance.now()
+    const reply = await this.command('STARTTLS')
+    if (reply.code !== 220) {
+      throw this.rejected('STARTTLS_FAILED', 'tls', `${this.endpoint} refused STARTTLS`, reply, 'STARTTLS')
+    }
+    let socket: TLSSocket
+    try {
+      socket = await conn.upgradeToTls({ca: this.options.ca, minVersion: this.options.minTlsVersion, ciphers: this.options.tlsCiphers, kind: 'starttls'})
+    } catch (error) {
+      throw this.markFatal(error)
+    }
+    this.timings.tlsMs = elapsedMs(started)
+    this.ehloState = undefined
+    if (this.ehloName !== undefined) await this.ehlo(this.ehloName)
+    return socket
+  }
+
+  /**
+   * SMTP AUTH (RFC 4954). Refuses (AUTH_INSECURE) without TLS and a verified certificate unless
+   * `allowInsecureAuth`. Passwords, tokens and every SASL payload are masked in the transcript and
+   * never appear in error messages.
+   */
+  async auth(options: SmtpAuthOptions): Promise<SmtpAuthResult> {
+    const {user, password, token} = options
+    this.transcript.protect(password, token)
+    if (!options.allowInsecureAuth && !(this.secure && this.certificateVerified)) {
+      const why = this.secure ? 'the certificate is not verified' : 'the connection is not encrypted'
+      throw new MaildigError('AUTH_INSECURE', 'auth', `not sending credentials to ${this.endpoint}: ${why} (use --allow-insecure-auth to do it anyway)`, {
+        subject: this.endpoint,
+        command: 'AUTH',
+      })
+    }
+    const offered = this.ehloState?.info.authMechanisms ?? []
+    const mechanism = chooseMechanism(options, offered)
+    if (!mechanism) {
+      const what = options.mechanism ? `AUTH ${options.mechanism}` : 'a supported AUTH mechanism'
+      const has = offered.length > 0 ? ` (it offers ${offered.join(' ')})` : ' (it offers no AUTH at this stage)'
+      throw new MaildigError('AUTH_NOT_OFFERED', 'auth', `${this.endpoint} does not offer ${what}${has}`, {subject: this.endpoint, command: 'AUTH'})
+    }
+    const secret = mechanism === 'XOAUTH2' ? token : password
+    if (secret === undefined) {
+      throw new UsageError(mechanism === 'XOAUTH2' ? 'AUTH XOAUTH2 needs an access token' : `AUTH ${mechanism} needs a password (MAILDIG_PASSWORD or --password-stdin)`)
+    }
+    const started = performance.now()
+    try {
+      const reply = await this.runMechanism(mechanism, user, secret)
+      if (reply.code === 235) return {mechanism, reply}
+      throw this.rejected('AUTH_FAILED', 'auth', `${this.endpoint} rejected the credentials for ${user} (AUTH ${mechanism})`, reply, `AUTH ${mechanism}`)
+    } catch (error) {
+      throw scrubError(error, this.transcript)
+    } finally {
+      this.timings.authMs = elapsedMs(started)
+    }
+  }
+
+  /** MAIL FROM (RFC 5321 §4.1.1.2); `''` is the null sender `<>`. Throws SENDER_REJECTED on 4xx/5xx. */
+  async mailFrom(address: string, options: MailFromOptions = {}): Promise<SmtpReply> {
+    const path = mailPath(address, 'the sender address', true)
+    const params: string[] = []
+    if (options.size !== undefined && this.hasExtension('SIZE')) {
+      if (!Number.isSafeInteger(options.size) || options.size < 0) throw new UsageError(`invalid message size ${options.size}`)
+      params.push(`SIZE=${options.size}`)
+    }
+    if ((options.smtputf8 ?? /[^\x00-\x7f]/.test(path)) && this.hasExtension('SMTPUTF8')) params.push('SMTPUTF8')
+    const started = performance.now()
+    try {
+      const reply = await this.command(`MAIL FROM:<${path}>${params.map((p) => ` ${p}`).join('')}`, {label: 'MAIL FROM'})
+      if (isPositive(reply)) {
+        this.inTransaction = true
+        return reply
+      }
+      throw this.rejected('SENDER_REJECTED', 'check', `${this.endpoint} rejected the sender <${path}>`, reply, 'MAIL FROM')
+    } finally {
+      this.timings.mailMs = round((this.timings.mailMs ?? 0) + elapsedMs(started))
+    }
+  }
+
+  /** RCPT TO (RFC 5321 §4.1.1.3). A refusal is a result, not an error. */
+  async rcptTo(address: string): Promise<RecipientResult> {
+    const path = mailPath(address, 'the recipient address', false)
+    const started = performance.now()
+    try {
+      const reply = await this.command(`RCPT TO:<${path}>`, {label: 'RCPT TO'})
+      return {address: path, accepted: isPositive(reply), code: reply.code, enhancedCode: reply.enhancedCode ?? null, text: reply.text}
+    } finally {
+      this.timings.rcptMs = round((this.timings.rcptMs ?? 0) + elapsedMs(started))
+    }
+  }
+
+  /** RSET: ends the transaction MAIL FROM started. */
+  async rset(): Promise<SmtpReply> {
+    const started = performance.now()
+    try {
+      const reply = await this.command('RSET')
+      this.inTransaction = false
+      return reply
+    } finally {
+      this.timings.rsetMs = elapsedMs(started)
+    }
+  }
+
+  /** QUIT and close (RSET first if a transaction is open). */
+  async quit(): Promise<void> {
+    const conn = this.requireConnection()
+    try {
+      if (this.inTransaction) await this.rset()
+      const started = performance.now()
+      this.quitSent = true
+      await this.command('QUIT')
+      this.timings.quitMs = elapsedMs(started)
+    } finally {
+      await conn.close()
+    }
+  }
+
+  /**
+   * Ends the session as politely as the state allows, within about 1 s: RSET if a transaction
+   * is open, QUIT, then close; after a fatal error, just close. Never throws.
+   */
+  async close(): Promise<void> {
+    const conn = this.conn
+    if (!conn) return
+    const started = performance.now()
+    if (!this.failed && !this.quitSent && !conn.closed) {
+      const polite = (async () => {
+        if (this.inTransaction) await this.rset()
+        this.quitSent = true
+        const quitStarted = performance.now()
+        await this.command('QUIT')
+        this.timings.quitMs = elapsedMs(quitStarted)
+      })()
+      try {
+        await withDeadline(polite, {stage: 'reply', timeoutMs: CLOSE_GRACE_MS, subject: this.endpoint, command: 'QUIT', onTimeout: (error) => conn.abort(error)})
+      } catch {
+        // A server that will not say goodbye is still closed below.
+      }
+    }
+    await conn.close(Math.max(100, CLOSE_GRACE_MS - (performance.now() - started)))
+  }
+
+  /**
+   * Sends one command line and reads its reply. `secret` masks the line in the transcript
+   * (`{keepPrefix: 'AUTH PLAIN '}` keeps the verb); `label` names the command in messages.
+   * 421 → SERVICE_UNAVAILABLE; a 1xx/3xx reply where none is expected → PROTOCOL_ERROR.
+   */
+  async command(line: string, options: {secret?: true | {keepPrefix?: string}; label?: string; stage?: Stage; intermediate?: boolean} = {}): Promise<SmtpReply> {
+    const conn = this.requireConnection()
+    const label = options.label ?? (options.secret ? 'a masked line' : line.split(' ')[0])
+    if (conn.bufferedLines > 0) {
+      // RFC 5321 §4.3: one reply per command. Lines nobody asked for would be taken for the
+      // reply to this command.
+      const stray = await this.readReply('reply', label)
+      if (stray.code === 421) throw this.serviceUnavailable(stray, label)
+      throw this.protocolError(`${this.endpoint} sent a reply nobody asked for before ${label}: ${formatReply(stray)}`, stray)
+    }
+    try {
+      conn.writeLine(line, options.secret)
+    } catch (error) {
+      if (isMaildigError(error) && error.category === 'usage') throw error
+      throw this.markFatal(error)
+    }
+    const reply = await this.readReply(options.stage ?? 'reply', label)
+    if (reply.code === 421) throw this.serviceUnavailable(reply, label)
+    if (isIntermediate(reply) && !options.intermediate) {
+      throw this.protocolError(`${this.endpoint} answered ${label} with ${reply.code}, which is out of sequence`, reply)
+    }
+    return reply
+  }
+
+  private async runMechanism(mechanism: SaslMechanism, user: string, secret: string): Promise<SmtpReply> {
+    const masked = (verb: string) => ({secret: {keepPrefix: `${verb} `}, label: verb, intermediate: true})
+    const step = (payload: string) => this.command(payload, {secret: true, label: `AUTH ${mechanism} response`, intermediate: true})
+    switch (mechanism) {
+      case 'PLAIN': {
+        // RFC 4954 §4: the initial response saves a round trip.
+        const payload = saslPlain(user, secret)
+        this.transcript.protect(payload)
+        const reply = await this.command(`AUTH PLAIN ${payload}`, masked('AUTH PLAIN'))
+        return reply.code === 334 ? step(payload) : reply
+      }
+      case 'LOGIN': {
+        const userPayload = saslLoginStep(user)
+        const passPayload = saslLoginStep(secret)
+        this.transcript.protect(passPayload)
+        let reply = await this.command('AUTH LOGIN', {intermediate: true})
+        if (reply.code !== 334) return reply
+        reply = await step(userPayload)
+        if (reply.code !== 334) return reply
+        return step(passPayload)
+      }
+      case 'CRAM-MD5': {
+        const reply = await this.command('AUTH CRAM-MD5', {intermediate: true})
+        if (reply.code !== 334) return reply
+        const payload = saslCramMd5(user, secret, reply.text)
+        this.transcript.protect(payload)
+        return step(payload)
+      }
+      case 'XOAUTH2': {
+        const payload = saslXoauth2(user, secret)
+        this.transcript.protect(payload)
+        const reply = await this.command(`AUTH XOAUTH2 ${payload}`, masked('AUTH XOAUTH2'))
+        // On failure the server sends a 334 with a base64 JSON error and waits for an empty line.
+        return reply.code === 334 ? this.command('', {label: 'AUTH XOAUTH2 (end)', intermediate: true}) : reply
+      }
+    }
+  }
+
+  private async readReply(stage: Stage, label?: string): Promise<SmtpReply> {
+    const conn = this.requireConnection()
+    const assembler = new ReplyAssembler({
+      subject: conn.endpoint,
+      maxLines: this.options.maxReplyLines,
+      enhancedStatusCodes: this.hasExtension('ENHANCEDSTATUSCODES') ? true : undefined,
+    })
+    const work = (async () => {
+      for (;;) {
+        const reply = assembler.push(await conn.readLine())
+        if (reply) return reply
+      }
+    })()
+    try {
+      return await conn.deadline(stage, work, label)
+    } catch (error) {
+      throw this.markFatal(error)
+    }
+  }
+
+  private requireConnection(): Connection {
+    if (!this.conn) throw new MaildigError('CONNECTION_CLOSED', 'internal', 'the SMTP client is not connected')
+    return this.conn
+  }
+
+  /** Marks the session broken for errors that leave it unusable, and aborts the socket. */
+  private markFatal(error: unknown): unknown {
+    if (isMaildigError(error) && FATAL_CATEGORIES.has(error.category)) {
+      this.broken = true
+      this.conn?.abort(error)
+    } else if (!isMaildigError(error)) {
+      this.broken = true
+      this.conn?.abort(error as Error)
+    }
+    return error
+  }
+
+  private protocolError(message: string, reply: SmtpReply): MaildigError {
+    return this.markFatal(
+      new MaildigError('PROTOCOL_ERROR', 'protocol', message, {subject: this.endpoint, response: formatReply(reply), responseCode: reply.code}),
+    ) as MaildigError
+  }
+
+  private serviceUnavailable(reply: SmtpReply, label: string): MaildigError {
+    this.broken = true
+    return new MaildigError('SERVICE_UNAVAILABLE', 'connection', `${this.endpoint} is closing the session (answer to ${label}): ${formatReply(reply)}`, {
+      subject: this.endpoint,
+      command: label,
+      response: formatReply(reply),
+      responseCode: reply.code,
+      temporary: true,
+    })
+  }
+
+  private rejected(code: string, category: 'check' | 'auth' | 'tls', message: string, reply: SmtpReply, command: string): MaildigError {
+    const text = formatReply(reply)
+    return new MaildigError(code, category, `${message}: ${text}`, {
+      subject: this.endpoint,
+      command,
+      response: text,
+      responseCode: reply.code,
+      temporary: isTransient(reply),
+    })
+  }
+}
+
+function chooseMechanism(options: SmtpAuthOptions, offered: readonly string[]): SaslMechanism | undefined {
+  const has = (m: string) => offered.includes(m)
+  if (options.mechanism) {
+    const wanted = options.mechanism.toUpperCase()
+    if (!SUPPORTED_MECHANISMS.has(wanted)) throw new UsageError(`unsupported AUTH mechanism ${options.mechanism} (maildig knows PLAIN, LOGIN, CRAM-MD5, XOAUTH2)`)
+    return has(wanted) ? (wanted as SaslMechanism) : undefined
+  }
+  if (options.token !== undefined) return has('XOAUTH2') ? 'XOAUTH2' : undefined
+  return MECHANISM_PREFERENCE.find(has)
+}
+
+/** An EHLO/HELO argument: a domain or an address literal, one word (RFC 5321 §4.1.1.1). */
+export function validateEhloName(name: string): void {
+  assertWireSafe(name, 'the EHLO name')
+  if (name === '' || /\s/.test(name)) throw new UsageError(`the EHLO name "${name}" must be one word: a domain or an address literal like [192.0.2.1]`)
+}
+
+/**
+ * The address inside `<…>` of MAIL FROM/RCPT TO. Surrounding brackets are accepted and removed;
+ * CR, LF, NUL and further brackets are a usage error (they would rewrite the command).
+ */
+export function mailPath(address: string, what: string, allowEmpty: boolean): string {
+  assertWireSafe(address, what)
+  const path = address.trim().replace(/^<(.*)>$/, '$1')
+  if (path === '' && !allowEmpty) throw new UsageError(`${what} is empty`)
+  if (/[<>]/.test(path)) throw new UsageError(`${what} "${path}" contains "<" or ">"`)
+  if (/\s/.test(path) && !/^".*"@[^\s]+$/.test(path)) throw new UsageError(`${what} "${path}" contains white space`)
+  return path
+}
+
+/** Masks any registered secret that found its way into an error's message or response. */
+function scrubError(error: unknown, transcript: Transcript): unknown {
+  if (!(error instanceof Error)) return error
+  const message = transcript.scrub(error.message)
+  if (message !== error.message) error.message = message
+  if (isMaildigError(error) && error.response) {
+    const response = transcript.scrub(error.response)
+    if (response !== error.response) (error as {response?: string}).response = response
+  }
+  return error
+}
+
+function round(ms: number): number {
+  return Math.round(ms * 10) / 10
+}

@@ -1,0 +1,451 @@
+import {hostname as osHostname} from 'node:os'
+import {isIP, type LookupFunction} from 'node:net'
+import {z} from 'zod'
+import {isMaildigError, MaildigError, UsageError} from '../errors.js'
+import {finding, findingSchema, type Finding} from '../findings.js'
+import {elapsedMs, type StageTimeouts} from '../net/deadline.js'
+import type {SaslMechanism} from '../net/sasl.js'
+import {Transcript, transcriptLineSchema} from '../net/transcript.js'
+import {assertWireSafe, bareHost} from '../net/wire.js'
+import {inspectTls, isCertificateValid, tlsInfoSchema, type TlsInfo} from '../tls/inspect.js'
+import type {CaInput} from '../tls/trust.js'
+import {mailPath, SmtpClient, validateEhloName, type RecipientResult} from './client.js'
+
+export const SMTP_TLS_MODES = ['auto', 'starttls', 'implicit', 'none'] as const
+export type SmtpTlsMode = (typeof SMTP_TLS_MODES)[number]
+
+/** `--require` values. Each one not met is a REQUIREMENT_NOT_MET finding (error → exit 1). */
+export const SMTP_REQUIREMENTS = ['starttls', 'valid-cert', 'auth', 'tls1.2', 'tls1.3'] as const
+export type SmtpRequirement = (typeof SMTP_REQUIREMENTS)[number]
+
+/**
+ * The relay test's envelope: a sender in a domain that cannot exist (RFC 2606 .invalid) and a
+ * recipient in a reserved domain (example.net) that no server is responsible for. A server that
+ * accepts that RCPT from an unauthenticated client relays for anyone. No DATA is ever sent.
+ */
+export const RELAY_TEST_SENDER = 'relay-test@maildig.invalid'
+export const RELAY_TEST_RECIPIENT = 'relay-test@example.net'
+
+export interface SmtpProbeOptions {
+  /** The host name (or IP literal) the user asked for: SNI, the certificate check and messages use it. */
+  host: string
+  /** Default 25. */
+  port?: number
+  /** The address to connect to, when the caller resolved `host` already (one probe per MX address). */
+  address?: string
+  /** The DNS layer's lookup (honours --resolver); the system resolver when absent. */
+  lookup?: LookupFunction
+  family?: 0 | 4 | 6
+  localAddress?: string
+  /** `--timeout`: the deadline of each stage. */
+  timeoutMs?: number | Partial<StageTimeouts>
+  /** EHLO argument. Default: this machine's host name when it is fully qualified, else the address literal of the local address. */
+  ehloName?: string
+  /** Default 'auto': implicit TLS on port 465, STARTTLS where offered elsewhere. 'starttls' fails when it is not offered. */
+  tls?: SmtpTlsMode
+  /** Extra trusted authorities (`--ca-file` contents). */
+  ca?: CaInput
+  /** TLS_CERT_EXPIRING below this many days (default 14). */
+  certDays?: number
+  /** MAIL FROM for the recipient test; default the null sender `<>`. */
+  from?: string
+  /** RCPT TO addresses to test (no DATA is sent). */
+  rcpts?: string[]
+  /** Run the open-relay test (before any AUTH). `true` uses RELAY_TEST_SENDER → RELAY_TEST_RECIPIENT. */
+  relayTest?: boolean | {from?: string; to?: string}
+  user?: string
+  password?: string
+  /** OAuth2 access token (XOAUTH2) instead of a password. */
+  token?: string
+  authMechanism?: SaslMechanism
+  allowInsecureAuth?: boolean
+  require?: readonly SmtpRequirement[]
+  /** PTR names of the address (from the DNS layer), for BANNER_PTR_MISMATCH. */
+  ptrNames?: readonly string[]
+  /** Record here (e.g. one transcript per command run); a new one when absent. */
+  transcript?: Transcript
+  /** "Now", for certificate expiry (tests). */
+  now?: Date
+}
+
+export const smtpAuthResultSchema = z.enum(['ok', 'failed', 'not-tested', 'not-offered', 'refused-insecure'])
+export type SmtpAuthResultKind = z.infer<typeof smtpAuthResultSchema>
+
+export const recipientResultSchema = z.object({
+  address: z.string(),
+  accepted: z.boolean(),
+  code: z.number().int(),
+  enhancedCode: z.string().nullable().describe('RFC 3463 code such as "5.1.1", when the server sent one'),
+  text: z.string(),
+})
+
+export const smtpTimingsSchema = z.object({
+  lookupMs: z.number().optional(),
+  connectMs: z.number().optional(),
+  tlsMs: z.number().optional(),
+  greetingMs: z.number().optional(),
+  ehloMs: z.number().optional(),
+  authMs: z.number().optional(),
+  mailMs: z.number().optional(),
+  rcptMs: z.number().optional(),
+  rsetMs: z.number().optional(),
+  quitMs: z.number().optional(),
+  totalMs: z.number(),
+})
+export type SmtpProbeTimings = z.infer<typeof smtpTimingsSchema>
+
+/** The CONTRACT `probe-smtp` fields (plus `tlsMode`, `relay`, `findings`). */
+export const smtpProbeResultSchema = z.object({
+  host: z.string(),
+  address: z.string(),
+  port: z.number().int(),
+  tlsMode: z.enum(['implicit', 'starttls', 'none']).describe('how the session was secured in the end'),
+  banner: z.object({code: z.number().int(), text: z.string()}),
+  ehlo: z.object({
+    name: z.string().describe('the name the server gives itself in the EHLO reply'),
+    protocol: z.enum(['ESMTP', 'SMTP']).describe('SMTP when EHLO was refused and HELO accepted'),
+    extensions: z.record(z.string(), z.array(z.string())).describe('keywords (upper-case) → parameters, from the last EHLO (inside TLS after STARTTLS)'),
+  }),
+  tls: tlsInfoSchema.nullable(),
+  auth: z.object({
+    mechanisms: z.array(z.string()),
+    result: smtpAuthResultSchema,
+    mechanism: z.string().nullable().describe('the mechanism used, when AUTH was tried'),
+  }),
+  recipients: z.array(recipientResultSchema),
+  relay: z
+    .object({from: z.string(), to: z.string(), accepted: z.boolean(), code: z.number().int(), enhancedCode: z.string().nullable(), text: z.string()})
+    .nullable()
+    .describe('the open-relay test, when run; code/text are from MAIL FROM when the sender was refused'),
+  timings: smtpTimingsSchema,
+  transcript: z.array(transcriptLineSchema),
+  findings: z.array(findingSchema),
+})
+export type SmtpProbeResult = z.infer<typeof smtpProbeResultSchema>
+
+/** What a failed probe got to know before it failed; attached to the thrown error as `partial`. */
+export const smtpProbePartialSchema = smtpProbeResultSchema.partial().extend({
+  host: z.string(),
+  port: z.number().int(),
+  timings: smtpTimingsSchema,
+  transcript: z.array(transcriptLineSchema),
+  findings: z.array(findingSchema),
+})
+export type SmtpProbePartial = z.infer<typeof smtpProbePartialSchema>
+
+/** A MaildigError from probeSmtp, carrying the partial result. */
+export type SmtpProbeError = MaildigError & {partial: SmtpProbePartial}
+
+/** The partial result attached to an error thrown by probeSmtp, if any. */
+export function probePartial(error: unknown): SmtpProbePartial | undefined {
+  return isMaildigError(error) && 'partial' in error ? (error as SmtpProbeError).partial : undefined
+}
+
+/**
+ * Probes one SMTP server: greeting, EHLO, TLS (implicit or STARTTLS) and the certificate, the
+ * relay test, AUTH, MAIL/RCPT tests, requirements — then RSET/QUIT. Never sends DATA.
+ *
+ * Problems the probe observes are findings in the result. A failure that stops it (refused,
+ * timeout, TLS failure, garbage, a rejected greeting, failed AUTH) throws a MaildigError whose
+ * category gives the exit code; `probePartial(error)` returns what was learnt until then (the
+ * transcript, timings, banner…), so a multi-host probe can report that host as a finding.
+ */
+export async function probeSmtp(options: SmtpProbeOptions): Promise<SmtpProbeResult> {
+  const started = performance.now()
+  const port = options.port ?? 25
+  validateOptions(options, port)
+  const transcript = options.transcript ?? new Transcript(started)
+  transcript.protect(options.password, options.token)
+  const now = options.now ?? new Date()
+  const mode: SmtpTlsMode = options.tls ?? 'auto'
+  const implicit = mode === 'implicit' || (mode === 'auto' && port === 465)
+  const host = bareHost(options.host)
+  const findings: Finding[] = []
+  const partial: Partial<SmtpProbeResult> & {findings: Finding[]} = {host, port, findings, recipients: []}
+
+  const client = new SmtpClient({
+    host: options.host,
+    port,
+    address: options.address,
+    lookup: options.lookup,
+    family: options.family,
+    localAddress: options.localAddress,
+    timeoutMs: options.timeoutMs,
+    transcript,
+    ca: options.ca,
+  })
+
+  const snapshot = (): SmtpProbePartial => ({
+    ...partial,
+    host,
+    port,
+    ...(client.remoteAddress ? {address: client.remoteAddress} : options.address ? {address: options.address} : {}),
+    timings: {...client.timings, totalMs: elapsedMs(started)},
+    transcript: [...transcript.lines],
+    findings: [...findings],
+  })
+
+  try {
+    const greeting = await client.connect({implicitTls: implicit}).catch((error: unknown) => {
+      if (client.greeting) partial.banner = {code: client.greeting.code, text: client.greeting.text}
+      throw error
+    })
+    partial.address = client.remoteAddress
+    const banner = (partial.banner = {code: greeting.code, text: greeting.text})
+    let tls: TlsInfo | null = null
+    const inspect = () => {
+      const socket = client.tlsSocket
+      if (!socket) return null
+      const inspection = inspectTls(socket, {hostname: options.host, now, certDays: options.certDays})
+      findings.push(...inspection.findings)
+      return inspection.tls
+    }
+    if (implicit) tls = partial.tls = inspect()
+
+    const ehloName = options.ehloName ?? defaultEhloName(client.connection?.localAddress)
+    let ehlo = await client.ehlo(ehloName)
+    const ehloOf = (e: typeof ehlo) => (partial.ehlo = {name: e.info.domain, protocol: e.protocol, extensions: e.info.extensions})
+    ehloOf(ehlo)
+
+    if (!implicit && mode !== 'none') {
+      if (client.hasExtension('STARTTLS')) {
+        partial.tlsMode = 'starttls'
+        await client.startTls()
+        tls = partial.tls = inspect()
+        ehlo = client.ehloResult ?? ehlo
+        ehloOf(ehlo)
+      } else if (mode === 'starttls') {
+        throw new MaildigError('STARTTLS_NOT_OFFERED', 'tls', `${client.endpoint} does not offer STARTTLS (required by --tls starttls)`, {subject: client.endpoint})
+      } else {
+        findings.push(finding('STARTTLS_NOT_OFFERED', `${client.endpoint} does not offer STARTTLS: mail to it travels unencrypted`, host))
+      }
+    }
+    const tlsMode = implicit ? 'implicit' : tls ? 'starttls' : 'none'
+    partial.tlsMode = tlsMode
+    partial.tls = tls
+
+    // Before AUTH: once authenticated, a server may relay legitimately.
+    if (options.relayTest) partial.relay = await relayTest(client, options.relayTest, host, findings)
+
+    const mechanisms = ehlo.info.authMechanisms
+    const auth: SmtpProbeResult['auth'] = {mechanisms, result: mechanisms.length > 0 ? 'not-tested' : 'not-offered', mechanism: null}
+    partial.auth = auth
+    if (options.user !== undefined) {
+      if (mechanisms.length === 0) {
+        findings.push(finding('AUTH_NOT_OFFERED', `${client.endpoint} offers no AUTH mechanism${tls ? '' : ' without TLS'}`, host))
+      } else if (!options.allowInsecureAuth && !(client.secure && client.certificateVerified)) {
+        auth.result = 'refused-insecure'
+        const why = client.secure ? 'the certificate is not verified' : 'the connection is not encrypted'
+        findings.push(finding('AUTH_INSECURE', `credentials were not sent: ${why} (--allow-insecure-auth to send them anyway)`, host))
+      } else {
+        try {
+          const done = await client.auth({
+            user: options.user,
+            password: options.password,
+            token: options.token,
+            mechanism: options.authMechanism,
+            allowInsecureAuth: options.allowInsecureAuth,
+          })
+          auth.result = 'ok'
+          auth.mechanism = done.mechanism
+        } catch (error) {
+          if (isMaildigError(error) && error.code === 'AUTH_NOT_OFFERED') {
+            auth.result = 'not-offered'
+            findings.push(finding('AUTH_NOT_OFFERED', error.message, host))
+          } else {
+            if (isMaildigError(error) && error.code === 'AUTH_FAILED') {
+              auth.result = 'failed'
+              auth.mechanism = error.command?.replace(/^AUTH /, '') ?? null
+              findings.push(finding('AUTH_FAILED', error.message, host))
+            }
+            throw error
+          }
+        }
+      }
+    }
+
+    if (options.rcpts && options.rcpts.length > 0) {
+      partial.recipients = await recipientTest(client, options.from ?? '', options.rcpts, host, findings)
+    }
+
+    checkBannerNames(banner.text, ehlo.info.domain, options.ptrNames, client.remoteAddress ?? host, host, findings)
+    checkRequirements(options.require ?? [], {tls, auth, now}, host, findings)
+
+    await client.close()
+    return {
+      host,
+      address: client.remoteAddress ?? options.address ?? host,
+      port,
+      tlsMode,
+      banner,
+      ehlo: ehloOf(ehlo),
+      tls,
+      auth,
+      recipients: partial.recipients ?? [],
+      relay: partial.relay ?? null,
+      timings: {...client.timings, totalMs: elapsedMs(started)},
+      transcript: [...transcript.lines],
+      findings,
+    }
+  } catch (error) {
+    await client.close()
+    if (isMaildigError(error) && error.category !== 'usage') {
+      Object.defineProperty(error, 'partial', {value: snapshot(), enumerable: false, configurable: true, writable: true})
+    }
+    throw error
+  }
+}
+
+async function relayTest(client: SmtpClient, test: true | {from?: string; to?: string}, host: string, findings: Finding[]): Promise<NonNullable<SmtpProbeResult['relay']>> {
+  const from = (test !== true && test.from) || RELAY_TEST_SENDER
+  const to = (test !== true && test.to) || RELAY_TEST_RECIPIENT
+  try {
+    await client.mailFrom(from)
+  } catch (error) {
+    if (!(isMaildigError(error) && error.code === 'SENDER_REJECTED')) throw error
+    findings.push(finding('RELAY_DENIED', `relay test: the sender <${from}> was refused (${error.response ?? ''}), so nothing could be relayed`, host))
+    return {from, to, accepted: false, code: error.responseCode ?? 0, enhancedCode: enhancedOf(error.response), text: error.response ?? ''}
+  }
+  const result = await client.rcptTo(to)
+  await client.rset()
+  if (result.accepted) {
+    findings.push(finding('OPEN_RELAY', `relay test: <${from}> → <${to}> was accepted without authentication (${result.code} ${result.text})`, host))
+  } else {
+    findings.push(finding('RELAY_DENIED', `relay test: <${from}> → <${to}> was refused (${result.code} ${result.text})`, host))
+  }
+  return {from, to, accepted: result.accepted, code: result.code, enhancedCode: result.enhancedCode, text: result.text}
+}
+
+async function recipientTest(client: SmtpClient, from: string, rcpts: readonly string[], host: string, findings: Finding[]): Promise<RecipientResult[]> {
+  try {
+    await client.mailFrom(from)
+  } catch (error) {
+    if (!(isMaildigError(error) && error.code === 'SENDER_REJECTED')) throw error
+    findings.push(finding('SENDER_REJECTED', error.message, host, error.temporary ? 'warning' : 'error'))
+    return []
+  }
+  const recipients: RecipientResult[] = []
+  for (const rcpt of rcpts) {
+    const result = await client.rcptTo(rcpt)
+    recipients.push(result)
+    if (!result.accepted) {
+      const temporary = result.code >= 400 && result.code < 500
+      findings.push(
+        finding(
+          'RCPT_REJECTED',
+          `<${result.address}> was ${temporary ? 'temporarily ' : ''}refused: ${result.code} ${result.text}`,
+          result.address,
+          temporary ? 'warning' : 'error',
+        ),
+      )
+    }
+  }
+  await client.rset()
+  return recipients
+}
+
+/**
+ * RFC 5321 §4.1.3 and §4.2: the greeting and the EHLO reply name the server; receivers compare
+ * that name with the PTR of the address (and many penalise a mismatch), so all three should agree.
+ */
+function checkBannerNames(
+  bannerText: string,
+  ehloDomain: string,
+  ptrNames: readonly string[] | undefined,
+  address: string,
+  host: string,
+  findings: Finding[],
+): void {
+  const bannerName = hostNameIn(bannerText.split('\n')[0]?.trim().split(/\s+/)[0] ?? '')
+  const ehloName = hostNameIn(ehloDomain)
+  const ptrs = (ptrNames ?? []).map(normalizeName).filter(Boolean)
+  const problems: string[] = []
+  if (bannerName && ehloName && bannerName !== ehloName) problems.push(`the greeting names ${bannerName} but the EHLO reply ${ehloName}`)
+  if (ptrs.length > 0) {
+    for (const [what, name] of [['greeting', bannerName], ['EHLO reply', ehloName]] as const) {
+      if (name && !ptrs.includes(name)) problems.push(`the ${what} names ${name}, not the PTR of ${address} (${ptrs.join(', ')})`)
+    }
+  }
+  if (problems.length > 0) findings.push(finding('BANNER_PTR_MISMATCH', [...new Set(problems)].join('; '), host))
+}
+
+function checkRequirements(
+  required: readonly SmtpRequirement[],
+  state: {tls: TlsInfo | null; auth: SmtpProbeResult['auth']; now: Date},
+  host: string,
+  findings: Finding[],
+): void {
+  const {tls, auth, now} = state
+  for (const requirement of new Set(required)) {
+    let unmet: string | undefined
+    switch (requirement) {
+      case 'starttls':
+        if (!tls) unmet = 'the session is not encrypted (no STARTTLS or implicit TLS)'
+        break
+      case 'valid-cert':
+        if (!tls) unmet = 'there is no certificate: the session is not encrypted'
+        else if (!isCertificateValid(tls, now)) {
+          const why = !tls.authorized ? `not trusted (${tls.authorizationError ?? 'unknown'})` : !tls.hostnameMatches ? `does not name ${host}` : 'outside its validity dates'
+          unmet = `the certificate is ${why}`
+        }
+        break
+      case 'auth':
+        if (auth.result === 'not-tested' || auth.result === 'ok') break
+        unmet = auth.result === 'not-offered' ? 'the server offers no AUTH' : `authentication ${auth.result === 'failed' ? 'failed' : 'was not attempted over an insecure connection'}`
+        break
+      case 'tls1.2':
+        if (!tls || !(tls.version === 'TLSv1.2' || tls.version === 'TLSv1.3')) unmet = `the session uses ${tls?.version ?? 'no TLS'}, not TLS 1.2 or later`
+        break
+      case 'tls1.3':
+        if (tls?.version !== 'TLSv1.3') unmet = `the session uses ${tls?.version ?? 'no TLS'}, not TLS 1.3`
+        break
+    }
+    if (unmet) findings.push(finding('REQUIREMENT_NOT_MET', `--require ${requirement}: ${unmet}`, host))
+  }
+}
+
+function validateOptions(options: SmtpProbeOptions, port: number): void {
+  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new UsageError(`invalid port ${port}`)
+  assertWireSafe(options.host, 'the host name')
+  if (options.tls !== undefined && !SMTP_TLS_MODES.includes(options.tls)) throw new UsageError(`invalid --tls ${String(options.tls)} (one of ${SMTP_TLS_MODES.join(', ')})`)
+  if (options.ehloName !== undefined) validateEhloName(options.ehloName)
+  if (options.from !== undefined) mailPath(options.from, 'the sender address', true)
+  for (const rcpt of options.rcpts ?? []) mailPath(rcpt, 'the recipient address', false)
+  if (typeof options.relayTest === 'object') {
+    if (options.relayTest.from !== undefined) mailPath(options.relayTest.from, 'the relay-test sender', true)
+    if (options.relayTest.to !== undefined) mailPath(options.relayTest.to, 'the relay-test recipient', false)
+  }
+  for (const requirement of options.require ?? []) {
+    if (!SMTP_REQUIREMENTS.includes(requirement)) throw new UsageError(`unknown --require ${String(requirement)} (one of ${SMTP_REQUIREMENTS.join(', ')})`)
+  }
+  if (options.user !== undefined) {
+    assertWireSafe(options.user, 'the user name')
+    if (options.password === undefined && options.token === undefined) throw new UsageError('--user needs a password (MAILDIG_PASSWORD or --password-stdin)')
+  }
+}
+
+/**
+ * RFC 5321 §4.1.4: the EHLO argument is the client's FQDN, or an address literal when it has
+ * none. A container's bare host name ("a1b2c3") is neither.
+ */
+export function defaultEhloName(localAddress: string | undefined): string {
+  const name = osHostname()
+  if (name.includes('.') && /^[A-Za-z0-9.-]+$/.test(name) && !name.endsWith('.')) return name
+  if (localAddress && isIP(localAddress) === 4) return `[${localAddress}]`
+  if (localAddress && isIP(localAddress) === 6) return `[IPv6:${localAddress}]`
+  return 'localhost.localdomain'
+}
+
+function hostNameIn(word: string): string | undefined {
+  const name = normalizeName(word)
+  return /^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$/.test(name) ? name : undefined
+}
+
+function normalizeName(name: string): string {
+  return name.trim().toLowerCase().replace(/\.$/, '')
+}
+
+function enhancedOf(response: string | undefined): string | null {
+  return /^\d{3} ([245]\.\d{1,3}\.\d{1,3})\b/.exec(response ?? '')?.[1] ?? null
+}
+

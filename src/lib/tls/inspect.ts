@@ -1,0 +1,166 @@
+import {X509Certificate} from 'node:crypto'
+import {checkServerIdentity, type DetailedPeerCertificate, type PeerCertificate, type TLSSocket} from 'node:tls'
+import {z} from 'zod'
+import {finding, type Finding} from '../findings.js'
+import {serverNameFor} from '../net/wire.js'
+
+export const certificateInfoSchema = z.object({
+  subject: z.string().describe('distinguished name, "CN=mail.example.com, O=…"'),
+  altNames: z.array(z.string()).describe('subjectAltName entries: DNS names and IP addresses, without their "DNS:"/"IP Address:" prefix'),
+  issuer: z.string(),
+  validFrom: z.string().describe('ISO 8601'),
+  validTo: z.string().describe('ISO 8601'),
+  daysLeft: z.number().int().describe('whole days until validTo; negative once expired'),
+  fingerprint256: z.string().describe('SHA-256 of the DER certificate, colon-separated hex'),
+})
+export type CertificateInfo = z.infer<typeof certificateInfoSchema>
+
+export const chainCertificateSchema = z.object({
+  subject: z.string(),
+  issuer: z.string(),
+  validTo: z.string().describe('ISO 8601'),
+  fingerprint256: z.string(),
+})
+
+/** The CONTRACT `tls` object of `probe-smtp` (and `pop3-list`, `imap-check`). */
+export const tlsInfoSchema = z.object({
+  version: z.string().nullable().describe('negotiated protocol: "TLSv1.3", "TLSv1.2", …'),
+  cipher: z.string().nullable().describe('negotiated cipher suite (OpenSSL name)'),
+  servername: z.string().nullable().describe('the name sent in SNI and checked against the certificate; null for an IP literal'),
+  authorized: z.boolean().describe('the chain verifies against the trusted authorities (Node\'s, NODE_EXTRA_CA_CERTS, --ca-file) and is within its dates'),
+  authorizationError: z.string().nullable().describe('OpenSSL\'s reason when not authorized: CERT_HAS_EXPIRED, DEPTH_ZERO_SELF_SIGNED_CERT, …'),
+  hostnameMatches: z.boolean().describe('the certificate names the host that was asked for (RFC 6125, tls.checkServerIdentity)'),
+  certificate: certificateInfoSchema.nullable(),
+  chain: z.array(chainCertificateSchema).describe('the certificates as presented, leaf first, up to the trust anchor Node found, if any'),
+})
+export type TlsInfo = z.infer<typeof tlsInfoSchema>
+
+export interface InspectTlsOptions {
+  /** The host name (or IP literal) the user asked for: what the certificate must name. */
+  hostname: string
+  /** "Now", for expiry (tests pass a fixed date). */
+  now?: Date
+  /** TLS_CERT_EXPIRING below this many days left (`--cert-days`). */
+  certDays?: number
+  /** The SNI name that was sent, if not the default derived from `hostname` (null: none). */
+  servername?: string | null
+}
+
+export interface TlsInspection {
+  tls: TlsInfo
+  findings: Finding[]
+}
+
+const DAY_MS = 86_400_000
+const OLD_VERSIONS = new Set(['SSLv2', 'SSLv3', 'TLSv1', 'TLSv1.1'])
+/** OpenSSL reasons that are about dates, not trust: reported as TLS_CERT_EXPIRED instead. */
+const DATE_ERRORS = new Set(['CERT_HAS_EXPIRED', 'CERT_NOT_YET_VALID'])
+
+/**
+ * Describes a completed TLS session and what is wrong with it. The connection is made with
+ * `rejectUnauthorized: false` so that a bad certificate can be reported instead of ending the
+ * probe; this is where it is judged.
+ */
+export function inspectTls(socket: TLSSocket, options: InspectTlsOptions): TlsInspection {
+  const now = options.now ?? new Date()
+  const certDays = options.certDays ?? 14
+  const hostname = options.hostname.replace(/^\[(.*)\]$/, '$1').replace(/\.$/, '')
+  const findings: Finding[] = []
+  const detailed = socket.getPeerCertificate(true) as DetailedPeerCertificate | Record<string, never>
+  const hasCert = detailed && typeof detailed === 'object' && 'raw' in detailed && detailed.raw !== undefined
+  const x509 = hasCert ? new X509Certificate((detailed as DetailedPeerCertificate).raw) : undefined
+  const certificate = x509 ? describeCertificate(x509, now) : null
+  const authorizationError = socket.authorizationError ? String(socket.authorizationError) : null
+  const authorized = socket.authorized === true
+  const hostnameMatches = hasCert ? checkServerIdentity(hostname, detailed as PeerCertificate) === undefined : false
+  const version = socket.getProtocol() ?? null
+  const servername = options.servername === undefined ? (serverNameFor(hostname) ?? null) : options.servername
+
+  const tls: TlsInfo = {
+    version,
+    cipher: socket.getCipher()?.name ?? null,
+    servername,
+    authorized,
+    authorizationError,
+    hostnameMatches,
+    certificate,
+    chain: hasCert ? describeChain(detailed as DetailedPeerCertificate) : [],
+  }
+
+  if (!certificate) {
+    findings.push(finding('TLS_CERT_UNTRUSTED', 'the server presented no certificate', hostname))
+  } else {
+    const from = new Date(certificate.validFrom)
+    const to = new Date(certificate.validTo)
+    if (to.getTime() <= now.getTime()) {
+      findings.push(finding('TLS_CERT_EXPIRED', `the certificate expired on ${certificate.validTo} (${-certificate.daysLeft} days ago)`, hostname))
+    } else if (from.getTime() > now.getTime()) {
+      findings.push(finding('TLS_CERT_EXPIRED', `the certificate is not valid before ${certificate.validFrom}`, hostname))
+    } else if (certificate.daysLeft < certDays) {
+      findings.push(finding('TLS_CERT_EXPIRING', `the certificate expires on ${certificate.validTo}, in ${certificate.daysLeft} days (less than ${certDays})`, hostname))
+    }
+    if (!authorized && !(authorizationError && DATE_ERRORS.has(authorizationError))) {
+      findings.push(finding('TLS_CERT_UNTRUSTED', `the certificate is not trusted: ${authorizationError ?? 'unknown reason'} (issuer ${certificate.issuer})`, hostname))
+    }
+    if (!hostnameMatches) {
+      const names = certificate.altNames.length > 0 ? certificate.altNames.join(', ') : certificate.subject
+      findings.push(finding('TLS_HOSTNAME_MISMATCH', `the certificate is for ${names}, not ${hostname}`, hostname))
+    }
+  }
+  if (version && OLD_VERSIONS.has(version)) {
+    findings.push(finding('TLS_OLD_VERSION', `the connection used ${version}`, hostname))
+  }
+  return {tls, findings}
+}
+
+/** `true` when the certificate is trusted, names `hostname` and is within its dates: safe for credentials. */
+export function isCertificateValid(info: TlsInfo, now = new Date()): boolean {
+  if (!info.authorized || !info.hostnameMatches || !info.certificate) return false
+  return new Date(info.certificate.validFrom) <= now && now < new Date(info.certificate.validTo)
+}
+
+export function describeCertificate(x509: X509Certificate, now: Date): CertificateInfo {
+  const validTo = new Date(x509.validTo)
+  return {
+    subject: formatName(x509.subject),
+    altNames: parseAltNames(x509.subjectAltName),
+    issuer: formatName(x509.issuer),
+    validFrom: isoDate(x509.validFrom),
+    validTo: isoDate(x509.validTo),
+    daysLeft: Math.floor((validTo.getTime() - now.getTime()) / DAY_MS),
+    fingerprint256: x509.fingerprint256,
+  }
+}
+
+function describeChain(leaf: DetailedPeerCertificate): TlsInfo['chain'] {
+  const chain: TlsInfo['chain'] = []
+  const seen = new Set<string>()
+  let current: DetailedPeerCertificate | undefined = leaf
+  // issuerCertificate links end in a self-reference at the root; bound the walk anyway.
+  while (current?.raw && chain.length < 10 && !seen.has(current.fingerprint256)) {
+    seen.add(current.fingerprint256)
+    const x509: X509Certificate = new X509Certificate(current.raw)
+    chain.push({subject: formatName(x509.subject), issuer: formatName(x509.issuer), validTo: isoDate(x509.validTo), fingerprint256: x509.fingerprint256})
+    current = current.issuerCertificate
+  }
+  return chain
+}
+
+/** X509Certificate gives "C=US\nO=Example\nCN=mail.example.com"; one line reads better. */
+function formatName(name: string): string {
+  return name.split('\n').filter(Boolean).join(', ')
+}
+
+/** "DNS:mail.example.com, IP Address:192.0.2.1" → ["mail.example.com", "192.0.2.1"]. */
+export function parseAltNames(subjectAltName: string | undefined): string[] {
+  if (!subjectAltName) return []
+  return subjectAltName
+    .split(/,\s*/)
+    .map((entry) => entry.replace(/^(DNS|IP Address|email|URI):/, '').trim())
+    .filter(Boolean)
+}
+
+function isoDate(text: string): string {
+  const date = new Date(text)
+  return Number.isNaN(date.getTime()) ? text : date.toISOString()
+}
