@@ -1,0 +1,154 @@
+/**
+ * The test world's DNS data, as plain records. dns.ts turns them into dnsmasq options; tests read
+ * them to know what to expect. Extend the list (SRV, TXT, TLSA, any type via RAW): every name under
+ * .test that is not listed here answers NXDOMAIN, and every address without a PTR here has none.
+ *
+ * Address plan (everything in 127.0.1.0/24, on the loopback interface):
+ *   127.0.1.25  Postfix (mx.mail.test, smtp.mail.test): 25, 587, 465
+ *   127.0.1.26  down.fallback.test: nothing listens
+ *   127.0.1.27  mx2.equal.test: nothing listens
+ *   127.0.1.30  Dovecot (imap.mail.test, pop.mail.test): 143, 993, 110, 995
+ *   127.0.1.53  dnsmasq: 53 UDP and TCP
+ *   127.0.1.60  mx.noptr.test: no PTR (NXDOMAIN)
+ *   127.0.1.61  mx.badptr.test, whose PTR names other.badptr.test
+ *   127.0.1.62  other.badptr.test
+ */
+
+export type ZoneRecord =
+  | {type: 'A'; name: string; address: string}
+  | {type: 'AAAA'; name: string; address: string}
+  /** Reverse record for `address` (the in-addr.arpa / ip6.arpa name is derived). */
+  | {type: 'PTR'; address: string; target: string}
+  /** `exchange: '.'` is the null MX of RFC 7505 (with preference 0). */
+  | {type: 'MX'; name: string; preference: number; exchange: string}
+  | {type: 'CNAME'; name: string; target: string}
+  /** Each string is one character-string (at most 255 bytes); see splitTxt. */
+  | {type: 'TXT'; name: string; strings: string[]}
+  | {type: 'SRV'; name: string; target: string; port: number; priority: number; weight: number}
+  | {type: 'TLSA'; name: string; usage: number; selector: number; matchingType: number; data: string}
+  /** Any other type, as its number and RDATA in hex. */
+  | {type: 'RAW'; name: string; rrType: number; hex: string}
+
+export const HOSTS = {
+  dns: '127.0.1.53',
+  postfix: '127.0.1.25',
+  dovecot: '127.0.1.30',
+  down: '127.0.1.26',
+  equal2: '127.0.1.27',
+  noPtr: '127.0.1.60',
+  badPtr: '127.0.1.61',
+  badPtrOther: '127.0.1.62',
+} as const
+
+/** Splits a long TXT value into character-strings of at most `size` bytes (RFC 7208 3.3 joins them back). */
+export function splitTxt(text: string, size = 255): string[] {
+  const parts: string[] = []
+  for (let i = 0; i < text.length; i += size) parts.push(text.slice(i, i + size))
+  return parts
+}
+
+/** The SPF record of txt.test: longer than one character-string can hold. */
+export const LONG_SPF =
+  'v=spf1 ' +
+  Array.from({length: 40}, (_, i) => `ip4:127.0.2.${i + 1}`).join(' ') +
+  ' -all'
+
+export interface ZoneOptions {
+  /** SHA-256 of the Postfix certificate's public key, hex: makes the TLSA record at _25._tcp.mx.mail.test match. */
+  postfixSpkiSha256: string
+}
+
+export function buildZones(options: ZoneOptions): ZoneRecord[] {
+  const {postfix, dovecot, down, equal2, noPtr, badPtr, badPtrOther} = HOSTS
+  return [
+    // mail.test: the working domain. Postfix on .25, Dovecot on .30.
+    {type: 'MX', name: 'mail.test', preference: 10, exchange: 'mx.mail.test'},
+    {type: 'A', name: 'mx.mail.test', address: postfix},
+    {type: 'A', name: 'smtp.mail.test', address: postfix},
+    {type: 'A', name: 'imap.mail.test', address: dovecot},
+    {type: 'A', name: 'pop.mail.test', address: dovecot},
+    {type: 'PTR', address: postfix, target: 'mx.mail.test'},
+    {type: 'PTR', address: dovecot, target: 'imap.mail.test'},
+    {type: 'TLSA', name: '_25._tcp.mx.mail.test', usage: 3, selector: 1, matchingType: 1, data: options.postfixSpkiSha256},
+
+    // fallback.test: the preferred MX is down, the second one works.
+    {type: 'MX', name: 'fallback.test', preference: 10, exchange: 'down.fallback.test'},
+    {type: 'MX', name: 'fallback.test', preference: 20, exchange: 'mx.mail.test'},
+    {type: 'A', name: 'down.fallback.test', address: down},
+    {type: 'PTR', address: down, target: 'down.fallback.test'},
+
+    // equal.test: two MX of the same preference.
+    {type: 'MX', name: 'equal.test', preference: 10, exchange: 'mx.mail.test'},
+    {type: 'MX', name: 'equal.test', preference: 10, exchange: 'mx2.equal.test'},
+    {type: 'A', name: 'mx2.equal.test', address: equal2},
+    {type: 'PTR', address: equal2, target: 'mx2.equal.test'},
+
+    // implicit.test: no MX, an A record (RFC 5321 5.1 implicit MX).
+    {type: 'A', name: 'implicit.test', address: postfix},
+
+    // nullmx.test: RFC 7505 null MX.
+    {type: 'MX', name: 'nullmx.test', preference: 0, exchange: '.'},
+
+    // cname.test: the MX target is a CNAME (RFC 2181 10.3 forbids it; real resolvers follow it).
+    {type: 'MX', name: 'cname.test', preference: 10, exchange: 'alias.cname.test'},
+    {type: 'CNAME', name: 'alias.cname.test', target: 'mx.mail.test'},
+
+    // literal.test: an IP address written as the MX target name.
+    {type: 'MX', name: 'literal.test', preference: 10, exchange: postfix},
+
+    // lame.test: the preferred MX name does not exist.
+    {type: 'MX', name: 'lame.test', preference: 10, exchange: 'nowhere.lame.test'},
+    {type: 'MX', name: 'lame.test', preference: 20, exchange: 'mx.mail.test'},
+
+    // noptr.test: the MX address has no PTR.
+    {type: 'MX', name: 'noptr.test', preference: 10, exchange: 'mx.noptr.test'},
+    {type: 'A', name: 'mx.noptr.test', address: noPtr},
+
+    // badptr.test: the PTR names another host, whose address differs (forward-confirmation fails).
+    {type: 'MX', name: 'badptr.test', preference: 10, exchange: 'mx.badptr.test'},
+    {type: 'A', name: 'mx.badptr.test', address: badPtr},
+    {type: 'PTR', address: badPtr, target: 'other.badptr.test'},
+    {type: 'A', name: 'other.badptr.test', address: badPtrOther},
+    {type: 'PTR', address: badPtrOther, target: 'other.badptr.test'},
+
+    // dual.test: the MX has an IPv4 and an IPv6 address (::1 has no PTR).
+    {type: 'MX', name: 'dual.test', preference: 10, exchange: 'mx.dual.test'},
+    {type: 'A', name: 'mx.dual.test', address: postfix},
+    {type: 'AAAA', name: 'mx.dual.test', address: '::1'},
+
+    // bücher.test (IDNA: xn--bcher-kva.test).
+    {type: 'MX', name: 'xn--bcher-kva.test', preference: 10, exchange: 'mx.mail.test'},
+
+    // txt.test: one TXT record longer than 255 bytes, in several character-strings.
+    {type: 'TXT', name: 'txt.test', strings: splitTxt(LONG_SPF)},
+  ]
+}
+
+/** Domains whose mail Postfix accepts for alice and bob besides mail.test (all route to mx.mail.test). */
+export const ALIAS_DOMAINS = [
+  'fallback.test',
+  'equal.test',
+  'implicit.test',
+  'cname.test',
+  'literal.test',
+  'lame.test',
+  'dual.test',
+  'xn--bcher-kva.test',
+] as const
+
+/** The in-addr.arpa or ip6.arpa name of an address. */
+export function reverseName(address: string): string {
+  if (address.includes(':')) {
+    return expandIpv6(address).split('').reverse().join('.') + '.ip6.arpa'
+  }
+  return address.split('.').reverse().join('.') + '.in-addr.arpa'
+}
+
+/** Four hex digits per group, no colons: '::1' -> '000…0001' (32 digits). */
+export function expandIpv6(address: string): string {
+  const [head, tail] = address.includes('::') ? address.split('::') : [address, undefined]
+  const h = head ? head.split(':') : []
+  const t = tail !== undefined && tail !== '' ? tail.split(':') : []
+  const fill = tail === undefined ? [] : Array(8 - h.length - t.length).fill('0')
+  return [...h, ...fill, ...t].map((g) => g.padStart(4, '0')).join('')
+}
