@@ -52,3 +52,23 @@ describe('version', () => {
     expect(r.stdout).toMatch(/^maildig\/\d+\.\d+\.\d+ \S+ node-v\d+/)
   })
 })
+
+describe('probe-smtp bad input (no connection is made: 127.0.1.250 has no server, which would be exit 4)', () => {
+  it.each([
+    [['--port', '0'], /--port: 0 is out of range/],
+    [['--port', '70000'], /--port: 70000 is out of range/],
+    [['--port', 'abc'], /--port: "abc" is not a port number/],
+    [['--rcpt', 'a@b.example\r\nRSET'], /--rcpt: the address contains a CR, LF or NUL/],
+    [['--rcpt', 'no-at-sign'], /--rcpt: "no-at-sign" is not an address/],
+    [['--ehlo', 'has space'], /--ehlo: .*one word/],
+    [['--tls', 'bogus'], /--tls/],
+    [['--require', 'nonsense'], /--require: "nonsense" is not one of/],
+    [['--user', 'alice'], /--user: give the password/],
+  ])('probe-smtp %j', async (args, message) => {
+    const r = await runCli(['probe-smtp', '127.0.1.250', ...args])
+    expect(r.code).toBe(2)
+    expect(r.stdout).toBe('')
+    expect(r.stderr.trim().split('\n')).toHaveLength(1)
+    expect(r.stderr).toMatch(message)
+  })
+})

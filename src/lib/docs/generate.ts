@@ -2,6 +2,8 @@ import {z} from 'zod'
 import {FINDING_CATALOG} from '../findings.js'
 import {commandDocumentSchema} from '../envelope.js'
 import {mxResultSchema} from '../mx/resolve-mx.js'
+import {smtpProbeResultSchema} from '../smtp/probe.js'
+import {hostProbeSchema} from '../smtp/probe-hosts.js'
 
 /**
  * The documentation that is generated from code, so it cannot drift: the JSON schema of each
@@ -11,6 +13,13 @@ import {mxResultSchema} from '../mx/resolve-mx.js'
 export function commandSchemas(): Record<string, unknown> {
   const documents = {
     mx: commandDocumentSchema('mx', mxResultSchema),
+    // One server; with --mx the document has domain, asciiDomain, mx and probes instead.
+    'probe-smtp': commandDocumentSchema('probe-smtp', smtpProbeResultSchema.omit({findings: true}).extend({
+      domain: z.string().describe('with --mx: the domain as typed'),
+      asciiDomain: z.string().describe('with --mx'),
+      mx: mxResultSchema.describe('with --mx: the MX set, as `mx` reports it'),
+      probes: z.array(hostProbeSchema).describe('with --mx: one probe per MX address, preference order'),
+    })),
   }
   return Object.fromEntries(
     Object.entries(documents).map(([name, schema]) => [name, {$id: `https://maildig.invalid/schema/${name}.json`, title: `maildig ${name} --json`, ...z.toJSONSchema(schema, {io: 'output'})}]),

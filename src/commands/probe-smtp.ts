@@ -1,0 +1,112 @@
+import {isIP} from 'node:net'
+import {Args, Flags} from '@oclif/core'
+import type {ChalkInstance} from 'chalk'
+import {MaildigCommand, type Outcome, type RunContext} from '../cli/base-command.js'
+import {authFlags, commonFlags} from '../cli/flags.js'
+import {readPassword} from '../cli/options.js'
+import {parsePort, parseCertDays, parseSmtpRequire, parseEhloFlag, parseHostArgument} from '../cli/validate.js'
+import {UsageError} from '../lib/errors.js'
+import {parseMailAddress} from '../lib/address.js'
+import {toDomain} from '../lib/dns/names.js'
+import {resolveMx, type MxResult} from '../lib/mx/resolve-mx.js'
+import {probeSmtp, type SmtpProbeResult, type SmtpTlsMode} from '../lib/smtp/probe.js'
+import {lookupAddress, probeExchanges, ptrNames, type HostProbe, type ProbeSettings} from '../lib/smtp/probe-hosts.js'
+import {renderProbe, renderProbeTable} from '../render/smtp.js'
+import {renderFindings} from '../render/findings.js'
+import {renderMx} from '../render/mx.js'
+
+type HostOutput = Omit<SmtpProbeResult, 'findings' | 'transcript'>
+type MxOutput = {domain: string; asciiDomain: string; mx: MxResult; probes: HostProbe[]}
+type ProbeOutput = HostOutput | MxOutput
+
+export default class ProbeSmtp extends MaildigCommand<ProbeOutput> {
+  static override summary = 'Probe an SMTP server: greeting, EHLO, TLS and its certificate, AUTH, recipients, relaying.'
+  static override description = `Talks SMTP to one server (or, with --mx, to every MX address of a domain at once) and reports what it finds. It never sends DATA: recipient tests are MAIL FROM + RCPT TO, then RSET and QUIT.
+
+Exit codes: 0 fine, 1 a problem found (error finding, unmet --require, rejected recipient), 2 usage, 3 DNS, 4 connection, 5 timeout, 6 TLS, 7 authentication, 8 protocol.`
+  static override examples = [
+    '<%= config.bin %> probe-smtp mx.example.com',
+    '<%= config.bin %> probe-smtp smtp.example.com --port 587 --user me@example.com --password-stdin < pw.txt',
+    '<%= config.bin %> probe-smtp example.com --mx --rcpt postmaster@example.com --require starttls,valid-cert',
+    '<%= config.bin %> probe-smtp mx.example.com --relay-test --transcript',
+  ]
+  static override args = {host: Args.string({description: 'The SMTP server (host name or IP address), or with --mx a mail domain.', required: true})}
+  static override flags = {
+    ...commonFlags,
+    ...authFlags,
+    port: Flags.string({description: 'TCP port (25, 465, 587, …).', default: '25', helpValue: 'PORT'}),
+    tls: Flags.string({description: 'starttls (required), implicit, or none. Default: implicit on 465, STARTTLS when offered elsewhere.', options: ['starttls', 'implicit', 'none']}),
+    ehlo: Flags.string({description: 'The name to send with EHLO (default: this host\'s name, or its address literal).', helpValue: 'NAME'}),
+    from: Flags.string({description: 'MAIL FROM for the recipient test (default: the null sender <>).', helpValue: 'ADDRESS'}),
+    rcpt: Flags.string({description: 'Test this recipient (MAIL FROM + RCPT TO, never DATA). Repeatable.', multiple: true, helpValue: 'ADDRESS'}),
+    'relay-test': Flags.boolean({description: 'Check that the server refuses to relay from a foreign sender to a foreign recipient.', default: false}),
+    require: Flags.string({description: 'Comma list of starttls, valid-cert, auth, tls1.2, tls1.3: each one unmet is an error (exit 1).', helpValue: 'LIST'}),
+    'cert-days': Flags.string({description: 'Warn when the certificate expires within this many days.', default: '14', helpValue: 'N'}),
+    mx: Flags.boolean({description: 'Treat the argument as a mail domain and probe every MX address in parallel.', default: false}),
+    'auth-mechanism': Flags.string({description: 'SASL mechanism to use (default: the best offered).', options: ['plain', 'login', 'cram-md5', 'xoauth2']}),
+  }
+
+  protected async work(flags: Record<string, unknown>, args: Record<string, unknown>, {options, spinner}: RunContext): Promise<Outcome<ProbeOutput>> {
+    const port = parsePort(flags.port as string)
+    const mode = (flags.tls as SmtpTlsMode | undefined) ?? 'auto'
+    const rcpts = ((flags.rcpt as string[] | undefined) ?? []).map((r) => parseMailAddress(r, '--rcpt').address)
+    const from = flags.from === undefined ? undefined : parseMailAddress(flags.from as string, '--from').address
+    const ehloName = flags.ehlo === undefined ? undefined : parseEhloFlag(flags.ehlo as string)
+    const require = parseSmtpRequire(flags.require as string | undefined)
+    const certDays = parseCertDays(flags['cert-days'] as string)
+    const user = flags.user as string | undefined
+    if (user !== undefined && /[\r\n\0]/.test(user)) throw new UsageError('--user: the name contains a CR, LF or NUL character')
+    const mechanism = (flags['auth-mechanism'] as string | undefined)?.toUpperCase() as ProbeSettings['authMechanism']
+    const token = mechanism === 'XOAUTH2' ? process.env.MAILDIG_OAUTH_TOKEN : undefined
+    if (mechanism === 'XOAUTH2' && !token) throw new UsageError('--auth-mechanism xoauth2: set the access token in MAILDIG_OAUTH_TOKEN')
+    const password = user !== undefined && !token ? await readPassword(flags['password-stdin'] as boolean) : undefined
+    if (user !== undefined && !token && password === undefined) throw new UsageError('--user: give the password in MAILDIG_PASSWORD or with --password-stdin')
+
+    const settings: ProbeSettings = {
+      port,
+      tls: mode,
+      lookup: options.lookup,
+      timeoutMs: options.timeoutMs,
+      ehloName,
+      ca: options.ca,
+      certDays,
+      from,
+      rcpts,
+      relayTest: flags['relay-test'] as boolean,
+      user,
+      password,
+      token,
+      authMechanism: mechanism,
+      allowInsecureAuth: flags['allow-insecure-auth'] as boolean,
+      require,
+    }
+
+    if (flags.mx) {
+      const domain = toDomain(String(args.host))
+      if (typeof domain === 'string') throw new UsageError(`host: ${domain}`)
+      spinner.text(`looking up the MX hosts of ${domain.ascii}`)
+      const mx = await resolveMx(domain, options.resolver)
+      spinner.text(`probing ${mx.result.exchanges.reduce((n, e) => n + e.addresses.length, 0)} addresses in parallel`)
+      const {probes, findings} = await probeExchanges(mx.result, settings, options.resolver, this.started)
+      const transcript = probes.flatMap((p) => p.result?.transcript ?? p.error?.partial?.transcript ?? [])
+      for (const p of probes) {
+        if (p.result) p.result.transcript = []
+      }
+      return {result: {domain: domain.input, asciiDomain: domain.ascii, mx: mx.result, probes}, findings: [...mx.findings, ...findings], transcript}
+    }
+
+    const host = parseHostArgument(String(args.host))
+    spinner.text(`connecting to ${host}:${port}`)
+    const target = await lookupAddress(options.lookup, host)
+    const ptr = isIP(host.replace(/^\[|\]$/g, '')) ? [] : await ptrNames(options.resolver, target.address)
+    const {findings, transcript, ...result} = await probeSmtp({...settings, host, address: target.address, ptrNames: ptr})
+    // A rejected recipient is a finding at error severity already, so the exit code follows (1).
+    return {result, findings, transcript}
+  }
+
+  protected renderHuman(outcome: Outcome<ProbeOutput>, style: ChalkInstance): string {
+    const r = outcome.result
+    if ('probes' in r) return `${renderMx(style, r.mx, [])}\n\n${renderProbeTable(style, r.probes)}\n\n${renderFindings(style, outcome.findings)}`
+    return renderProbe(style, {...r, findings: [], transcript: []}, outcome.findings)
+  }
+}

@@ -1,0 +1,110 @@
+import {isIP, type LookupFunction} from 'node:net'
+import {z} from 'zod'
+import {fromSocketError, isMaildigError} from '../errors.js'
+import {finding, type Finding} from '../findings.js'
+import {reverseName} from '../dns/names.js'
+import type {DnsResolver} from '../dns/resolver.js'
+import type {MxResult} from '../mx/resolve-mx.js'
+import {tcpReachable, type Reachability} from '../net/reachability.js'
+import {Transcript} from '../net/transcript.js'
+import {probePartial, probeSmtp, smtpProbePartialSchema, smtpProbeResultSchema, type SmtpProbeOptions, type SmtpProbeResult} from './probe.js'
+
+/** One probed address of one MX host: the probe's result, or the error that stopped it. */
+export const hostProbeSchema = z.object({
+  preference: z.number().int(),
+  exchange: z.string(),
+  address: z.string(),
+  family: z.union([z.literal(4), z.literal(6)]),
+  ok: z.boolean().describe('the probe completed (the server talked SMTP); findings may still flag problems'),
+  result: smtpProbeResultSchema.nullable(),
+  error: z.object({code: z.string(), message: z.string(), partial: smtpProbePartialSchema.optional()}).nullable(),
+})
+export type HostProbe = z.infer<typeof hostProbeSchema>
+
+export type ProbeSettings = Omit<SmtpProbeOptions, 'host' | 'address' | 'ptrNames' | 'transcript'>
+
+/** PTR names of an address, for BANNER_PTR_MISMATCH; empty when there are none or DNS fails. */
+export async function ptrNames(resolver: DnsResolver, address: string): Promise<string[]> {
+  const answer = await resolver.query(reverseName(address), 'PTR')
+  return answer.records.map((r) => r.name.replace(/\.$/, ''))
+}
+
+/** Resolves a host name to its first address with the connection lookup (so --resolver governs it). */
+export function lookupAddress(lookup: LookupFunction, host: string): Promise<{address: string; family: number}> {
+  const bare = host.replace(/^\[|\]$/g, '')
+  if (isIP(bare)) return Promise.resolve({address: bare, family: isIP(bare)})
+  return new Promise((resolve, reject) => {
+    lookup(bare, {all: true}, (error, addresses) => {
+      if (error) reject(fromSocketError(error, host))
+      else {
+        const list = addresses as unknown as {address: string; family: number}[]
+        if (list.length === 0) reject(fromSocketError(Object.assign(new Error(`${host} has no address`), {code: 'ENOTFOUND'}), host))
+        else resolve(list[0])
+      }
+    })
+  })
+}
+
+/**
+ * Probes every address of every exchange of an MX set at once: the slowest host sets the time,
+ * not the sum. Preference order is kept in the result. A host that fails is a finding: an error
+ * when no host works (the route fails), a warning while another host still takes the mail.
+ */
+export async function probeExchanges(mx: MxResult, settings: ProbeSettings, resolver: DnsResolver, started = performance.now()): Promise<{probes: HostProbe[]; findings: Finding[]}> {
+  const targets = mx.exchanges.flatMap((e) => e.addresses.map((a) => ({exchange: e.exchange, preference: e.preference, address: a.address, family: a.family, ptr: a.ptr})))
+  const probes = await Promise.all(
+    targets.map(async (t): Promise<HostProbe> => {
+      const base = {preference: t.preference, exchange: t.exchange, address: t.address, family: t.family}
+      try {
+        const result = await probeSmtp({...settings, host: t.exchange, address: t.address, ptrNames: t.ptr, transcript: new Transcript(started)})
+        return {...base, ok: true, result, error: null}
+      } catch (error) {
+        if (!isMaildigError(error) || error.category === 'usage') throw error
+        return {...base, ok: false, result: null, error: {code: error.code, message: error.message, partial: probePartial(error)}}
+      }
+    }),
+  )
+  const findings: Finding[] = []
+  const anyOk = probes.some((p) => p.ok)
+  for (const p of probes) {
+    findings.push(...(p.result?.findings ?? p.error?.partial?.findings ?? []))
+    if (p.error) {
+      const code = catalogCodeFor(p.error.code)
+      findings.push(finding(code, `${p.exchange} [${p.address}]: ${p.error.message}`, p.exchange, anyOk ? 'warning' : 'error'))
+    }
+  }
+  const port = settings.port ?? 25
+  if (port === 25 && probes.length > 0 && probes.every((p) => p.error?.code === 'CONNECT_TIMEOUT')) {
+    const blocked = await diagnosePort25(probes.map((p) => p.address), settings.timeoutMs)
+    if (blocked) findings.push(blocked)
+  }
+  return {probes, findings}
+}
+
+/** Error codes that are not finding codes of their own map to the nearest catalog code. */
+function catalogCodeFor(code: string): Parameters<typeof finding>[0] {
+  const known = ['CONNECT_REFUSED', 'CONNECT_TIMEOUT', 'CONNECT_UNREACHABLE', 'CONNECTION_RESET', 'CONNECTION_FAILED', 'CONNECTION_CLOSED', 'GREETING_TIMEOUT', 'GREETING_REJECTED', 'STARTTLS_FAILED', 'STARTTLS_NOT_OFFERED', 'TLS_FAILED', 'TLS_TIMEOUT', 'REPLY_TIMEOUT', 'AUTH_FAILED', 'PROTOCOL_ERROR', 'LINE_TOO_LONG', 'SERVICE_UNAVAILABLE', 'EHLO_REJECTED', 'SENDER_REJECTED', 'DOMAIN_NOT_FOUND', 'DNS_TIMEOUT', 'DNS_SERVFAIL']
+  return (known.includes(code) ? code : 'CONNECTION_FAILED') as Parameters<typeof finding>[0]
+}
+
+/** Ports that a network blocking outbound 25 usually leaves open on a mail host. */
+const OTHER_PORTS = [587, 465, 443]
+
+/**
+ * PORT25_BLOCKED: port 25 timed out on every address, yet the same hosts answer (or actively
+ * refuse) on other ports — the signature of a network (often a residential ISP or a cloud
+ * provider) that drops outbound port 25.
+ */
+export async function diagnosePort25(addresses: string[], timeoutMs: SmtpProbeOptions['timeoutMs'], reach: (address: string, port: number, ms: number) => Promise<Reachability> = tcpReachable): Promise<Finding | undefined> {
+  const ms = Math.min(typeof timeoutMs === 'number' ? timeoutMs : 5000, 5000)
+  const answers = await Promise.all(addresses.flatMap((address) => OTHER_PORTS.map(async (port) => ({address, port, state: await reach(address, port, ms)}))))
+  const answering = answers.filter((a) => a.state === 'open' || a.state === 'refused')
+  if (answering.length === 0) return undefined
+  const example = answering[0]
+  return finding(
+    'PORT25_BLOCKED',
+    `port 25 timed out on all ${addresses.length} address${addresses.length === 1 ? '' : 'es'}, but ${example.address} answers on port ${example.port}: this network probably blocks outbound port 25 (confirm with \`nc -vz ${example.address} 25\` from another network, or ask your provider)`,
+    example.address,
+  )
+}
+
