@@ -72,3 +72,30 @@ describe('probe-smtp bad input (no connection is made: 127.0.1.250 has no server
     expect(r.stderr).toMatch(message)
   })
 })
+
+describe('send bad input (nothing is sent: 127.0.1.250 has no server)', () => {
+  const base = ['send', '--from', 'me@mail.test', '--server', '127.0.1.250']
+  it.each([
+    [['--to', 'not-an-address'], /--to: "not-an-address" is not an address/],
+    [['--to', 'a@mail.test', '--header', 'X-A: b\r\nBcc: evil@example.org'], /--header: .*CR, LF or NUL/],
+    [['--to', 'a@mail.test', '--subject', 'x\ny'], /--subject: .*CR, LF or NUL/],
+    [['--to', 'a@mail.test', '--attach', '/nonexistent/file'], /--attach: cannot read \/nonexistent\/file/],
+    [['--to', 'a@mail.test', '--server', 'host:99999'], /--server: 99999 is out of range/],
+    [['--to', 'a@mail.test', '--dsn-notify', 'SOMETIMES'], /--dsn-notify: "SOMETIMES"/],
+    [['--to', 'a@mail.test', '--header', 'no colon here'], /--header: "no colon here" is not "Name: value"/],
+  ])('send %j', async (args, message) => {
+    const r = await runCli([...(args.includes('--server') ? base.slice(0, 3) : base), ...args])
+    expect(r.code).toBe(2)
+    expect(r.stdout).toBe('')
+    expect(r.stderr.trim().split('\n')).toHaveLength(1)
+    expect(r.stderr).toMatch(message)
+  })
+
+  it('--dry-run prints the whole MIME message and sends nothing', async () => {
+    const r = await runCli(['send', '--from', 'me@mail.test', '--to', 'you@mail.test', '--server', '127.0.1.250', '--dry-run', '--header', 'Subject: replaced'])
+    expect(r.code).toBe(0)
+    expect(r.stdout).toMatch(/^Subject: replaced$/m)
+    expect(r.stdout).toMatch(/^Message-ID: <maildig\.[0-9a-f]{12}\.\d+@mail\.test>$/m)
+    expect(r.stdout).toMatch(/^MIME-Version: 1\.0$/m)
+  })
+})

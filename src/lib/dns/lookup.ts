@@ -1,6 +1,7 @@
 import {isIP, type LookupFunction} from 'node:net'
 import {lookup as systemLookup} from 'node:dns'
 import type {DnsResolver} from './resolver.js'
+import {fromSocketError} from '../errors.js'
 
 type LookupAddress = {address: string; family: number}
 
@@ -47,4 +48,16 @@ export async function resolveAddresses(resolver: DnsResolver, hostname: string, 
   error.code = code
   error.hostname = hostname
   return Promise.reject(error)
+}
+
+/** Every address of a host through a connection lookup (so --resolver governs it); an IP literal is itself. */
+export function lookupAll(lookup: LookupFunction, host: string): Promise<string[]> {
+  const bare = host.replace(/^\[|\]$/g, '')
+  if (isIP(bare)) return Promise.resolve([bare])
+  return new Promise((resolve, reject) => {
+    lookup(bare, {all: true}, (error, addresses) => {
+      if (error) reject(fromSocketError(error, host))
+      else resolve((addresses as unknown as LookupAddress[]).map((a) => a.address))
+    })
+  })
 }

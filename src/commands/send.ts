@@ -1,0 +1,154 @@
+import {Flags} from '@oclif/core'
+import type {ChalkInstance} from 'chalk'
+import {MaildigCommand, type Outcome, type RunContext} from '../cli/base-command.js'
+import {authFlags, commonFlags} from '../cli/flags.js'
+import {readPassword} from '../cli/options.js'
+import {parseCertDays, parseEhloFlag, parseHostArgument, parsePort} from '../cli/validate.js'
+import {UsageError} from '../lib/errors.js'
+import {parseMailAddress} from '../lib/address.js'
+import {composeMessage, readBodyFile} from '../lib/send/compose.js'
+import type {SendTlsMode} from '../lib/send/deliver.js'
+import {sendMessage, type SendResult, type SendRoute} from '../lib/send/route.js'
+import {lookupAll} from '../lib/dns/lookup.js'
+import {Transcript} from '../lib/net/transcript.js'
+import {renderSend} from '../render/send.js'
+
+const DSN_NOTIFY = ['NEVER', 'SUCCESS', 'FAILURE', 'DELAY']
+
+export default class Send extends MaildigCommand<SendResult> {
+  static override summary = 'Send a test message through a submission server, or straight to the recipients\' MX.'
+  static override description = `Builds a message (nodemailer) and sends it. With --server it goes to that submission server (587 with STARTTLS, or 465 with TLS); without, straight to each recipient domain's MX hosts in preference order, the next tried when one cannot be reached. The default subject carries a unique token and the time, so the message can be found again (imap-check --wait-for-message-id).
+
+Exit codes: 0 every recipient accepted, 1 any rejected, 2 usage (nothing sent), 3 DNS, 4 connection, 5 timeout, 6 TLS, 7 authentication, 8 protocol.`
+  static override examples = [
+    '<%= config.bin %> send --from me@example.com --to you@example.org',
+    '<%= config.bin %> send --server smtp.example.com --user me@example.com --from me@example.com --to you@example.org --password-stdin < pw.txt',
+    '<%= config.bin %> send --from me@example.com --to you@example.org --subject "hello" --body-file - < body.txt',
+    '<%= config.bin %> send --from me@example.com --to you@example.org --dry-run',
+  ]
+  static override flags = {
+    ...commonFlags,
+    ...authFlags,
+    to: Flags.string({description: 'Recipient. Repeatable.', multiple: true, required: true, helpValue: 'ADDRESS'}),
+    cc: Flags.string({description: 'Copy recipient. Repeatable.', multiple: true, helpValue: 'ADDRESS'}),
+    from: Flags.string({description: 'Sender (envelope and From header).', required: true, helpValue: 'ADDRESS'}),
+    subject: Flags.string({description: 'Subject (default: "maildig test <token> <time>").'}),
+    body: Flags.string({description: 'The message text.', exclusive: ['body-file']}),
+    'body-file': Flags.string({description: 'The message text from a file, or - for standard input.', helpValue: 'FILE|-'}),
+    'html-file': Flags.string({description: 'An HTML part from a file.', helpValue: 'FILE'}),
+    attach: Flags.string({description: 'Attach a file. Repeatable.', multiple: true, helpValue: 'FILE'}),
+    header: Flags.string({description: 'Add a header "Name: value"; replaces a header of the same name. Repeatable.', multiple: true, helpValue: '"Name: value"'}),
+    server: Flags.string({description: 'Submission server HOST[:PORT] (default port 587, or 465 with --tls implicit). Without it: direct to MX.', helpValue: 'HOST[:PORT]'}),
+    tls: Flags.string({description: 'starttls (required), implicit, or none. Default: implicit on 465, STARTTLS required on 587, STARTTLS when offered otherwise.', options: ['starttls', 'implicit', 'none']}),
+    ehlo: Flags.string({description: 'The name to send with EHLO.', helpValue: 'NAME'}),
+    'dsn-notify': Flags.string({description: 'DSN NOTIFY: NEVER, or a comma list of SUCCESS, FAILURE, DELAY.', helpValue: 'LIST'}),
+    'dsn-ret': Flags.string({description: 'DSN RET: FULL or HDRS.', options: ['FULL', 'HDRS']}),
+    'dsn-envid': Flags.string({description: 'DSN ENVID.', helpValue: 'ID'}),
+    'cert-days': Flags.string({description: 'Warn when the certificate expires within this many days.', default: '14', helpValue: 'N'}),
+    'dry-run': Flags.boolean({description: 'Print the complete MIME message and send nothing.', default: false}),
+  }
+
+  protected async work(flags: Record<string, unknown>, _args: Record<string, unknown>, {options, spinner}: RunContext): Promise<Outcome<SendResult>> {
+    const list = (name: string) => (flags[name] as string[] | undefined) ?? []
+    const from = parseMailAddress(flags.from as string, '--from')
+    const to = list('to').map((a) => parseMailAddress(a, '--to'))
+    const cc = list('cc').map((a) => parseMailAddress(a, '--cc'))
+    const user = flags.user as string | undefined
+    if (user !== undefined && /[\r\n\0]/.test(user)) throw new UsageError('--user: the name contains a CR, LF or NUL character')
+    const ehloName = flags.ehlo === undefined ? undefined : parseEhloFlag(flags.ehlo as string)
+    const certDays = parseCertDays(flags['cert-days'] as string)
+    const dsn = parseDsn(flags)
+    const route = parseServerFlag(flags.server as string | undefined, flags.tls as SendTlsMode | undefined)
+    if (flags['body-file'] === '-' && flags['password-stdin']) throw new UsageError('--body-file -: standard input is already used by --password-stdin')
+    const text = flags.body !== undefined ? String(flags.body) : flags['body-file'] ? await readBodyFile(flags['body-file'] as string, '--body-file') : undefined
+    const html = flags['html-file'] ? await readBodyFile(flags['html-file'] as string, '--html-file') : undefined
+    const message = await composeMessage({from, to, cc, subject: flags.subject as string | undefined, text, html, attachments: list('attach'), headers: list('header')})
+    const base = {messageId: message.messageId, subject: message.subject, token: message.token, envelope: message.envelope}
+
+    if (flags['dry-run']) {
+      return {result: {...base, accepted: [], rejected: [], response: null, server: null, deliveries: [], timings: {}, dryRun: true, message: message.raw.toString('utf8')}, findings: []}
+    }
+    const password = user !== undefined ? await readPassword(flags['password-stdin'] as boolean) : undefined
+    if (user !== undefined && password === undefined) throw new UsageError('--user: give the password in MAILDIG_PASSWORD or with --password-stdin')
+    if (user !== undefined && route.kind === 'mx') throw new UsageError('--user: credentials go to a submission server; add --server HOST')
+
+    const transcript = new Transcript(this.started)
+    transcript.protect(password)
+    let sendRoute: SendRoute = {kind: 'mx'}
+    if (route.kind === 'server') {
+      spinner.text(`resolving ${route.host}`)
+      const addresses = await lookupAll(options.lookup, route.host)
+      sendRoute = {kind: 'server', host: route.host, port: route.port, addresses}
+    }
+    spinner.text(route.kind === 'server' ? `sending through ${route.host}:${route.port}` : 'sending to the recipients\' MX hosts')
+    const {deliveries, findings, rejected} = await sendMessage(
+      sendRoute,
+      [...to, ...cc],
+      message.envelope,
+      message.raw,
+      {
+        tls: route.kind === 'server' ? route.tls : ((flags.tls as SendTlsMode | undefined) ?? 'auto'),
+        timeoutMs: options.timeoutMs,
+        ehloName,
+        user,
+        password,
+        allowInsecureAuth: flags['allow-insecure-auth'] as boolean,
+        ca: options.ca,
+        certDays,
+        dsn,
+        needsSmtpUtf8: [from, ...to, ...cc].some((a) => a.needsSmtpUtf8),
+        transcript,
+      },
+      options.resolver,
+    ).catch((error) => {
+      Object.defineProperty(error, 'partial', {value: {transcript: [...transcript.lines]}, enumerable: false, configurable: true})
+      throw error
+    })
+    const first = deliveries[0]
+    const result: SendResult = {
+      ...base,
+      accepted: deliveries.flatMap((d) => d.accepted),
+      rejected: [...deliveries.flatMap((d) => d.rejected), ...rejected],
+      response: first?.response ?? null,
+      server: first?.server ?? null,
+      deliveries,
+      timings: {...first?.timings},
+      dryRun: false,
+    }
+    for (const r of rejected) {
+      if (!findings.some((f) => f.subject === r.address || r.text.startsWith(f.code))) findings.push({code: 'RCPT_REJECTED', severity: 'error', message: `<${r.address}>: ${r.text}`, subject: r.address})
+    }
+    // CONTRACT: 1 when any recipient was rejected, whatever the findings say.
+    const exitCode = result.rejected.length > 0 ? 1 : undefined
+    return {result, findings, transcript: transcript.lines, exitCode}
+  }
+
+  protected renderHuman(outcome: Outcome<SendResult>, style: ChalkInstance): string {
+    return renderSend(style, outcome.result, outcome.findings)
+  }
+}
+
+function parseServerFlag(value: string | undefined, tls: SendTlsMode | undefined): {kind: 'mx'} | {kind: 'server'; host: string; port: number; tls: SendTlsMode} {
+  if (value === undefined) {
+    if (tls === 'implicit') throw new UsageError('--tls implicit: direct-to-MX delivery uses port 25; give --server for implicit TLS')
+    return {kind: 'mx'}
+  }
+  const match = /^\[([^\]]+)\](?::(.*))?$/.exec(value) ?? /^([^:]+)(?::(.*))?$/.exec(value)
+  if (!match) throw new UsageError(`--server: "${value}" is not HOST[:PORT] (write [IPv6]:PORT for IPv6)`)
+  const host = parseHostArgument(match[1], '--server')
+  const port = match[2] === undefined ? (tls === 'implicit' ? 465 : 587) : parsePort(match[2], '--server')
+  const mode: SendTlsMode = tls ?? (port === 465 ? 'implicit' : port === 587 ? 'starttls' : 'auto')
+  return {kind: 'server', host, port, tls: mode}
+}
+
+function parseDsn(flags: Record<string, unknown>): {notify?: string[]; ret?: 'FULL' | 'HDRS'; envid?: string} | undefined {
+  const notifyText = flags['dsn-notify'] as string | undefined
+  const ret = flags['dsn-ret'] as 'FULL' | 'HDRS' | undefined
+  const envid = flags['dsn-envid'] as string | undefined
+  if (notifyText === undefined && ret === undefined && envid === undefined) return undefined
+  const notify = notifyText?.split(',').map((v) => v.trim().toUpperCase()).filter(Boolean)
+  for (const n of notify ?? []) if (!DSN_NOTIFY.includes(n)) throw new UsageError(`--dsn-notify: "${n}" is not one of ${DSN_NOTIFY.join(', ')}`)
+  if (notify?.includes('NEVER') && notify.length > 1) throw new UsageError('--dsn-notify: NEVER cannot be combined with other values (RFC 3461 §4.1)')
+  if (envid !== undefined && !/^[\x21-\x7e]{1,100}$/.test(envid)) throw new UsageError('--dsn-envid: printable ASCII without spaces, at most 100 characters')
+  return {notify, ret, envid}
+}

@@ -1,0 +1,127 @@
+import {hostname} from 'node:os'
+import {randomBytes} from 'node:crypto'
+import {readFile, stat} from 'node:fs/promises'
+import {basename} from 'node:path'
+import {UsageError} from '../errors.js'
+import type {MailAddress} from '../address.js'
+
+export interface MessageInput {
+  from: MailAddress
+  to: MailAddress[]
+  cc: MailAddress[]
+  subject?: string
+  text?: string
+  html?: string
+  attachments: string[]
+  /** "Name: value" strings; a name given twice keeps the last value. */
+  headers: string[]
+  now?: Date
+}
+
+export interface ComposedMessage {
+  raw: Buffer
+  messageId: string
+  subject: string
+  /** The unique token in the default subject, for finding the message again. */
+  token: string
+  envelope: {from: string; to: string[]}
+}
+
+/** Headers whose value nodemailer owns; --header replaces them through the matching mail option. */
+const OWN_HEADERS = new Set(['from', 'to', 'cc', 'subject', 'message-id', 'date'])
+/** Bound on attachments: a diagnostic message, not a file transfer. */
+const MAX_ATTACHMENT_BYTES = 25 * 1024 * 1024
+
+export function parseHeaderFlag(text: string): {name: string; value: string} {
+  if (/[\r\n\0]/.test(text)) throw new UsageError('--header: the header contains a CR, LF or NUL character')
+  const match = /^([!-9;-~]+):\s?(.*)$/.exec(text)
+  if (!match) throw new UsageError(`--header: "${text}" is not "Name: value"`)
+  return {name: match[1], value: match[2]}
+}
+
+/**
+ * Builds the message with nodemailer's MIME composer (loaded only here, when a message is sent).
+ * The default subject carries a unique token and the time, so the message can be found again
+ * (imap-check --wait-for-subject); the default body says what sent it, when, and from where.
+ */
+export async function composeMessage(input: MessageInput): Promise<ComposedMessage> {
+  const now = input.now ?? new Date()
+  const token = randomBytes(6).toString('hex')
+  const headers = new Map<string, {name: string; value: string}>()
+  for (const h of input.headers) {
+    const header = parseHeaderFlag(h)
+    headers.set(header.name.toLowerCase(), header)
+  }
+  const own = (name: string) => headers.get(name)?.value
+  const subject = own('subject') ?? input.subject ?? `maildig test ${token} ${now.toISOString()}`
+  if (/[\r\n\0]/.test(subject)) throw new UsageError('--subject: the subject contains a CR, LF or NUL character')
+  const domain = input.from.asciiDomain
+  const messageId = own('message-id') ?? `<maildig.${token}.${now.getTime()}@${domain}>`
+  const text =
+    input.text ??
+    (input.html
+      ? undefined
+      : `This is a test message from maildig, a mail delivery diagnostic tool.\nSent at ${now.toISOString()} from ${hostname()}.\n\nToken: ${token}\n`)
+
+  const attachments = await Promise.all(
+    input.attachments.map(async (path) => {
+      let size: number
+      try {
+        const info = await stat(path)
+        if (!info.isFile()) throw new UsageError(`--attach: ${path} is not a file`)
+        size = info.size
+      } catch (error) {
+        if (error instanceof UsageError) throw error
+        throw new UsageError(`--attach: cannot read ${path} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`)
+      }
+      if (size > MAX_ATTACHMENT_BYTES) throw new UsageError(`--attach: ${path} is larger than 25 MiB`)
+      return {filename: basename(path), content: await readFile(path)}
+    }),
+  )
+  const extra: Record<string, string> = {}
+  for (const [key, header] of headers) if (!OWN_HEADERS.has(key)) extra[header.name] = header.value
+
+  const {default: MailComposer} = await import('nodemailer/lib/mail-composer')
+  const mail = new MailComposer({
+    from: own('from') ?? input.from.address,
+    to: own('to') ?? input.to.map((a) => a.address),
+    cc: own('cc') ?? (input.cc.length ? input.cc.map((a) => a.address) : undefined),
+    subject,
+    messageId,
+    date: own('date') ?? now,
+    text,
+    html: input.html,
+    attachments,
+    headers: {...extra, 'X-Mailer': extra['X-Mailer'] ?? 'maildig'},
+  })
+  const raw: Buffer = await new Promise((resolve, reject) => mail.compile().build((error: Error | null, message: Buffer) => (error ? reject(error) : resolve(message))))
+  return {
+    raw,
+    messageId,
+    subject,
+    token,
+    envelope: {from: input.from.address, to: [...input.to, ...input.cc].map((a) => a.address)},
+  }
+}
+
+export async function readBodyFile(path: string, flag: string): Promise<string> {
+  try {
+    if (path === '-') {
+      const chunks: Buffer[] = []
+      let size = 0
+      for await (const chunk of process.stdin) {
+        size += (chunk as Buffer).length
+        if (size > MAX_ATTACHMENT_BYTES) throw new UsageError(`${flag}: standard input is larger than 25 MiB`)
+        chunks.push(chunk as Buffer)
+      }
+      return Buffer.concat(chunks).toString('utf8')
+    }
+    const info = await stat(path)
+    if (!info.isFile()) throw new UsageError(`${flag}: ${path} is not a file`)
+    if (info.size > MAX_ATTACHMENT_BYTES) throw new UsageError(`${flag}: ${path} is larger than 25 MiB`)
+    return await readFile(path, 'utf8')
+  } catch (error) {
+    if (error instanceof UsageError) throw error
+    throw new UsageError(`${flag}: cannot read ${path} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`)
+  }
+}

@@ -1,0 +1,79 @@
+import {z} from 'zod'
+import {isMaildigError} from '../errors.js'
+import {finding, type Finding} from '../findings.js'
+import type {MailAddress} from '../address.js'
+import type {DnsResolver} from '../dns/resolver.js'
+import {resolveMx} from '../mx/resolve-mx.js'
+import {deliver, deliverySchema, rejectedRecipientSchema, type DeliverOptions, type Delivery, type DeliveryTarget, type RejectedRecipient} from './deliver.js'
+
+export const sendResultSchema = z.object({
+  messageId: z.string(),
+  subject: z.string(),
+  token: z.string().describe('the unique token in the default subject and body'),
+  envelope: z.object({from: z.string(), to: z.array(z.string())}),
+  accepted: z.array(z.string()),
+  rejected: z.array(rejectedRecipientSchema),
+  response: z.string().nullable().describe('the final server\'s reply to the message, with its queue id (the first delivery\'s when there were several)'),
+  server: z.object({host: z.string(), address: z.string(), port: z.number().int()}).nullable().describe('the server that took the message (the first, when direct-to-MX went to several domains)'),
+  deliveries: z.array(deliverySchema).describe('one per server the message went to (per recipient domain when sent direct to MX)'),
+  timings: z.record(z.string(), z.number()),
+  dryRun: z.boolean(),
+  message: z.string().optional().describe('with --dry-run: the complete MIME message'),
+})
+export type SendResult = z.infer<typeof sendResultSchema>
+
+export type SendRoute = {kind: 'server'; host: string; port: number; addresses: string[]} | {kind: 'mx'}
+
+/**
+ * Sends through a submission server, or straight to each recipient domain's MX (recipients grouped
+ * by domain; MX hosts in preference order, the next tried when one cannot be reached; a null-MX
+ * domain refused with MX_NULL and nothing sent to it).
+ */
+export async function sendMessage(
+  route: SendRoute,
+  recipients: MailAddress[],
+  envelope: {from: string; to: string[]},
+  raw: Buffer,
+  options: DeliverOptions,
+  resolver: DnsResolver,
+): Promise<{deliveries: Delivery[]; findings: Finding[]; rejected: RejectedRecipient[]}> {
+  if (route.kind === 'server') {
+    const targets: DeliveryTarget[] = route.addresses.map((address) => ({host: route.host, address, port: route.port}))
+    const {delivery, findings} = await deliver(targets, envelope, raw, options, null)
+    return {deliveries: [delivery], findings, rejected: []}
+  }
+  const groups = new Map<string, MailAddress[]>()
+  for (const r of recipients) groups.set(r.asciiDomain, [...(groups.get(r.asciiDomain) ?? []), r])
+  const outcomes = await Promise.all(
+    [...groups].map(async ([domain, group]) => {
+      const findings: Finding[] = []
+      const refuse = (code: string, text: string): RejectedRecipient[] => group.map((r) => ({address: r.address, code: null, enhancedCode: null, text: `${code}: ${text}`}))
+      try {
+        const mx = await resolveMx({input: domain, ascii: domain}, resolver)
+        findings.push(...mx.findings.filter((f) => f.severity !== 'info'))
+        if (mx.result.kind === 'null') return {findings, rejected: refuse('MX_NULL', `${domain} accepts no mail (null MX)`)}
+        const targets = mx.result.exchanges.flatMap((e) => e.addresses.map((a) => ({host: e.exchange, address: a.address, port: 25})))
+        if (targets.length === 0) {
+          findings.push(finding('MX_NO_ADDRESS', `no MX host of ${domain} has an address: nothing to deliver to`, domain))
+          return {findings, rejected: refuse('MX_NO_ADDRESS', `no MX host of ${domain} has an address`)}
+        }
+        const {delivery, findings: more} = await deliver(targets, {from: envelope.from, to: group.map((r) => r.address)}, raw, options, domain)
+        if (delivery.attempts.length > 0) findings.push(finding('MX_FALLBACK', `${domain}: ${delivery.attempts.map((a) => `${a.host} [${a.address}] failed (${a.error.code})`).join('; ')}; delivered to ${delivery.server?.host}`, domain))
+        // Server-to-server TLS is opportunistic (RFC 7435): MTAs deliver over an unverified certificate, so it is a warning here.
+        const opportunistic = more.map((f) => (/^TLS_(CERT_|HOSTNAME_)/.test(f.code) && f.severity === 'error' ? {...f, severity: 'warning' as const, message: `${f.message} (opportunistic TLS between servers: delivered anyway)`} : f))
+        return {delivery, findings: [...findings, ...opportunistic], rejected: []}
+      } catch (error) {
+        if (!isMaildigError(error) || error.category === 'usage' || groups.size === 1) throw error
+        // With several domains, one that fails is a finding; the others still count.
+        findings.push({code: error.code, severity: 'error', message: `${domain}: ${error.message}`, subject: domain})
+        return {findings, rejected: refuse(error.code, error.message)}
+      }
+    }),
+  )
+  return {
+    deliveries: outcomes.flatMap((o) => (o.delivery ? [o.delivery] : [])),
+    findings: outcomes.flatMap((o) => o.findings),
+    rejected: outcomes.flatMap((o) => o.rejected),
+  }
+}
+
