@@ -21,6 +21,7 @@ export const MAIL_HOST_NAMES = [
   'pop.mail.test',
   'smtp.mail.test',
   'mta-sts.mail.test',
+  'mta-sts.stsbad.test',
 ] as const
 export const MAIL_HOST_ADDRESSES = ['127.0.1.25', '127.0.1.30'] as const
 

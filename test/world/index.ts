@@ -1,3 +1,4 @@
+import {startMtaStsServer, type MtaStsServer} from './mta-sts.js'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
@@ -47,6 +48,8 @@ export interface WorldInfo {
   }
   smtp: {host: string; ports: {smtp: number; submission: number; submissions: number}}
   dovecot: {host: string; ports: {imap: number; imaps: number; pop3: number; pop3s: number}}
+  /** The HTTPS server of the MTA-STS policies (mta-sts.ts), in this process. */
+  mtaSts: {host: string; port: number}
   users: {address: string; password: string; maildir: string}[]
   /** Dovecot's LMTP socket (root may connect): how deliver() puts mail into a mailbox. */
   lmtpSocket: string
@@ -223,12 +226,14 @@ async function launch(): Promise<World> {
   fs.chmodSync(dir, 0o755)
   let dns: DnsServer | undefined
   let mail: MailServers | undefined
+  let mtaSts: MtaStsServer | undefined
   try {
     const ca = await makeTestCa(path.join(dir, 'ca'))
     const zones = buildZones({postfixSpkiSha256: ca.certSpkiSha256})
     dns = await startDns(path.join(dir, 'dns'), zones)
     writePids(dir, {dnsmasq: dns.process.pid})
     const started: Record<string, number> = {dnsmasq: dns.process.pid}
+    mtaSts = await startMtaStsServer(ca)
     mail = await startMail(dir, ca, (name, pid) => {
       started[name] = pid
       writePids(dir, started)
@@ -250,6 +255,7 @@ async function launch(): Promise<World> {
       },
       smtp: {host: POSTFIX_HOST, ports: {...POSTFIX_PORTS}},
       dovecot: {host: DOVECOT_HOST, ports: {...DOVECOT_PORTS}},
+      mtaSts: {host: mtaSts.host, port: mtaSts.port},
       users: mail.users.map((u) => ({address: u.address, password: u.password, maildir: u.maildir})),
       lmtpSocket: mail.lmtpSocket,
       pids,
@@ -258,9 +264,9 @@ async function launch(): Promise<World> {
       dir,
     }
     if (process.env.MAILDIG_WORLD_VERBOSE) console.log(`test world: ready in ${Date.now() - t0} ms at ${dir}`)
-    return makeWorld(info, ca, dns, mail)
+    return makeWorld(info, ca, dns, mail, mtaSts)
   } catch (error) {
-    await Promise.allSettled([mail?.stop(), dns?.stop()])
+    await Promise.allSettled([mail?.stop(), dns?.stop(), mtaSts?.stop()])
     console.error(`test world: setup failed; its files are kept in ${dir}`)
     throw error
   }
@@ -292,7 +298,7 @@ export function mailboxes(info: WorldInfo): Mailboxes {
   }
 }
 
-function makeWorld(info: WorldInfo, ca: TestCa, dns: DnsServer, mail: MailServers): World {
+function makeWorld(info: WorldInfo, ca: TestCa, dns: DnsServer, mail: MailServers, mtaSts: MtaStsServer): World {
   let stopping: Promise<void> | undefined
   const world: World = {
     info,
@@ -305,7 +311,7 @@ function makeWorld(info: WorldInfo, ca: TestCa, dns: DnsServer, mail: MailServer
       }
       stopping ??= (async () => {
         current = undefined
-        const results = await Promise.allSettled([mail.stop(), stopProcess(dns.process)])
+        const results = await Promise.allSettled([mail.stop(), stopProcess(dns.process), mtaSts.stop()])
         const keep = options.keepDir || process.env.MAILDIG_KEEP_WORLD === '1'
         const failed = results.find((r) => r.status === 'rejected')
         if (keep || failed) {
@@ -322,6 +328,7 @@ function makeWorld(info: WorldInfo, ca: TestCa, dns: DnsServer, mail: MailServer
 }
 
 export {deliverLmtp, listMaildir, waitForDelivery} from './mail.js'
+export {MTA_STS_POLICIES} from './mta-sts.js'
 export {queryUdp} from './dns.js'
 export type {DeliveredMessage} from './mail.js'
 export type {TestCa} from './ca.js'

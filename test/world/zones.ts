@@ -119,6 +119,30 @@ export function buildZones(options: ZoneOptions): ZoneRecord[] {
     // bücher.test (IDNA: xn--bcher-kva.test).
     {type: 'MX', name: 'xn--bcher-kva.test', preference: 10, exchange: 'mx.mail.test'},
 
+    // trace: mail.test publishes its submission and mailbox servers (RFC 6186, RFC 8314), SPF,
+    // DMARC, MTA-STS (policy on mta-sts.ts's HTTPS server) and TLS-RPT.
+    {type: 'SRV', name: '_submissions._tcp.mail.test', priority: 0, weight: 1, port: 465, target: 'mx.mail.test'},
+    {type: 'SRV', name: '_submission._tcp.mail.test', priority: 0, weight: 1, port: 587, target: 'mx.mail.test'},
+    {type: 'SRV', name: '_imaps._tcp.mail.test', priority: 0, weight: 1, port: 993, target: 'imap.mail.test'},
+    {type: 'SRV', name: '_imap._tcp.mail.test', priority: 0, weight: 1, port: 143, target: 'imap.mail.test'},
+    {type: 'SRV', name: '_pop3s._tcp.mail.test', priority: 0, weight: 1, port: 995, target: 'pop.mail.test'},
+    {type: 'SRV', name: '_pop3._tcp.mail.test', priority: 0, weight: 1, port: 110, target: 'pop.mail.test'},
+    {type: 'TXT', name: 'mail.test', strings: ['v=spf1 ip4:127.0.1.25 -all']},
+    {type: 'TXT', name: '_dmarc.mail.test', strings: ['v=DMARC1; p=reject; rua=mailto:dmarc@mail.test']},
+    {type: 'TXT', name: '_mta-sts.mail.test', strings: ['v=STSv1; id=20261128T000000']},
+    {type: 'TXT', name: '_smtp._tls.mail.test', strings: ['v=TLSRPTv1; rua=mailto:tlsrpt@mail.test']},
+    {type: 'A', name: 'mta-sts.mail.test', address: '127.0.1.44'},
+
+    // spflimit.test: an SPF record that needs 11 DNS lookups (RFC 7208 §4.6.4 allows 10).
+    {type: 'TXT', name: 'spflimit.test', strings: [`v=spf1 ${'a:mx.mail.test '.repeat(11)}-all`]},
+    // spf2.test: two SPF records (RFC 7208 §4.5: permerror).
+    {type: 'TXT', name: 'spf2.test', strings: ['v=spf1 -all']},
+    {type: 'TXT', name: 'spf2.test', strings: ['v=spf1 ip4:127.0.1.25 -all']},
+    // stsbad.test: Postfix takes its mail, but its enforced MTA-STS policy names other hosts.
+    {type: 'MX', name: 'stsbad.test', preference: 10, exchange: 'mx.mail.test'},
+    {type: 'TXT', name: '_mta-sts.stsbad.test', strings: ['v=STSv1; id=1']},
+    {type: 'A', name: 'mta-sts.stsbad.test', address: '127.0.1.44'},
+
     // txt.test: one TXT record longer than 255 bytes, in several character-strings.
     {type: 'TXT', name: 'txt.test', strings: splitTxt(LONG_SPF)},
   ]
@@ -134,6 +158,7 @@ export const ALIAS_DOMAINS = [
   'lame.test',
   'dual.test',
   'xn--bcher-kva.test',
+  'stsbad.test',
 ] as const
 
 /** The in-addr.arpa or ip6.arpa name of an address. */
