@@ -70,7 +70,9 @@ if (want('startup')) {
   report('maildig mx mail.test (local DNS) / node -e 0', median(samples.mx) / node, 1.5)
 }
 
-const extra = await import('./bench-probes.mjs').catch(() => undefined)
-if (extra && want('probes')) rows.push(...(await extra.benchProbes({BIN, timeRun, median, report: (n, v, t, u) => report(n, v, t, u), rows})))
+if (want('probes')) {
+  const {benchProbes} = await import('./bench-probes.mjs')
+  rows.push(...(await benchProbes({BIN, timeRun, median})))
+}
 
 console.log(rows.join('\n'))
