@@ -1,0 +1,99 @@
+import {Args, Flags} from '@oclif/core'
+import type {ChalkInstance} from 'chalk'
+import {MaildigCommand, type Outcome, type RunContext} from '../cli/base-command.js'
+import {authFlags, commonFlags} from '../cli/flags.js'
+import {assertNoControl, readPassword} from '../cli/options.js'
+import {parseCertDays, parseHostArgument, parsePort} from '../cli/validate.js'
+import {UsageError} from '../lib/errors.js'
+import {Transcript} from '../lib/net/transcript.js'
+import {POP3_AUTH_METHODS, type Pop3AuthMethod} from '../lib/pop3/client.js'
+import {listPop3, type Pop3TlsMode} from '../lib/pop3/list.js'
+import {renderPop3List, type Pop3ListView} from '../render/pop3.js'
+
+export default class Pop3List extends MaildigCommand<Pop3ListView> {
+  static override summary = 'List a POP3 mailbox without changing it: TLS, capabilities, login, and each message\'s size, UID and headers.'
+  static override description = `Connects with TLS from the first byte (port 995) or STLS (port 110, RFC 2595), reports the certificate, the greeting and the capabilities (CAPA), logs in (only over a verified TLS session, unless --allow-insecure-auth), then lists the messages, newest first: number, size, UIDL, and From, Subject, Date and Message-ID read with TOP n 0 (encoded-words decoded).
+
+Read-only: maildig never sends DELE or RETR, and ends the session with RSET then QUIT, so nothing on the server changes (TOP does not mark a message as read).
+
+The password comes from MAILDIG_PASSWORD or --password-stdin; an OAuth2 access token (--auth xoauth2) from MAILDIG_OAUTH_TOKEN. Without --user, only the server is checked.
+
+Exit codes: 0 fine, 1 a problem found (an error finding; the mailbox locked by another session [IN-USE]; a server failure [SYS/TEMP], [SYS/PERM]), 2 usage, 3 DNS, 4 connection (refused, closed, a -ERR greeting), 5 timeout, 6 TLS (STLS refused or not offered with --tls starttls, handshake failed), 7 login failed, refused ([LOGIN-DELAY]) or not attempted because the connection is not secure, 8 protocol.`
+  static override examples = [
+    'MAILDIG_PASSWORD=… <%= config.bin %> pop3-list pop.example.com --user me@example.com',
+    '<%= config.bin %> pop3-list pop.example.com --port 110 --user me@example.com --password-stdin < pw.txt',
+    '<%= config.bin %> pop3-list pop.example.com --user me@example.com --limit 10 --json | jq \'.messages[].headers.subject\'',
+    '<%= config.bin %> pop3-list pop.example.com --tls implicit --transcript',
+  ]
+  static override args = {host: Args.string({description: 'The POP3 server (host name or IP address).', required: true})}
+  static override flags = {
+    ...commonFlags,
+    ...authFlags,
+    port: Flags.string({description: 'TCP port. Default: 110, or 995 with --tls implicit.', helpValue: 'PORT'}),
+    tls: Flags.string({
+      description: 'implicit (TLS from the first byte), starttls (STLS, required: fails if not offered), or none. Default: implicit on 995, STLS when offered elsewhere.',
+      options: ['implicit', 'starttls', 'none'],
+    }),
+    auth: Flags.string({
+      description: 'Login method: user (USER/PASS), apop, plain, login, cram-md5, xoauth2 (token in MAILDIG_OAUTH_TOKEN). Default: the best the server offers.',
+      options: [...POP3_AUTH_METHODS],
+    }),
+    limit: Flags.string({description: 'List only the newest N messages.', helpValue: 'N'}),
+    'cert-days': Flags.string({description: 'Warn when the certificate expires within this many days.', default: '14', helpValue: 'N'}),
+  }
+
+  protected async work(flags: Record<string, unknown>, args: Record<string, unknown>, {options, spinner}: RunContext): Promise<Outcome<Pop3ListView>> {
+    const host = parseHostArgument(String(args.host))
+    const tls = flags.tls as Pop3TlsMode | undefined
+    const port = flags.port === undefined ? undefined : parsePort(flags.port as string)
+    const limit = flags.limit === undefined ? undefined : parseLimit(flags.limit as string)
+    const certDays = parseCertDays(flags['cert-days'] as string)
+    const method = flags.auth as Pop3AuthMethod | undefined
+
+    const user = flags.user === undefined ? undefined : assertNoControl(flags.user as string, '--user')
+    if (user !== undefined && user.trim() === '') throw new UsageError('--user: the name is empty')
+    if (user === undefined && method !== undefined) throw new UsageError('--auth: needs --user')
+    if (user === undefined && limit !== undefined) throw new UsageError('--limit: needs a login (--user)')
+    const envToken = process.env.MAILDIG_OAUTH_TOKEN || undefined
+    const useToken = method === 'xoauth2' || (method === undefined && envToken !== undefined && !process.env.MAILDIG_PASSWORD && !flags['password-stdin'])
+    let secret: string | undefined
+    if (user !== undefined) {
+      if (useToken) {
+        if (!envToken) throw new UsageError('--auth xoauth2: set the access token in MAILDIG_OAUTH_TOKEN')
+        secret = assertNoControl(envToken, 'MAILDIG_OAUTH_TOKEN')
+      } else {
+        secret = await readPassword(flags['password-stdin'] as boolean)
+        if (secret === undefined) throw new UsageError('--user: give the password in MAILDIG_PASSWORD or with --password-stdin')
+        assertNoControl(secret, 'MAILDIG_PASSWORD')
+      }
+    }
+
+    spinner.text(`listing the POP3 mailbox at ${host}`)
+    const result = await listPop3({
+      host,
+      port,
+      tls,
+      lookup: options.lookup,
+      timeoutMs: options.timeoutMs,
+      ca: options.ca,
+      certDays,
+      user,
+      password: secret,
+      auth: user !== undefined && useToken ? 'xoauth2' : method,
+      allowInsecureAuth: flags['allow-insecure-auth'] as boolean,
+      limit,
+      transcript: new Transcript(this.started),
+    })
+    const {transcript, findings, ...view} = result
+    return {result: view, findings, transcript}
+  }
+
+  protected renderHuman(outcome: Outcome<Pop3ListView>, style: ChalkInstance): string {
+    return renderPop3List(style, outcome.result, outcome.findings)
+  }
+}
+
+function parseLimit(text: string): number {
+  if (!/^\d{1,9}$/.test(text.trim()) || Number(text) < 1) throw new UsageError(`--limit: "${text}" is not a whole number of messages (1 or more)`)
+  return Number(text)
+}
