@@ -2,53 +2,103 @@ import {Args, Flags} from '@oclif/core'
 import type {ChalkInstance} from 'chalk'
 import {MaildigCommand, type Outcome, type RunContext} from '../cli/base-command.js'
 import {commonFlags} from '../cli/flags.js'
+import {parseCertDays, parseEhloFlag} from '../cli/validate.js'
 import {UsageError} from '../lib/errors.js'
+import {parseMailAddress} from '../lib/address.js'
 import {analyzeMessage, type ObservedAnalysis} from '../lib/route/observed.js'
+import {predictRoute, type PredictedRoute} from '../lib/route/predict.js'
+import {compareRoutes, type RouteComparison} from '../lib/route/compare.js'
+import {Transcript} from '../lib/net/transcript.js'
 import {observedMermaid, renderObserved} from '../render/observed.js'
+import {renderComparison, renderRoute, routeMermaid} from '../render/trace.js'
 import {renderFindings} from '../render/findings.js'
 
-/** A message file larger than this is not a mail message (and is not read whole). */
+/** A message file larger than this is not read whole: only its header matters. */
 const MAX_MESSAGE_BYTES = 64 * 1024 * 1024
 
-type TraceResult = Partial<ObservedAnalysis> & Record<string, unknown>
+type TraceResult = Partial<PredictedRoute> & Partial<ObservedAnalysis> & {comparison?: RouteComparison}
 
 export default class Trace extends MaildigCommand<TraceResult> {
-  static override summary = 'Show the route a message takes to a recipient, or the route a delivered message took.'
-  static override description = `With --message, reads a delivered message's header (a file, or - for standard input) and shows the route it took: the Received hops oldest first, the delay at each, clocks that are off, TLS per hop, and the SPF/DKIM/DMARC/ARC verdicts the receivers recorded. Works offline.`
+  static override summary = 'Show the route a message takes to a recipient, measured hop by hop, or the route a delivered message took.'
+  static override description = `With a recipient: the route a message would take, step by step — the sender's submission server (SRV, with --from), the recipient domain's MX hosts, every MX address probed in parallel up to RCPT TO (never DATA), the policies on that route (SPF, DMARC, MTA-STS, TLS-RPT, DANE), and the recipient's IMAP/POP3 servers — then a verdict.
+
+With --message: reads a delivered message's header (a file, or - for standard input) and shows the route it took: Received hops oldest first, the delay at each, clocks that are off, TLS per hop, and the SPF/DKIM/DMARC/ARC verdicts the receivers recorded. Works offline. With both, says whether the message entered through the MX the prediction names.
+
+Exit codes: 0 deliverable and no error finding, 1 the route fails or an error finding, 2 usage.`
   static override examples = [
     '<%= config.bin %> trace --message examples/postfix-relay-chain.eml',
-    '<%= config.bin %> trace --message - < message.eml --json',
-    '<%= config.bin %> trace --message examples/skewed-clock.eml --format mermaid',
+    '<%= config.bin %> trace bob@example.org --from alice@example.com',
+    '<%= config.bin %> trace bob@example.org --format mermaid',
+    '<%= config.bin %> trace bob@example.org --message received.eml --json',
   ]
-  static override args = {recipient: Args.string({description: 'The recipient address (the route to it is predicted).', required: false})}
+  static override args = {recipient: Args.string({description: 'The recipient address: the route to it is predicted and measured.', required: false})}
   static override flags = {
     ...commonFlags,
-    from: Flags.string({description: 'The sender address (its domain\'s submission server and SPF/DMARC are checked).', helpValue: 'SENDER'}),
+    from: Flags.string({description: 'The sender: its domain\'s submission server, SPF and DMARC are checked, and it is the MAIL FROM of the RCPT test.', helpValue: 'SENDER'}),
     message: Flags.string({description: 'A delivered message (file, or - for standard input): show the route it took.', helpValue: 'FILE|-'}),
-    format: Flags.string({description: 'Human output format.', options: ['text', 'mermaid'], default: 'text'}),
+    format: Flags.string({description: 'Human output: a route diagram (text) or a Mermaid flowchart.', options: ['text', 'mermaid'], default: 'text'}),
+    ehlo: Flags.string({description: 'The name to send with EHLO.', helpValue: 'NAME'}),
+    'cert-days': Flags.string({description: 'Warn when a certificate expires within this many days.', default: '14', helpValue: 'N'}),
   }
 
   private format = 'text'
 
-  protected async work(flags: Record<string, unknown>, args: Record<string, unknown>, _context: RunContext): Promise<Outcome<TraceResult>> {
+  protected async work(flags: Record<string, unknown>, args: Record<string, unknown>, {options, spinner}: RunContext): Promise<Outcome<TraceResult>> {
     this.format = String(flags.format)
+    const recipient = args.recipient === undefined ? undefined : parseMailAddress(String(args.recipient), 'recipient')
+    const sender = flags.from === undefined ? undefined : parseMailAddress(flags.from as string, '--from')
+    const ehloName = flags.ehlo === undefined ? undefined : parseEhloFlag(flags.ehlo as string)
+    const certDays = parseCertDays(flags['cert-days'] as string)
     const messageSource = flags.message as string | undefined
-    if (!messageSource && !args.recipient) throw new UsageError('give a recipient address, or --message FILE to read a delivered message')
-    if (!messageSource) throw new UsageError('route prediction for a recipient is not available yet; use --message FILE')
-    const input = await readMessage(messageSource)
-    try {
-      const {analysis, findings} = analyzeMessage(input)
-      return {result: analysis, findings}
-    } catch (error) {
-      if (error instanceof UsageError) throw new UsageError(`--message: ${error.message}`)
-      throw error
+    if (!recipient && !messageSource) throw new UsageError('give a recipient address, or --message FILE to read a delivered message')
+    if (!recipient && sender) throw new UsageError('--from: give the recipient too (trace RECIPIENT --from SENDER)')
+
+    let observed: {analysis: ObservedAnalysis; findings: Outcome['findings']} | undefined
+    if (messageSource) {
+      const input = await readMessage(messageSource)
+      try {
+        observed = analyzeMessage(input)
+      } catch (error) {
+        if (error instanceof UsageError) throw new UsageError(`--message: ${error.message}`)
+        throw error
+      }
     }
+    if (!recipient) return {result: observed!.analysis, findings: observed!.findings}
+
+    const transcript = new Transcript(this.started)
+    const {route, findings} = await predictRoute({
+      recipient,
+      sender,
+      resolver: options.resolver,
+      lookup: options.lookup,
+      ca: options.ca,
+      timeoutMs: options.timeoutMs,
+      certDays,
+      ehloName,
+      transcript,
+      onProgress: (running) => spinner.text(running.length ? `trace: ${running.join(', ')}…` : 'trace'),
+    })
+    const result: TraceResult = {...route}
+    const all = [...findings]
+    if (observed) {
+      Object.assign(result, observed.analysis)
+      all.push(...observed.findings)
+      result.comparison = compareRoutes(route, observed.analysis)
+    }
+    return {result, findings: all, transcript: transcript.lines}
   }
 
   protected renderHuman(outcome: Outcome<TraceResult>, style: ChalkInstance): string {
-    const analysis = outcome.result as ObservedAnalysis
-    if (this.format === 'mermaid') return observedMermaid(analysis)
-    return `${renderObserved(style, analysis)}\n\n${renderFindings(style, outcome.findings)}`
+    const r = outcome.result
+    const predicted = r.route ? (r as PredictedRoute) : undefined
+    const observed = r.observed ? (r as ObservedAnalysis) : undefined
+    if (this.format === 'mermaid') return [predicted && routeMermaid(predicted), observed && observedMermaid(observed)].filter(Boolean).join('\n\n')
+    const parts: string[] = []
+    if (predicted) parts.push(renderRoute(style, predicted))
+    if (observed) parts.push(renderObserved(style, observed))
+    if (r.comparison) parts.push(renderComparison(style, r.comparison))
+    parts.push(renderFindings(style, outcome.findings))
+    return parts.join('\n\n')
   }
 }
 
@@ -63,12 +113,12 @@ async function readMessage(source: string): Promise<Buffer> {
     }
     return Buffer.concat(chunks)
   }
+  const {open} = await import('node:fs/promises')
   try {
-    const handle = await import('node:fs/promises').then((fs) => fs.open(source, 'r'))
+    const handle = await open(source, 'r')
     try {
       const stat = await handle.stat()
       if (!stat.isFile()) throw new UsageError(`--message: ${source} is not a file`)
-      // Only the header matters; read at most the bound.
       const {buffer, bytesRead} = await handle.read({buffer: Buffer.alloc(Math.min(stat.size, MAX_MESSAGE_BYTES)), position: 0})
       return buffer.subarray(0, bytesRead)
     } finally {
@@ -79,4 +129,3 @@ async function readMessage(source: string): Promise<Buffer> {
     throw new UsageError(`--message: cannot read ${source} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`)
   }
 }
-

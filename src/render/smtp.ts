@@ -7,6 +7,12 @@ import {formatDuration} from '../lib/duration.js'
 import {marks, table} from './style.js'
 import {renderFindings} from './findings.js'
 
+/** "250 2.1.5 Ok": the enhanced code once, whether or not the text starts with it. */
+export function replyText(r: {code: number; enhancedCode: string | null; text: string}): string {
+  const text = r.enhancedCode && !r.text.startsWith(r.enhancedCode) ? `${r.enhancedCode} ${r.text}` : r.text
+  return `${r.code} ${text}`
+}
+
 const ms = (value: number | undefined) => (value === undefined ? '' : formatDuration(value))
 
 export function describeTls(c: ChalkInstance, tls: TlsInfo | null): string {
@@ -43,7 +49,7 @@ export function renderProbe(c: ChalkInstance, r: SmtpProbeResult, findings: read
   const authOk = auth.result === 'ok' ? true : auth.result === 'failed' || auth.result === 'refused-insecure' ? false : null
   row(authOk, 'AUTH', `${authText}${auth.result !== 'not-tested' && auth.result !== 'not-offered' ? ` → ${auth.result}${auth.mechanism ? ` (${auth.mechanism})` : ''}` : ''}`, t.authMs)
   if (r.relay) row(!r.relay.accepted, 'relay test', `<${r.relay.from}> → <${r.relay.to}>: ${r.relay.accepted ? c.red('ACCEPTED (open relay)') : 'refused'} ${c.dim(`${r.relay.code} ${r.relay.text}`)}`)
-  for (const rcpt of r.recipients) row(rcpt.accepted, 'RCPT', `<${rcpt.address}> ${rcpt.code}${rcpt.enhancedCode ? ` ${rcpt.enhancedCode}` : ''} ${rcpt.text}`)
+  for (const rcpt of r.recipients) row(rcpt.accepted, 'RCPT', `<${rcpt.address}> ${replyText(rcpt)}`)
   const phases = (['connectMs', 'greetingMs', 'ehloMs', 'tlsMs', 'authMs', 'rcptMs'] as const).filter((k) => t[k] !== undefined).map((k) => `${k.replace(/Ms$/, '')} ${ms(t[k])}`)
   lines.push(c.dim(`  timings: ${[...phases, `total ${ms(t.totalMs)}`].join(' · ')}`))
   lines.push('', renderFindings(c, findings))

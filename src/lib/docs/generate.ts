@@ -4,6 +4,12 @@ import {commandDocumentSchema} from '../envelope.js'
 import {mxResultSchema} from '../mx/resolve-mx.js'
 import {smtpProbeResultSchema} from '../smtp/probe.js'
 import {hostProbeSchema} from '../smtp/probe-hosts.js'
+import {sendResultSchema} from '../send/route.js'
+import {imapCheckResultSchema} from '../imap/schema.js'
+import {pop3ListResultSchema} from '../pop3/list.js'
+import {predictedRouteSchema} from '../route/predict.js'
+import {observedAnalysisSchema} from '../route/observed.js'
+import {routeComparisonSchema} from '../route/compare.js'
 
 /**
  * The documentation that is generated from code, so it cannot drift: the JSON schema of each
@@ -13,6 +19,7 @@ import {hostProbeSchema} from '../smtp/probe-hosts.js'
 export function commandSchemas(): Record<string, unknown> {
   const documents = {
     mx: commandDocumentSchema('mx', mxResultSchema),
+    send: commandDocumentSchema('send', sendResultSchema),
     // One server; with --mx the document has domain, asciiDomain, mx and probes instead.
     'probe-smtp': commandDocumentSchema('probe-smtp', smtpProbeResultSchema.omit({findings: true}).extend({
       domain: z.string().describe('with --mx: the domain as typed'),
@@ -20,6 +27,11 @@ export function commandSchemas(): Record<string, unknown> {
       mx: mxResultSchema.describe('with --mx: the MX set, as `mx` reports it'),
       probes: z.array(hostProbeSchema).describe('with --mx: one probe per MX address, preference order'),
     })),
+    'imap-check': commandDocumentSchema('imap-check', imapCheckResultSchema),
+    // transcript and findings are envelope fields (transcript only with --transcript).
+    // With a recipient: the predicted route; with --message: the observed one; with both, also the comparison.
+    trace: commandDocumentSchema('trace', predictedRouteSchema.extend(observedAnalysisSchema.shape).extend({comparison: routeComparisonSchema})),
+    'pop3-list': commandDocumentSchema('pop3-list', pop3ListResultSchema.omit({transcript: true, findings: true})),
   }
   return Object.fromEntries(
     Object.entries(documents).map(([name, schema]) => [name, {$id: `https://maildig.invalid/schema/${name}.json`, title: `maildig ${name} --json`, ...z.toJSONSchema(schema, {io: 'output'})}]),

@@ -1,8 +1,21 @@
-import {X509Certificate} from 'node:crypto'
+import {createHash, X509Certificate} from 'node:crypto'
 import {checkServerIdentity, type DetailedPeerCertificate, type PeerCertificate, type TLSSocket} from 'node:tls'
 import {z} from 'zod'
 import {finding, type Finding} from '../findings.js'
 import {serverNameFor} from '../net/wire.js'
+
+/**
+ * What DANE TLSA records (RFC 6698 §2.1) are matched against: SHA-256 and SHA-512 of the whole
+ * certificate (selector 0) and of its SubjectPublicKeyInfo (selector 1), lower-case hex. Full-DER
+ * records (matching type 0) are compared by hashing the record's data, so no raw DER is kept.
+ */
+export const daneHashesSchema = z.object({
+  certSha256: z.string().describe('SHA-256 of the DER certificate, lower-case hex (TLSA selector 0, matching type 1)'),
+  certSha512: z.string().describe('SHA-512 of the DER certificate (selector 0, matching type 2)'),
+  spkiSha256: z.string().describe('SHA-256 of the DER SubjectPublicKeyInfo (selector 1, matching type 1)'),
+  spkiSha512: z.string().describe('SHA-512 of the DER SubjectPublicKeyInfo (selector 1, matching type 2)'),
+})
+export type DaneHashes = z.infer<typeof daneHashesSchema>
 
 export const certificateInfoSchema = z.object({
   subject: z.string().describe('distinguished name, "CN=mail.example.com, O=…"'),
@@ -12,6 +25,7 @@ export const certificateInfoSchema = z.object({
   validTo: z.string().describe('ISO 8601'),
   daysLeft: z.number().int().describe('whole days until validTo; negative once expired'),
   fingerprint256: z.string().describe('SHA-256 of the DER certificate, colon-separated hex'),
+  dane: daneHashesSchema.describe('hashes a DANE TLSA record is matched against'),
 })
 export type CertificateInfo = z.infer<typeof certificateInfoSchema>
 
@@ -20,6 +34,7 @@ export const chainCertificateSchema = z.object({
   issuer: z.string(),
   validTo: z.string().describe('ISO 8601'),
   fingerprint256: z.string(),
+  dane: daneHashesSchema.describe('hashes a DANE-TA (usage 2) TLSA record is matched against'),
 })
 
 /** The CONTRACT `tls` object of `probe-smtp` (and `pop3-list`, `imap-check`). */
@@ -129,6 +144,19 @@ export function describeCertificate(x509: X509Certificate, now: Date): Certifica
     validTo: isoDate(x509.validTo),
     daysLeft: Math.floor((validTo.getTime() - now.getTime()) / DAY_MS),
     fingerprint256: x509.fingerprint256,
+    dane: daneHashes(x509),
+  }
+}
+
+/** The TLSA hashes of a certificate (RFC 6698 §2.1.2-§2.1.3). */
+export function daneHashes(x509: X509Certificate): DaneHashes {
+  const spki = x509.publicKey.export({type: 'spki', format: 'der'})
+  const hex = (algorithm: string, data: Buffer) => createHash(algorithm).update(data).digest('hex')
+  return {
+    certSha256: hex('sha256', x509.raw),
+    certSha512: hex('sha512', x509.raw),
+    spkiSha256: hex('sha256', spki),
+    spkiSha512: hex('sha512', spki),
   }
 }
 
@@ -140,7 +168,7 @@ function describeChain(leaf: DetailedPeerCertificate): TlsInfo['chain'] {
   while (current?.raw && chain.length < 10 && !seen.has(current.fingerprint256)) {
     seen.add(current.fingerprint256)
     const x509: X509Certificate = new X509Certificate(current.raw)
-    chain.push({subject: formatName(x509.subject), issuer: formatName(x509.issuer), validTo: isoDate(x509.validTo), fingerprint256: x509.fingerprint256})
+    chain.push({subject: formatName(x509.subject), issuer: formatName(x509.issuer), validTo: isoDate(x509.validTo), fingerprint256: x509.fingerprint256, dane: daneHashes(x509)})
     current = current.issuerCertificate
   }
   return chain

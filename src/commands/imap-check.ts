@@ -1,0 +1,124 @@
+import {Args, Flags} from '@oclif/core'
+import type {ChalkInstance} from 'chalk'
+import {MaildigCommand, type Outcome, type RunContext} from '../cli/base-command.js'
+import {authFlags, commonFlags} from '../cli/flags.js'
+import {assertNoControl, parseTimeout, readPassword} from '../cli/options.js'
+import {parseCertDays, parseHostArgument, parsePort} from '../cli/validate.js'
+import {UsageError} from '../lib/errors.js'
+import {checkImap, DEFAULT_QUOTA_WARN_PERCENT} from '../lib/imap/check.js'
+import type {ImapAuthMethod, ImapCheckResult, ImapTlsMode} from '../lib/imap/schema.js'
+import {Transcript} from '../lib/net/transcript.js'
+import {renderImapCheck} from '../render/imap.js'
+
+/** How long --wait-for-* waits when --wait is not given. */
+const DEFAULT_WAIT = '60s'
+
+export default class ImapCheck extends MaildigCommand<ImapCheckResult> {
+  static override summary = 'Check an IMAP server and a mailbox: TLS, capabilities, login, mailboxes, quota; wait for a message.'
+  static override description = `Connects with TLS from the first byte (port 993) or STARTTLS (143), reports the certificate, greeting, capabilities before and after login and the server's ID, logs in (only over a verified TLS session, unless --allow-insecure-auth), lists the mailboxes with their message counts (STATUS) and reads the quota.
+
+With --wait-for-subject or --wait-for-message-id it then waits (IDLE, or NOOP polling where the server has no IDLE) until the message is in the mailbox, and reports its UID and how long it took: the second half of a round-trip check after \`maildig send\`.
+
+Read-only: the mailbox is opened with EXAMINE, messages are only searched and their envelopes fetched; no flag changes, no EXPUNGE.
+
+The password comes from MAILDIG_PASSWORD or --password-stdin; an OAuth2 access token (XOAUTH2/OAUTHBEARER) from MAILDIG_OAUTH_TOKEN.
+
+Exit codes: 0 fine, 1 a problem found (an error finding: mailbox or message not found, quota full…), 2 usage, 3 DNS, 4 connection (refused, closed, BYE greeting), 5 timeout, 6 TLS, 7 login failed or refused, 8 protocol.`
+  static override examples = [
+    '<%= config.bin %> imap-check imap.example.com',
+    'MAILDIG_PASSWORD=… <%= config.bin %> imap-check imap.example.com --user me@example.com',
+    '<%= config.bin %> imap-check imap.example.com --port 143 --tls starttls --user me@example.com --password-stdin < pw.txt',
+    '<%= config.bin %> imap-check imap.example.com --user me@example.com --wait-for-message-id "$(maildig send --to me@example.com --json | jq -r .messageId)" --wait 2m',
+  ]
+  static override args = {host: Args.string({description: 'The IMAP server (host name or IP address).', required: true})}
+  static override flags = {
+    ...commonFlags,
+    ...authFlags,
+    port: Flags.string({description: 'TCP port. Default: 993, or 143 with --tls starttls|none.', helpValue: 'PORT'}),
+    tls: Flags.string({description: 'implicit (TLS from the first byte), starttls (required: fails if not offered), or none. Default: implicit on 993, STARTTLS when offered elsewhere.', options: ['implicit', 'starttls', 'none']}),
+    auth: Flags.string({description: 'Login method: login (the LOGIN command), plain (AUTHENTICATE PLAIN), xoauth2 (token in MAILDIG_OAUTH_TOKEN). Default: the best the server offers.', options: ['login', 'plain', 'xoauth2']}),
+    mailbox: Flags.string({description: 'Check only this mailbox (STATUS, quota root) and wait for messages in it. Default: all mailboxes; wait in INBOX.', helpValue: 'NAME'}),
+    'wait-for-subject': Flags.string({description: 'Wait until a message whose Subject contains this text is in the mailbox.', helpValue: 'TEXT'}),
+    'wait-for-message-id': Flags.string({description: 'Wait until the message with this Message-ID is in the mailbox (as `maildig send --json` prints it).', helpValue: 'ID'}),
+    wait: Flags.string({description: `How long to wait for the message (default ${DEFAULT_WAIT}).`, helpValue: 'DURATION'}),
+    'quota-warn': Flags.string({description: 'Warn when the quota is used above this percentage.', default: String(DEFAULT_QUOTA_WARN_PERCENT), helpValue: 'PERCENT'}),
+    'cert-days': Flags.string({description: 'Warn when the certificate expires within this many days.', default: '14', helpValue: 'N'}),
+  }
+
+  protected async work(flags: Record<string, unknown>, args: Record<string, unknown>, {options, spinner}: RunContext): Promise<Outcome<ImapCheckResult>> {
+    const host = parseHostArgument(String(args.host))
+    const tls = flags.tls as ImapTlsMode | undefined
+    const port = flags.port === undefined ? undefined : parsePort(flags.port as string)
+    const certDays = parseCertDays(flags['cert-days'] as string)
+    const quotaWarnPercent = parsePercent(flags['quota-warn'] as string)
+    const mailbox = flags.mailbox === undefined ? undefined : parseMailbox(flags.mailbox as string)
+    const subject = flags['wait-for-subject'] as string | undefined
+    const messageId = flags['wait-for-message-id'] as string | undefined
+    if (subject !== undefined && messageId !== undefined) throw new UsageError('--wait-for-subject and --wait-for-message-id: give one of them, not both')
+    if (subject !== undefined && assertNoControl(subject, '--wait-for-subject').trim() === '') throw new UsageError('--wait-for-subject: the text is empty')
+    if (messageId !== undefined && !/^<?[^<>\s]+>?$/.test(assertNoControl(messageId, '--wait-for-message-id').trim())) {
+      throw new UsageError(`--wait-for-message-id: "${messageId}" is not a Message-ID (like <id@example.com>)`)
+    }
+    const waiting = subject !== undefined || messageId !== undefined
+    if (flags.wait !== undefined && !waiting) throw new UsageError('--wait: give --wait-for-subject or --wait-for-message-id too')
+    const waitMs = waiting ? parseTimeout((flags.wait as string | undefined) ?? DEFAULT_WAIT, '--wait') : undefined
+
+    const user = flags.user === undefined ? undefined : assertNoControl(flags.user as string, '--user')
+    if (user !== undefined && user.trim() === '') throw new UsageError('--user: the name is empty')
+    const method = flags.auth as ImapAuthMethod | undefined
+    const envToken = process.env.MAILDIG_OAUTH_TOKEN || undefined
+    const token = method === 'xoauth2' || (method === undefined && envToken && !process.env.MAILDIG_PASSWORD && !flags['password-stdin']) ? envToken : undefined
+    if (method === 'xoauth2' && !token) throw new UsageError('--auth xoauth2: set the access token in MAILDIG_OAUTH_TOKEN')
+    if (token !== undefined) assertNoControl(token, 'MAILDIG_OAUTH_TOKEN')
+    const password = user !== undefined && token === undefined ? await readPassword(flags['password-stdin'] as boolean) : undefined
+    if (user !== undefined && token === undefined && password === undefined) {
+      throw new UsageError('--user: give the password in MAILDIG_PASSWORD or with --password-stdin (or a token in MAILDIG_OAUTH_TOKEN)')
+    }
+    if (password !== undefined) assertNoControl(password, 'MAILDIG_PASSWORD')
+    if (user === undefined && (mailbox !== undefined || waiting)) throw new UsageError(`${mailbox === undefined ? '--wait-for-*' : '--mailbox'}: needs a login (--user)`)
+    if (user === undefined && method !== undefined) throw new UsageError('--auth: needs --user')
+
+    const startedAt = Date.now() - (performance.now() - this.started)
+    const {result, findings, transcript} = await checkImap({
+      host,
+      port,
+      tls,
+      lookup: options.lookup,
+      timeoutMs: options.timeoutMs,
+      ca: options.ca,
+      certDays,
+      user,
+      password,
+      token,
+      auth: method,
+      allowInsecureAuth: flags['allow-insecure-auth'] as boolean,
+      mailbox,
+      quotaWarnPercent,
+      waitFor: waitMs === undefined ? undefined : {subject, messageId, timeoutMs: waitMs},
+      startedAt,
+      transcript: new Transcript(this.started),
+      clientVersion: this.config.version,
+      onProgress: (text) => spinner.text(text),
+    })
+    return {result, findings, transcript}
+  }
+
+  protected renderHuman(outcome: Outcome<ImapCheckResult>, style: ChalkInstance): string {
+    return renderImapCheck(style, outcome.result, outcome.findings)
+  }
+}
+
+function parsePercent(text: string): number {
+  const value = Number(text.trim().replace(/%$/, ''))
+  if (text.trim() === '' || !Number.isFinite(value) || value <= 0 || value > 100) {
+    throw new UsageError(`--quota-warn: "${text}" is not a percentage between 1 and 100`)
+  }
+  return value
+}
+
+function parseMailbox(text: string): string {
+  assertNoControl(text, '--mailbox')
+  if (text.trim() === '') throw new UsageError('--mailbox: the mailbox name is empty (INBOX is the inbox)')
+  if (Buffer.byteLength(text) > 1000) throw new UsageError('--mailbox: the name is longer than 1000 bytes')
+  return text
+}

@@ -1,0 +1,526 @@
+import {lookup as systemLookup} from 'node:dns'
+import {isIP, type LookupFunction} from 'node:net'
+import type {AuthOptions, ImapFlow, ImapFlowOptions, ListResponse, QuotaResponse, StatusObject} from 'imapflow'
+import {fromSocketError, isMaildigError, MaildigError} from '../errors.js'
+import {finding, type Finding} from '../findings.js'
+import {elapsedMs, stageTimeouts, withDeadline, type StageTimeouts} from '../net/deadline.js'
+import {Transcript, type TranscriptLine} from '../net/transcript.js'
+import {assertWireSafe, bareHost, formatEndpoint, serverNameFor} from '../net/wire.js'
+import {inspectTls, isCertificateValid, type TlsInspection} from '../tls/inspect.js'
+import type {CaInput} from '../tls/trust.js'
+import {imapError} from './errors.js'
+import type {ImapAuthMethod, ImapCheckResult, ImapMailbox, ImapQuota, ImapTimings, ImapTlsMode, ImapWaitFor} from './schema.js'
+import {createImapTransport} from './transport.js'
+import {DEFAULT_POLL_MS, waitForMessage} from './wait.js'
+import {ImapWireLog} from './wire-log.js'
+
+/** Bounds on what imapflow reads (CONTRACT: every read is bounded). A check reads names, counts and envelopes. */
+const MAX_LINE_BYTES = 1024 * 1024
+const MAX_LITERAL_BYTES = 1024 * 1024
+const MAX_RESPONSE_BYTES = 8 * 1024 * 1024
+/** imapflow's inactivity watchdog; maildig's own per-reply deadline (wire-log.ts) is the one that matters. */
+const SOCKET_IDLE_MS = 5 * 60_000
+export const DEFAULT_QUOTA_WARN_PERCENT = 90
+
+export interface ImapCheckOptions {
+  /** The host name or IP literal the user asked for: SNI, the certificate check and messages use it. */
+  host: string
+  /** Default 993, or 143 with `tls: 'starttls' | 'none'`. */
+  port?: number
+  /**
+   * Default (undefined): TLS from the first byte on 993, elsewhere STARTTLS when offered (and a
+   * STARTTLS_NOT_OFFERED finding, and no credentials sent, when it is not). 'starttls' fails
+   * when the server does not offer it: never a silent downgrade.
+   */
+  tls?: ImapTlsMode
+  /** The DNS layer's lookup (honours --resolver); the system resolver when absent. */
+  lookup?: LookupFunction
+  /** Source address (tests connect from their own 127.0.1.x). */
+  localAddress?: string
+  timeoutMs?: number | Partial<StageTimeouts>
+  ca?: CaInput
+  certDays?: number
+  user?: string
+  password?: string
+  /** OAuth2 access token: XOAUTH2 or OAUTHBEARER. */
+  token?: string
+  auth?: ImapAuthMethod
+  allowInsecureAuth?: boolean
+  /** Only this mailbox (STATUS, quota root, where to wait). */
+  mailbox?: string
+  quotaWarnPercent?: number
+  waitFor?: {subject?: string; messageId?: string; timeoutMs: number; pollMs?: number}
+  transcript?: Transcript
+  /** The command's start (epoch ms): waitFor.latencyMs counts from it. */
+  startedAt?: number
+  /** Sent in ID (RFC 2971). */
+  clientVersion?: string
+  now?: Date
+  onProgress?: (text: string) => void
+}
+
+export interface ImapCheckOutcome {
+  result: ImapCheckResult
+  findings: Finding[]
+  transcript: TranscriptLine[]
+}
+
+/** What a failed check got to know; attached to the thrown MaildigError as `partial`. */
+export type ImapCheckPartial = Partial<ImapCheckResult> & {timings: ImapTimings; transcript: TranscriptLine[]; findings: Finding[]}
+
+export function imapCheckPartial(error: unknown): ImapCheckPartial | undefined {
+  return isMaildigError(error) && 'partial' in error ? (error as MaildigError & {partial: ImapCheckPartial}).partial : undefined
+}
+
+/**
+ * `imap-check`: connects (implicit TLS or STARTTLS, through maildig's resolver), judges the
+ * certificate, reads the greeting, capabilities and ID, logs in (only over a verified TLS session
+ * unless allowed otherwise), lists the mailboxes with STATUS, reads the quota and optionally waits
+ * for a message. Strictly read-only: EXAMINE, STATUS, SEARCH, FETCH of ENVELOPE/INTERNALDATE
+ * (never a body without PEEK), no STORE, no EXPUNGE, no flag changes.
+ *
+ * Throws a MaildigError (with `partial`) when the check cannot complete: DNS, connection, TLS,
+ * greeting, login, protocol. Problems found along the way are findings.
+ */
+export async function checkImap(options: ImapCheckOptions): Promise<ImapCheckOutcome> {
+  const started = performance.now()
+  const startedAt = options.startedAt ?? Date.now()
+  const transcript = options.transcript ?? new Transcript(started)
+  const timeouts = stageTimeouts(options.timeoutMs)
+  const host = bareHost(options.host)
+  const requested = options.tls
+  const port = options.port ?? (requested === 'starttls' || requested === 'none' ? 143 : 993)
+  const implicit = requested === 'implicit' || (requested === undefined && port === 993)
+  const servername = serverNameFor(host)
+  const now = options.now ?? new Date()
+  const quotaWarn = options.quotaWarnPercent ?? DEFAULT_QUOTA_WARN_PERCENT
+  const user = options.user
+  const credentials = user !== undefined && (options.password !== undefined || options.token !== undefined)
+  if (user !== undefined) assertWireSafe(user, '--user')
+  if (options.mailbox !== undefined) assertWireSafe(options.mailbox, '--mailbox')
+  if (options.waitFor?.subject !== undefined) assertWireSafe(options.waitFor.subject, '--wait-for-subject')
+  if (options.waitFor?.messageId !== undefined) assertWireSafe(options.waitFor.messageId, '--wait-for-message-id')
+  transcript.protect(options.password, options.token)
+  if (user && options.password) transcript.protect(Buffer.from(`\0${user}\0${options.password}`).toString('base64'), Buffer.from(options.password).toString('base64'))
+  if (user && options.token) transcript.protect(Buffer.from(`user=${user}\x01auth=Bearer ${options.token}\x01\x01`).toString('base64'))
+
+  const timings: Partial<ImapTimings> = {}
+  const findings: Finding[] = []
+  const result: Partial<ImapCheckResult> = {host: options.host, port}
+  let endpoint = formatEndpoint(host, port)
+  const fail = (error: MaildigError): MaildigError => {
+    const scrubbed = new MaildigError(error.code, error.category, transcript.scrub(error.message), {
+      subject: error.subject,
+      command: error.command,
+      response: error.response === undefined ? undefined : transcript.scrub(error.response),
+      temporary: error.temporary,
+      cause: error.cause,
+    })
+    const partial: ImapCheckPartial = {...result, findings, timings: {...timings, totalMs: elapsedMs(started)}, transcript: transcript.lines}
+    return Object.assign(scrubbed, {partial})
+  }
+
+  // imapflow costs ~240 ms to load (docs/STACK): it loads while DNS answers.
+  const imapflow = import('imapflow')
+  imapflow.catch(() => undefined)
+
+  // DNS: maildig's resolver with --resolver (imapflow has no lookup option, so it gets an address).
+  let address = isIP(host) !== 0 ? host : undefined
+  if (!address) {
+    options.onProgress?.(`looking up ${host}`)
+    const lookupStarted = performance.now()
+    try {
+      address = await withDeadline(lookupFirst(options.lookup ?? (systemLookup as unknown as LookupFunction), host), {stage: 'dns', timeoutMs: timeouts.dns, subject: host})
+    } catch (error) {
+      throw fail(isMaildigError(error) ? error : fromSocketError(error as NodeJS.ErrnoException, host))
+    }
+    timings.lookupMs = elapsedMs(lookupStarted)
+    transcript.info(`${host} resolved to ${address}`)
+  }
+  result.address = address
+  endpoint = formatEndpoint(host, port, address)
+
+  let client: ImapFlow | undefined
+  let closing = false
+  const wire = new ImapWireLog({transcript, replyTimeoutMs: timeouts.reply, endpoint, onFatal: () => client?.close()})
+  const {transport, record} = createImapTransport({
+    address,
+    port,
+    endpoint,
+    servername,
+    ca: options.ca,
+    localAddress: options.localAddress,
+    timeouts,
+    transcript,
+    onFailure: (error) => {
+      if (!closing) wire.fail(error)
+    },
+  })
+
+  // Credentials are decided at the moment imapflow is about to send them (it reads `auth` then and
+  // only then): after the greeting and STARTTLS, with the certificate known.
+  let inspection: TlsInspection | undefined
+  const inspect = (): TlsInspection | undefined => {
+    if (!inspection && record.tlsSocket) inspection = inspectTls(record.tlsSocket, {hostname: host, certDays: options.certDays, now, servername: servername ?? null})
+    return inspection
+  }
+  const gate: {decided: boolean; auth?: AuthOptions; refusal?: MaildigError; capabilities?: string[]} = {decided: false}
+  const decideAuth = (): AuthOptions | undefined => {
+    if (gate.decided) return gate.auth
+    gate.decided = true
+    gate.capabilities = client ? [...client.capabilities.keys()] : []
+    const tls = inspect()
+    if (!credentials) return undefined
+    if (!options.allowInsecureAuth) {
+      if (!tls) {
+        gate.refusal = new MaildigError('AUTH_INSECURE', 'auth', `not sending the password to ${endpoint}: the session is not encrypted (use --port 993 or --tls starttls; or --allow-insecure-auth to send it anyway)`, {subject: endpoint})
+        return undefined
+      }
+      if (!isCertificateValid(tls.tls, now)) {
+        const why = tls.findings.filter((f) => f.severity === 'error').map((f) => f.message).join('; ') || 'it is not valid'
+        gate.refusal = new MaildigError('AUTH_INSECURE', 'auth', `not sending the password to ${endpoint}: its certificate is not verified (${why}); use --ca-file for a private CA, or --allow-insecure-auth`, {subject: endpoint})
+        return undefined
+      }
+    }
+    const caps = new Set(gate.capabilities)
+    const mechanisms = [...caps].filter((c) => c.startsWith('AUTH=')).map((c) => c.slice(5))
+    const offered = mechanisms.length > 0 ? mechanisms.join(', ') : 'none'
+    const wantsToken = options.auth === 'xoauth2' || (options.auth === undefined && options.password === undefined)
+    if (wantsToken && !['XOAUTH2', 'XOAUTH', 'OAUTHBEARER'].some((m) => caps.has(`AUTH=${m}`))) {
+      gate.refusal = new MaildigError('AUTH_NOT_OFFERED', 'auth', `${endpoint} offers neither XOAUTH2 nor OAUTHBEARER for the token (its mechanisms: ${offered})`, {subject: endpoint})
+      return undefined
+    }
+    if (options.auth === 'plain' && !caps.has('AUTH=PLAIN')) {
+      gate.refusal = new MaildigError('AUTH_NOT_OFFERED', 'auth', `${endpoint} does not offer AUTHENTICATE PLAIN here (its mechanisms: ${offered}); try --auth login`, {subject: endpoint})
+      return undefined
+    }
+    gate.auth = wantsToken
+      ? {user: user!, accessToken: options.token}
+      : {user: user!, pass: options.password, loginMethod: options.auth === 'login' ? 'LOGIN' : options.auth === 'plain' ? 'AUTH=PLAIN' : undefined}
+    return gate.auth
+  }
+
+  const {ImapFlow} = await imapflow
+  const clientOptions: ImapFlowOptions = {
+    host: address,
+    port,
+    secure: implicit,
+    ...(servername ? {servername} : {}),
+    // undefined: STARTTLS when offered; true: required (fails, never downgrades); false: never.
+    ...(implicit ? {} : {doSTARTTLS: requested === 'starttls' ? true : requested === 'none' ? false : undefined}),
+    transport,
+    logger: wire,
+    logRaw: true,
+    disableAutoIdle: true,
+    disableCompression: true,
+    disableAutoEnable: true,
+    clientInfo: {name: 'maildig', version: options.clientVersion ?? 'dev', vendor: false, 'support-url': false},
+    ...(timeouts.greeting > 0 && Number.isFinite(timeouts.greeting) ? {greetingTimeout: timeouts.greeting} : {}),
+    connectionTimeout: finite(timeouts.connect) + finite(timeouts.tls) + 1000,
+    socketTimeout: SOCKET_IDLE_MS,
+    maxLineLength: MAX_LINE_BYTES,
+    maxLiteralSize: MAX_LITERAL_BYTES,
+    maxResponseSize: MAX_RESPONSE_BYTES,
+    get auth() {
+      return decideAuth()
+    },
+  }
+  client = new ImapFlow(clientOptions)
+  const session = client
+  const context = () => ({
+    endpoint,
+    port,
+    implicit,
+    user,
+    wire,
+    authRefusal: gate.refusal,
+    authMs: wire.auth?.finishedAt !== undefined ? wire.auth.finishedAt - wire.auth.startedAt : undefined,
+  })
+  // After connect() imapflow reports a broken connection as an 'error' event; the pending command rejects too.
+  session.on('error', (error: unknown) => {
+    if (!closing && !wire.failure) {
+      try {
+        wire.fail(imapError(error, context()))
+      } catch {
+        // not from the server: the pending command reports it
+      }
+    }
+  })
+  /** The phases the transport and the wire log timed (also for a failure's partial result). */
+  const sessionTimings = () => {
+    if (record.connectMs !== undefined) timings.connectMs = record.connectMs
+    if (record.tlsMs !== undefined) timings.tlsMs = record.tlsMs
+    if (record.readyAt !== undefined && wire.greeting) timings.greetingMs = round(wire.greeting.at - record.readyAt)
+    if (wire.auth?.finishedAt !== undefined) timings.authMs = round(wire.auth.finishedAt - wire.auth.startedAt)
+  }
+  const abort = (error: unknown): MaildigError => {
+    closing = true
+    wire.stop()
+    session.close()
+    sessionTimings()
+    return fail(imapError(error, context()))
+  }
+
+  options.onProgress?.(`connecting to ${endpoint}`)
+  wire.start()
+  let loggedIn = false
+  try {
+    await session.connect()
+    loggedIn = session.authenticated === true
+  } catch (error) {
+    const authFailure = (error as {authenticationFailed?: boolean})?.authenticationFailed === true
+    if (!(authFailure && !credentials && gate.decided && !wire.failure)) throw abort(error)
+    // No credentials were given: the check stops before login, by design.
+    transcript.info('no --user: not logging in')
+  }
+
+  // What the session told us up to here.
+  const greeting = wire.greeting!
+  sessionTimings()
+  const tlsInspection = inspect()
+  findings.push(...(tlsInspection?.findings ?? []))
+  const beforeLogin = gate.capabilities ?? [...session.capabilities.keys()]
+  result.greeting = {status: greeting.status, text: greeting.text, capabilities: greeting.capabilities}
+  result.tlsMode = record.tlsKind ?? 'none'
+  result.tls = tlsInspection?.tls ?? null
+  result.capabilitiesBeforeLogin = beforeLogin
+  result.capabilities = loggedIn ? [...session.capabilities.keys()] : beforeLogin
+  result.serverId = serverId(session.serverInfo)
+  result.auth = {
+    user: user ?? null,
+    mechanisms: beforeLogin.filter((c) => c.toUpperCase().startsWith('AUTH=')).map((c) => c.slice(5)),
+    method: wire.auth?.command ?? null,
+    result: greeting.status === 'PREAUTH' ? 'preauth' : loggedIn ? 'ok' : 'not-tested',
+  }
+  result.mailboxes = []
+  result.quota = null
+  result.waitFor = null
+  if (!implicit && requested === undefined && !record.tlsKind) {
+    findings.push(finding('STARTTLS_NOT_OFFERED', `${endpoint} does not offer STARTTLS: the session${credentials ? ', and the password,' : ''} would travel unencrypted`, host))
+  }
+  if (!credentials && greeting.status !== 'PREAUTH') {
+    findings.push(finding('LOGIN_SKIPPED', 'no --user given: the greeting, TLS and capabilities were checked; the login, mailboxes and quota were not', host))
+  }
+
+  if (loggedIn) {
+    try {
+      await mailboxesAndQuota()
+      if (options.waitFor && !findings.some((f) => f.code === 'MAILBOX_NOT_FOUND')) await waitFor()
+    } catch (error) {
+      throw abort(error)
+    }
+  }
+
+  for (const alert of wire.alerts) findings.push(finding('IMAP_ALERT', `the server says: ${alert}`, host))
+  result.alerts = [...wire.alerts]
+
+  // LOGOUT, within one reply deadline; a failure here changes nothing about the result.
+  if (!session.usable && loggedIn) transcript.info('the connection is already closed')
+  closing = true
+  wire.stop()
+  if (session.usable) {
+    const logoutStarted = performance.now()
+    try {
+      await withDeadline(session.logout(), {stage: 'reply', timeoutMs: timeouts.reply, subject: endpoint, command: 'LOGOUT', onTimeout: () => session.close()})
+      timings.logoutMs = elapsedMs(logoutStarted)
+    } catch (error) {
+      transcript.info(`LOGOUT failed: ${(error as Error).message}`)
+      session.close()
+    }
+  } else {
+    session.close()
+  }
+  result.timings = {...timings, totalMs: elapsedMs(started)}
+  return {result: result as ImapCheckResult, findings, transcript: transcript.lines}
+
+  async function mailboxesAndQuota(): Promise<void> {
+    const listStarted = performance.now()
+    const statusQuery = {messages: true, unseen: true, uidNext: true}
+    options.onProgress?.('listing mailboxes')
+    let entries: ListResponse[]
+    try {
+      entries = await session.list(options.mailbox === undefined ? {statusQuery} : {})
+    } catch (error) {
+      if (!isCommandRefusal(error)) throw error
+      findings.push(finding('IMAP_COMMAND_FAILED', `LIST failed: ${refusalText(error)}`, host))
+      entries = []
+    }
+    let quotaMailbox = 'INBOX'
+    if (options.mailbox !== undefined) {
+      const wanted = options.mailbox
+      const entry = entries.find((e) => samePath(e.path, wanted))
+      if (!entry || entry.flags.has('\\NonExistent')) {
+        const have = entries.map((e) => e.path)
+        findings.push(
+          finding('MAILBOX_NOT_FOUND', `no mailbox "${wanted}" for ${user}${have.length ? `; there are: ${have.slice(0, 20).join(', ')}${have.length > 20 ? ', …' : ''}` : ''}`, wanted),
+        )
+      } else {
+        quotaMailbox = entry.path
+        let status: StatusObject | {error: unknown} | undefined
+        if (!entry.flags.has('\\Noselect')) {
+          try {
+            status = (await session.status(entry.path, statusQuery)) || {error: new Error('STATUS was refused')}
+          } catch (error) {
+            if (!isCommandRefusal(error)) throw error
+            status = {error}
+          }
+        }
+        entry.status = status as StatusObject
+        result.mailboxes = [describeMailbox(entry)]
+      }
+    } else {
+      result.mailboxes = entries.map(describeMailbox)
+    }
+    for (const mailbox of result.mailboxes ?? []) {
+      if (mailbox.error) findings.push(finding('IMAP_COMMAND_FAILED', `STATUS ${mailbox.path} failed: ${mailbox.error}`, mailbox.path))
+    }
+    timings.listMs = elapsedMs(listStarted)
+
+    const capabilities = [...session.capabilities.keys()]
+    if (capabilities.some((c) => c === 'QUOTA' || c.startsWith('QUOTA=RES-')) && !findings.some((f) => f.code === 'MAILBOX_NOT_FOUND')) {
+      const quotaStarted = performance.now()
+      options.onProgress?.('reading the quota')
+      const quota = await session.getQuota(quotaMailbox)
+      timings.quotaMs = elapsedMs(quotaStarted)
+      if (quota) {
+        result.quota = describeQuota(quota, quotaMailbox)
+        findings.push(...quotaFindings(result.quota, quotaWarn, user ?? host))
+      } else {
+        findings.push(finding('IMAP_COMMAND_FAILED', `GETQUOTAROOT ${quotaMailbox} failed: ${wire.lastReply.get('GETQUOTAROOT')?.text ?? 'no answer'}`, quotaMailbox))
+      }
+    }
+  }
+
+  async function waitFor(): Promise<void> {
+    const spec = options.waitFor!
+    const waitStarted = performance.now()
+    const mailbox = result.mailboxes?.length === 1 && options.mailbox !== undefined ? result.mailboxes[0].path : (options.mailbox ?? 'INBOX')
+    let outcome: ImapWaitFor
+    try {
+      outcome = await waitForMessage(session, {
+        criterion: spec.messageId !== undefined ? 'message-id' : 'subject',
+        value: spec.messageId ?? spec.subject ?? '',
+        mailbox,
+        timeoutMs: spec.timeoutMs,
+        startedAt,
+        idle: session.capabilities.has('IDLE'),
+        pollMs: spec.pollMs ?? DEFAULT_POLL_MS,
+        onProgress: options.onProgress,
+      })
+    } catch (error) {
+      if (isMaildigError(error) && error.code === 'IMAP_COMMAND_FAILED' && !wire.failure) {
+        findings.push(finding('IMAP_COMMAND_FAILED', error.message, mailbox))
+        return
+      }
+      if (!isCommandRefusal(error) || wire.failure) throw error
+      const missing = (error as {mailboxMissing?: boolean}).mailboxMissing
+      findings.push(missing ? finding('MAILBOX_NOT_FOUND', `no mailbox "${mailbox}" to wait in`, mailbox) : finding('IMAP_COMMAND_FAILED', `waiting in ${mailbox} failed: ${refusalText(error)}`, mailbox))
+      return
+    }
+    timings.waitMs = elapsedMs(waitStarted)
+    result.waitFor = outcome
+    if (!outcome.found) {
+      const what = outcome.criterion === 'message-id' ? `Message-ID <${outcome.value}>` : `subject "${outcome.value}"`
+      findings.push(finding('MESSAGE_NOT_FOUND', `no message with ${what} arrived in ${mailbox} within ${Math.round(spec.timeoutMs / 100) / 10} s`, mailbox))
+    }
+  }
+}
+
+function finite(ms: number): number {
+  return ms > 0 && Number.isFinite(ms) ? ms : 60_000
+}
+
+function round(ms: number): number {
+  return Math.round(ms * 10) / 10
+}
+
+/** INBOX is case-insensitive (RFC 9051 §5.1); other names are compared as given. */
+function samePath(a: string, b: string): boolean {
+  return a.toUpperCase() === 'INBOX' ? b.toUpperCase() === 'INBOX' : a === b
+}
+
+/** A tagged NO/BAD to a command: the session goes on. */
+function isCommandRefusal(error: unknown): boolean {
+  const status = (error as {responseStatus?: string})?.responseStatus
+  return status === 'NO' || status === 'BAD'
+}
+
+function refusalText(error: unknown): string {
+  const e = error as {responseStatus?: string; responseText?: string; message?: string}
+  return `${e.responseStatus ?? ''} ${e.responseText ?? e.message ?? ''}`.trim()
+}
+
+function lookupFirst(lookup: LookupFunction, host: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    lookup(host, {all: true}, (error, addresses) => {
+      if (error) {
+        reject(isMaildigError(error) ? error : fromSocketError(error, host))
+        return
+      }
+      const list = Array.isArray(addresses) ? addresses : [{address: String(addresses)}]
+      // IPv4 first, as createLookup orders it and most test networks reach it.
+      const first = list.find((a) => isIP(a.address) === 4) ?? list[0]
+      if (!first) reject(new MaildigError('DOMAIN_NOT_FOUND', 'dns', `${host} has no address`, {subject: host}))
+      else resolve(first.address)
+    })
+  })
+}
+
+function serverId(info: unknown): Record<string, string> | null {
+  if (!info || typeof info !== 'object') return null
+  const out: Record<string, string> = {}
+  for (const [key, value] of Object.entries(info as Record<string, unknown>)) {
+    if (value !== null && value !== undefined && value !== false) out[key] = String(value).slice(0, 200)
+  }
+  return Object.keys(out).length > 0 ? out : null
+}
+
+function describeMailbox(entry: ListResponse): ImapMailbox {
+  const status = entry.status as (StatusObject & {error?: unknown}) | undefined
+  const error = status?.error
+  const source = entry.specialUseSource === 'extension' || entry.specialUseSource === 'user' ? 'server' : entry.specialUseSource === 'name' ? 'name' : null
+  return {
+    path: entry.path,
+    name: entry.name,
+    delimiter: entry.delimiter || null,
+    flags: [...entry.flags],
+    specialUse: entry.specialUse ?? null,
+    specialUseSource: entry.specialUse ? source : null,
+    subscribed: entry.subscribed,
+    messages: error ? null : (status?.messages ?? null),
+    unseen: error ? null : (status?.unseen ?? null),
+    uidNext: error ? null : (status?.uidNext ?? null),
+    ...(error ? {error: refusalText(error)} : {}),
+  }
+}
+
+function describeQuota(quota: QuotaResponse, mailbox: string): ImapQuota {
+  const resource = (r: unknown) => {
+    const value = r as {usage?: number; limit?: number} | undefined
+    if (!value || value.usage === undefined) return null
+    const limit = value.limit ?? null
+    return {used: value.usage, limit, percent: limit ? Math.round((value.usage / limit) * 1000) / 10 : null}
+  }
+  return {mailbox, root: quota.quotaRoot ?? null, storage: resource(quota.storage), messages: resource(quota.message)}
+}
+
+export function quotaFindings(quota: ImapQuota, warnPercent: number, subject: string): Finding[] {
+  const out: Finding[] = []
+  const check = (name: string, r: ImapQuota['storage'], unit: (n: number) => string) => {
+    if (!r || r.percent === null || r.limit === null) return
+    const usage = `${unit(r.used)} of ${unit(r.limit)}`
+    const what = `the ${name} quota${quota.root ? ` "${quota.root}"` : ''} of ${quota.mailbox}`
+    if (r.percent >= 100) out.push(finding('QUOTA_EXCEEDED', `${what} is full: ${usage} (${r.percent} %); new mail will be refused`, subject))
+    else if (r.percent >= warnPercent) out.push(finding('QUOTA_NEAR_LIMIT', `${what} is ${r.percent} % used: ${usage}, above --quota-warn ${warnPercent} %`, subject))
+  }
+  check('storage', quota.storage, formatBytes)
+  check('message', quota.messages, (n) => `${n} messages`)
+  return out
+}
+
+export function formatBytes(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`
+  if (bytes < 1024 * 1024) return `${Math.round((bytes / 1024) * 10) / 10} KiB`
+  if (bytes < 1024 ** 3) return `${Math.round((bytes / 1024 ** 2) * 10) / 10} MiB`
+  return `${Math.round((bytes / 1024 ** 3) * 10) / 10} GiB`
+}

@@ -1,0 +1,142 @@
+import type {FetchMessageObject, ImapFlow, SearchObject} from 'imapflow'
+import {MaildigError} from '../errors.js'
+import type {ImapWaitFor} from './schema.js'
+
+/** RFC 2177 §3: clients should re-issue IDLE at least every 29 minutes; restart well before. */
+export const MAX_IDLE_MS = 25 * 60_000
+/** Without IDLE: a NOOP (and a SEARCH) this often. */
+export const DEFAULT_POLL_MS = 1000
+/** Candidates fetched per search: the newest matches (UIDs only grow, RFC 9051 §2.3.1.1). */
+const MAX_CANDIDATES = 10
+
+export interface WaitForOptions {
+  criterion: 'subject' | 'message-id'
+  /** Subject text, or a Message-ID with or without its angle brackets. */
+  value: string
+  mailbox: string
+  timeoutMs: number
+  /** When the command started (epoch ms): latencyMs counts from here. */
+  startedAt: number
+  /** Use IDLE (the server offers it) or NOOP polling. */
+  idle: boolean
+  pollMs?: number
+  onProgress?: (text: string) => void
+}
+
+/** `<abc@example.org>` → `abc@example.org`: the Message-ID as a search substring and for comparing. */
+export function bareMessageId(id: string): string {
+  return id.trim().replace(/^<\s*/, '').replace(/\s*>$/, '')
+}
+
+/** Whether the fetched envelope is the awaited message (the server's HEADER search is a substring match). */
+export function matchesEnvelope(message: Pick<FetchMessageObject, 'envelope'>, criterion: WaitForOptions['criterion'], value: string): boolean {
+  const envelope = message.envelope
+  if (!envelope) return true
+  if (criterion === 'message-id') return envelope.messageId !== undefined && bareMessageId(envelope.messageId) === bareMessageId(value)
+  // The server decodes encoded-words for SEARCH (RFC 9051 §6.4.4); the envelope's subject is decoded too.
+  return envelope.subject === undefined || envelope.subject.toLowerCase().includes(value.toLowerCase())
+}
+
+/**
+ * Waits read-only for a message in `mailbox`: EXAMINE, then UID SEARCH HEADER until it is there;
+ * between searches IDLE (woken by EXISTS) or, where IDLE is missing, NOOP every `pollMs`. The
+ * match is fetched with ENVELOPE and INTERNALDATE, which never set \Seen. A message already in
+ * the mailbox counts (a fast delivery can beat the command); of several matches the newest.
+ */
+export async function waitForMessage(client: ImapFlow, options: WaitForOptions): Promise<ImapWaitFor> {
+  const started = Date.now()
+  const deadline = started + options.timeoutMs
+  const value = options.criterion === 'message-id' ? bareMessageId(options.value) : options.value
+  const query: SearchObject = {header: {[options.criterion === 'message-id' ? 'message-id' : 'subject']: value}}
+  let method: ImapWaitFor['method'] = options.idle ? 'idle' : 'noop'
+  const pollMs = options.pollMs ?? DEFAULT_POLL_MS
+  const base = {criterion: options.criterion, value, mailbox: options.mailbox}
+
+  const opened = await client.mailboxOpen(options.mailbox, {readOnly: true})
+  if (!opened.readOnly) throw new MaildigError('PROTOCOL_ERROR', 'protocol', `EXAMINE ${options.mailbox} did not open it read-only`)
+  let searches = 0
+  for (;;) {
+    const uids = await client.search(query, {uid: true})
+    searches++
+    if (!uids) {
+      throw new MaildigError('IMAP_COMMAND_FAILED', 'check', `the server refused to search ${options.mailbox} for the ${options.criterion}`)
+    }
+    const found = await newestMatch(client, uids, options.criterion, value)
+    if (found) {
+      const seenAt = Date.now()
+      const date = toDate(found.envelope?.date)
+      const internal = toDate(found.internalDate)
+      return {
+        ...base,
+        method,
+        found: true,
+        alreadyThere: searches === 1,
+        uid: found.uid,
+        latencyMs: Math.max(0, seenAt - options.startedAt),
+        sinceDateMs: date ? seenAt - date.getTime() : null,
+        deliveryMs: date && internal ? internal.getTime() - date.getTime() : null,
+        waitedMs: seenAt - started,
+        searches,
+        message: {
+          subject: found.envelope?.subject ?? null,
+          messageId: found.envelope?.messageId ?? null,
+          date: date?.toISOString() ?? null,
+          internalDate: internal?.toISOString() ?? null,
+          from: found.envelope?.from?.[0]?.address ?? null,
+        },
+      }
+    }
+    const now = Date.now()
+    if (now >= deadline) {
+      return {...base, method, found: false, alreadyThere: false, uid: null, latencyMs: null, sinceDateMs: null, deliveryMs: null, waitedMs: now - started, searches, message: null}
+    }
+    const slice = Math.min(deadline - now, MAX_IDLE_MS)
+    options.onProgress?.(`waiting for the message in ${options.mailbox} (${Math.ceil((deadline - now) / 1000)} s left)`)
+    if (method === 'idle') {
+      if ((await idleUntilChange(client, slice)) === 'refused') method = 'noop'
+    } else {
+      await sleep(Math.min(pollMs, slice))
+      await client.noop()
+    }
+  }
+}
+
+async function newestMatch(client: ImapFlow, uids: number[], criterion: WaitForOptions['criterion'], value: string): Promise<FetchMessageObject | undefined> {
+  for (const uid of [...uids].sort((a, b) => b - a).slice(0, MAX_CANDIDATES)) {
+    const message = await client.fetchOne(String(uid), {uid: true, envelope: true, internalDate: true}, {uid: true})
+    if (message && matchesEnvelope(message, criterion, value)) return message
+  }
+  return undefined
+}
+
+/**
+ * IDLE until the mailbox reports a new message (EXISTS), the slice ends, or IDLE ends on its own.
+ * IDLE is left running: imapflow sends DONE before the next command (the SEARCH).
+ */
+async function idleUntilChange(client: ImapFlow, sliceMs: number): Promise<'woke' | 'ended' | 'refused'> {
+  let wake!: () => void
+  const woke = new Promise<'woke'>((resolve) => (wake = () => resolve('woke')))
+  const timer = setTimeout(wake, sliceMs)
+  client.on('exists', wake)
+  try {
+    // A failure here (the connection went away) shows again at the next command, which reports it.
+    const idling = client.idle().then(
+      (outcome) => (outcome === false ? ('refused' as const) : ('ended' as const)),
+      () => 'ended' as const,
+    )
+    return await Promise.race([woke, idling])
+  } finally {
+    clearTimeout(timer)
+    client.off('exists', wake)
+  }
+}
+
+function toDate(value: Date | string | undefined): Date | undefined {
+  if (!value) return undefined
+  const date = value instanceof Date ? value : new Date(value)
+  return Number.isNaN(date.getTime()) ? undefined : date
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms))
+}

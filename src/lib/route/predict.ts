@@ -1,0 +1,303 @@
+import type {LookupFunction} from 'node:net'
+import {z} from 'zod'
+import {isMaildigError} from '../errors.js'
+import {finding, type Finding} from '../findings.js'
+import type {MailAddress} from '../address.js'
+import type {DnsResolver} from '../dns/resolver.js'
+import {resolveMx, mxResultSchema, type MxResult} from '../mx/resolve-mx.js'
+import {probeExchanges, hostProbeSchema, type HostProbe} from '../smtp/probe-hosts.js'
+import {probePartial, probeSmtp} from '../smtp/probe.js'
+import {Transcript} from '../net/transcript.js'
+import type {CaInput} from '../tls/trust.js'
+import {checkDane, checkDmarc, checkMtaSts, checkSpf, checkTlsRpt, policySchema, type PolicyInfo} from '../policy/index.js'
+import {lookupSrv, MAILBOX_SERVICES, probeMailboxServer, serviceProbeSchema, srvLookupSchema, type ServiceProbe, type SrvLookup} from './mailbox.js'
+
+export const routeStepSchema = z.object({
+  step: z.enum(['submission', 'local-delivery', 'dns', 'delivery', 'policy', 'mailbox']),
+  status: z.enum(['ok', 'warning', 'failed', 'skipped']),
+  summary: z.string().describe('what was found at this step, in one sentence'),
+  host: z.string().nullable().describe('the server this step reaches, when there is one'),
+  ms: z.number().nullable().describe('how long this step\'s measurements took'),
+})
+export type RouteStep = z.infer<typeof routeStepSchema>
+
+export const submissionSchema = z.object({
+  domain: z.string(),
+  srv: z.array(srvLookupSchema),
+  servers: z.array(serviceProbeSchema.extend({auth: z.array(z.string()).describe('AUTH mechanisms offered (after TLS)')})),
+})
+
+export const verdictSchema = z.object({
+  deliverable: z.boolean(),
+  via: z.object({exchange: z.string(), address: z.string()}).nullable(),
+  reason: z.string(),
+})
+
+export const predictedRouteSchema = z.object({
+  recipient: z.string(),
+  sender: z.string().nullable(),
+  sameDomain: z.boolean(),
+  route: z.array(routeStepSchema).describe('the steps in travel order'),
+  mx: mxResultSchema.nullable(),
+  probes: z.array(hostProbeSchema).describe('one per MX address, preference order'),
+  policy: policySchema,
+  mailbox: z.object({
+    imap: z.array(serviceProbeSchema),
+    pop3: z.array(serviceProbeSchema),
+    submission: submissionSchema.nullable(),
+    srv: z.array(srvLookupSchema),
+  }),
+  verdict: verdictSchema,
+})
+export type PredictedRoute = z.infer<typeof predictedRouteSchema>
+
+export interface PredictOptions {
+  recipient: MailAddress
+  sender?: MailAddress
+  resolver: DnsResolver
+  lookup: LookupFunction
+  ca?: CaInput
+  timeoutMs: number
+  certDays?: number
+  ehloName?: string
+  /** Called as steps start and end (for a spinner). */
+  onProgress?: (running: string[]) => void
+  transcript?: Transcript
+}
+
+/**
+ * The route a message from `sender` to `recipient` would take, measured hop by hop: the sender's
+ * submission server (RFC 6186 SRV), the recipient domain's MX set, every MX address probed in
+ * parallel up to RCPT TO (never DATA), the policies on that route, and the recipient's mailbox
+ * servers. Independent steps run at the same time; the slowest host sets the time.
+ */
+export async function predictRoute(options: PredictOptions): Promise<{route: PredictedRoute; findings: Finding[]}> {
+  const {recipient, sender, resolver} = options
+  const started = performance.now()
+  const transcript = options.transcript ?? new Transcript(started)
+  const running = new Set<string>()
+  const track = async <T>(name: string, work: Promise<T>): Promise<T> => {
+    running.add(name)
+    options.onProgress?.([...running])
+    try {
+      return await work
+    } finally {
+      running.delete(name)
+      options.onProgress?.([...running])
+    }
+  }
+  const findings: Finding[] = []
+  const sameDomain = Boolean(sender && sender.asciiDomain === recipient.asciiDomain)
+  const probeBase = {timeoutMs: options.timeoutMs, lookup: options.lookup, ca: options.ca, certDays: options.certDays}
+
+  const submissionWork = sender ? track('submission', submissionStep(sender.asciiDomain, options, transcript)) : Promise.resolve(undefined)
+  const mailboxWork = track('mailbox', mailboxStep(recipient.asciiDomain, options, transcript))
+  const deliveryWork = track(
+    'delivery',
+    (async () => {
+      const t0 = performance.now()
+      let mx: MxResult | null = null
+      const mxFindings: Finding[] = []
+      let failure: Finding | undefined
+      try {
+        const outcome = await resolveMx({input: recipient.asciiDomain, ascii: recipient.asciiDomain}, resolver)
+        mx = outcome.result
+        mxFindings.push(...outcome.findings)
+      } catch (error) {
+        if (!isMaildigError(error) || error.category === 'usage') throw error
+        failure = {code: error.code, severity: 'error', message: error.message, subject: recipient.asciiDomain}
+      }
+      const dnsMs = performance.now() - t0
+      const t1 = performance.now()
+      let probes: HostProbe[] = []
+      const probeFindings: Finding[] = []
+      if (mx && mx.kind !== 'null') {
+        const outcome = await probeExchanges(mx, {...probeBase, port: 25, ehloName: options.ehloName, from: sender?.address ?? '', rcpts: [recipient.address]}, resolver, started)
+        probes = outcome.probes
+        probeFindings.push(...outcome.findings)
+      }
+      return {mx, mxFindings, failure, dnsMs, probes, probeFindings, probeMs: performance.now() - t1}
+    })(),
+  )
+
+  const [submission, mailbox, delivery] = await Promise.all([submissionWork, mailboxWork, deliveryWork])
+
+  // Policy needs the MX hosts (MTA-STS), the certificates they showed (DANE) and the submission server's address (SPF).
+  const tPolicy = performance.now()
+  const mxHosts = delivery.mx?.exchanges.map((e) => e.exchange) ?? []
+  const submissionAddress = submission?.result.servers.find((s) => s.ok)?.address ?? null
+  const policy = await track(
+    'policy',
+    (async () => {
+      const [spf, dmarc, mtaSts, tlsRpt, dane] = await Promise.all([
+        sender ? checkSpf(sender.asciiDomain, submissionAddress, resolver, {sender: sender.address}) : Promise.resolve(undefined),
+        sender ? checkDmarc(sender.asciiDomain, resolver) : Promise.resolve(undefined),
+        mxHosts.length ? checkMtaSts(recipient.asciiDomain, mxHosts, {resolver, lookup: options.lookup, ca: options.ca, timeoutMs: options.timeoutMs}) : Promise.resolve(undefined),
+        checkTlsRpt(recipient.asciiDomain, resolver),
+        // One DANE check per MX host (its addresses share the TLSA name), with the certificate its first reachable address showed.
+        Promise.all(
+          [...new Set(delivery.probes.map((p) => p.exchange))].map((exchange) => {
+            const probe = delivery.probes.find((p) => p.exchange === exchange && p.result)
+            return checkDane(exchange, 25, probe?.result?.tls?.certificate ?? null, resolver, {chain: probe?.result?.tls?.chain})
+          }),
+        ),
+      ])
+      const policy: PolicyInfo = {
+        spf: spf?.info ?? null,
+        dmarc: dmarc?.info ?? null,
+        mtaSts: mtaSts?.info ?? null,
+        tlsRpt: tlsRpt.info,
+        dane: dane.map((d) => d.info),
+      }
+      const policyFindings = [...(spf?.findings ?? []), ...(dmarc?.findings ?? []), ...(mtaSts?.findings ?? []), ...tlsRpt.findings, ...dane.flatMap((d) => d.findings)]
+      return {policy, findings: dedupe(policyFindings)}
+    })(),
+  )
+  const policyMs = performance.now() - tPolicy
+
+  // Verdict: the first MX address, in preference order, that accepts the recipient carries the mail.
+  const accepting = delivery.probes.find((p) => p.result?.recipients.some((r) => r.accepted))
+  const refusal = delivery.probes.map((p) => p.result?.recipients.find((r) => !r.accepted)).find(Boolean)
+  let verdict: PredictedRoute['verdict']
+  if (delivery.failure) verdict = {deliverable: false, via: null, reason: delivery.failure.message}
+  else if (delivery.mx?.kind === 'null') verdict = {deliverable: false, via: null, reason: `${recipient.asciiDomain} publishes a null MX: it accepts no mail`}
+  else if (accepting) verdict = {deliverable: true, via: {exchange: accepting.exchange, address: accepting.address}, reason: `${accepting.exchange} [${accepting.address}] accepts <${recipient.address}>${accepting === delivery.probes[0] ? '' : ' (a more preferred MX did not)'}`}
+  else if (refusal) verdict = {deliverable: false, via: null, reason: `the MX refuses <${recipient.address}>: ${refusal.code} ${refusal.enhancedCode ?? ''} ${refusal.text}`.replace(/\s+/g, ' ')}
+  else if (delivery.probes.length === 0) verdict = {deliverable: false, via: null, reason: `no MX host of ${recipient.asciiDomain} has an address`}
+  else verdict = {deliverable: false, via: null, reason: `no MX host of ${recipient.asciiDomain} could be reached: ${delivery.probes.map((p) => `${p.exchange} [${p.address}] ${p.error?.code ?? 'failed'}`).join(', ')}`}
+
+  // Findings: the route as a whole decides severities (CONTRACT: per-server failures are findings; exit 1 when the route fails).
+  if (delivery.failure) findings.push(delivery.failure)
+  findings.push(...delivery.mxFindings, ...delivery.probeFindings.map((f) => (f.code === 'RCPT_REJECTED' && verdict.deliverable ? {...f, severity: 'warning' as const} : f)))
+  if (submission) findings.push(...submission.findings)
+  findings.push(...mailbox.findings, ...policy.findings)
+  if (!verdict.deliverable && !findings.some((f) => f.severity === 'error')) {
+    findings.push(finding('RCPT_REJECTED', verdict.reason, recipient.address))
+  }
+
+  const route: RouteStep[] = []
+  if (submission) route.push(submission.step)
+  else route.push({step: 'submission', status: 'skipped', summary: 'no sender given: use --from to check the sender\'s submission server, SPF and DMARC', host: null, ms: null})
+  if (sameDomain) {
+    route.push({step: 'local-delivery', status: verdict.deliverable ? 'ok' : 'failed', summary: `sender and recipient share ${recipient.asciiDomain}: the domain's own server delivers it locally, no server-to-server hop${verdict.deliverable ? ` (and ${verdict.via?.exchange} accepts the recipient)` : `; ${verdict.reason}`}`, host: verdict.via?.exchange ?? null, ms: round(delivery.probeMs)})
+  } else {
+    route.push(dnsStep(recipient.asciiDomain, delivery.mx, delivery.failure, delivery.dnsMs))
+    route.push({step: 'delivery', status: verdict.deliverable ? (accepting === delivery.probes[0] ? 'ok' : 'warning') : 'failed', summary: verdict.reason, host: verdict.via?.exchange ?? null, ms: delivery.probes.length ? round(delivery.probeMs) : null})
+  }
+  const policyErrors = policy.findings.filter((f) => f.severity === 'error').length
+  const policyWarnings = policy.findings.filter((f) => f.severity === 'warning').length
+  route.push({step: 'policy', status: policyErrors ? 'failed' : policyWarnings ? 'warning' : 'ok', summary: policySummary(policy.policy), host: null, ms: round(policyMs)})
+  route.push(mailbox.step)
+
+  return {
+    route: {
+      recipient: recipient.address,
+      sender: sender?.address ?? null,
+      sameDomain,
+      route,
+      mx: delivery.mx,
+      probes: delivery.probes,
+      policy: policy.policy,
+      mailbox: {imap: mailbox.imap, pop3: mailbox.pop3, submission: submission?.result ?? null, srv: mailbox.srv},
+      verdict,
+    },
+    findings,
+  }
+}
+
+const round = (ms: number) => Math.round(ms * 10) / 10
+
+function dedupe(findings: Finding[]): Finding[] {
+  const seen = new Set<string>()
+  return findings.filter((f) => {
+    const key = `${f.code}|${f.subject}|${f.message}`
+    if (seen.has(key)) return false
+    seen.add(key)
+    return true
+  })
+}
+
+function dnsStep(domain: string, mx: MxResult | null, failure: Finding | undefined, ms: number): RouteStep {
+  if (failure) return {step: 'dns', status: 'failed', summary: failure.message, host: null, ms: round(ms)}
+  if (!mx) return {step: 'dns', status: 'failed', summary: `no MX answer for ${domain}`, host: null, ms: round(ms)}
+  if (mx.kind === 'null') return {step: 'dns', status: 'failed', summary: `${domain} has a null MX: it accepts no mail`, host: null, ms: round(ms)}
+  const list = mx.exchanges.map((e) => `${e.preference} ${e.exchange} (${e.addresses.map((a) => a.address).join(', ') || 'no address'})`).join('; ')
+  const lame = mx.exchanges.some((e) => e.addresses.length === 0)
+  return {step: 'dns', status: lame ? 'warning' : 'ok', summary: `${mx.kind === 'implicit' ? 'no MX record, the domain\'s own address: ' : 'MX: '}${list}`, host: null, ms: round(ms)}
+}
+
+function policySummary(policy: PolicyInfo): string {
+  const parts: string[] = []
+  if (policy.spf) parts.push(`SPF ${policy.spf.record ? (policy.spf.result ?? 'published') : 'missing'}`)
+  if (policy.dmarc) parts.push(`DMARC ${policy.dmarc.record ? `p=${policy.dmarc.effectivePolicy ?? policy.dmarc.policy?.p ?? '?'}` : 'missing'}`)
+  parts.push(`MTA-STS ${policy.mtaSts?.policy ? policy.mtaSts.policy.mode : policy.mtaSts?.record ? 'unavailable' : 'none'}`)
+  parts.push(`TLS-RPT ${policy.tlsRpt?.record ? 'published' : 'none'}`)
+  const published = policy.dane.filter((d) => d.status !== 'not-published' && d.status !== 'lookup-failed')
+  const dane = published.length === 0 ? 'none' : published.some((d) => d.status === 'mismatch') ? 'MISMATCH' : published.every((d) => d.status === 'matched') ? 'matched' : published.some((d) => d.status === 'unauthenticated') ? 'published, not validated (no AD bit)' : published.map((d) => d.status).join(', ')
+  parts.push(`DANE ${dane}`)
+  return parts.join(' · ')
+}
+
+async function submissionStep(domain: string, options: PredictOptions, transcript: Transcript) {
+  const t0 = performance.now()
+  const findings: Finding[] = []
+  // RFC 8314 §5.1: implicit TLS (submissions, 465) is preferred over STARTTLS (submission, 587).
+  const srv = await Promise.all([lookupSrv(options.resolver, `_submissions._tcp.${domain}`), lookupSrv(options.resolver, `_submission._tcp.${domain}`)])
+  const targets = [
+    ...srv[0].records.map((r) => ({service: 'submissions', host: r.target, port: r.port, tls: 'implicit' as const})),
+    ...srv[1].records.map((r) => ({service: 'submission', host: r.target, port: r.port, tls: 'starttls' as const})),
+  ]
+  const servers = await Promise.all(
+    targets.map(async (t) => {
+      const s0 = performance.now()
+      try {
+        const r = await probeSmtp({host: t.host, port: t.port, tls: t.tls, lookup: options.lookup, ca: options.ca, timeoutMs: options.timeoutMs, certDays: options.certDays, ehloName: options.ehloName, transcript})
+        findings.push(...r.findings)
+        return {service: t.service, host: t.host, port: t.port, address: r.address, ok: true, greeting: `${r.banner.code} ${r.banner.text}`, tlsMode: r.tlsMode, tls: r.tls, error: null, ms: round(performance.now() - s0), auth: r.auth.mechanisms}
+      } catch (error) {
+        if (!isMaildigError(error) || error.category === 'usage') throw error
+        const partial = probePartial(error)
+        findings.push(finding('CONNECTION_FAILED', `submission server ${t.host}:${t.port}: ${error.message}`, t.host, 'warning'))
+        return {service: t.service, host: t.host, port: t.port, address: partial?.address ?? null, ok: false, greeting: null, tlsMode: null, tls: null, error: {code: error.code, message: error.message}, ms: round(performance.now() - s0), auth: []}
+      }
+    }),
+  )
+  const ok = servers.find((s) => s.ok)
+  let step: RouteStep
+  if (targets.length === 0) {
+    step = {step: 'submission', status: 'warning', summary: `${domain} publishes no submission server (SRV _submissions._tcp / _submission._tcp, RFC 6186): the sender's client must be configured by hand`, host: null, ms: round(performance.now() - t0)}
+    findings.push(finding('SUBMISSION_SRV_MISSING', `${domain} publishes no _submissions._tcp or _submission._tcp SRV record`, domain))
+  } else if (ok) {
+    step = {step: 'submission', status: ok.tls ? 'ok' : 'warning', summary: `${ok.host}:${ok.port} (${ok.service}) greets, ${ok.tls ? `${ok.tls.version}` : 'no TLS'}, AUTH ${ok.auth.join(' ') || 'not offered'}`, host: ok.host, ms: round(performance.now() - t0)}
+  } else {
+    step = {step: 'submission', status: 'failed', summary: `no submission server of ${domain} answers: ${servers.map((s) => `${s.host}:${s.port} ${s.error?.code}`).join(', ')}`, host: null, ms: round(performance.now() - t0)}
+  }
+  return {step, findings, result: {domain, srv, servers}}
+}
+
+async function mailboxStep(domain: string, options: PredictOptions, transcript: Transcript) {
+  const t0 = performance.now()
+  const srv: SrvLookup[] = await Promise.all(MAILBOX_SERVICES.map((s) => lookupSrv(options.resolver, `_${s}._tcp.${domain}`)))
+  const targets = MAILBOX_SERVICES.flatMap((service, i) => srv[i].records.map((r) => ({service, host: r.target, port: r.port})))
+  const outcomes = await Promise.all(targets.map((t) => probeMailboxServer(t.service, t.host, t.port, {lookup: options.lookup, ca: options.ca, timeoutMs: options.timeoutMs, certDays: options.certDays, transcript})))
+  const probes: ServiceProbe[] = outcomes.map((o) => o.probe)
+  const findings = outcomes.flatMap((o) => o.findings)
+  for (const p of probes) {
+    if (p.error) findings.push(finding('CONNECTION_FAILED', `mailbox server ${p.host}:${p.port} (${p.service}): ${p.error.message}`, p.host, 'warning'))
+  }
+  const ok = probes.filter((p) => p.ok)
+  let step: RouteStep
+  if (targets.length === 0) {
+    step = {step: 'mailbox', status: 'skipped', summary: `${domain} publishes no IMAP or POP3 server (SRV _imaps, _imap, _pop3s, _pop3): none published`, host: null, ms: round(performance.now() - t0)}
+  } else {
+    const list = probes.map((p) => `${p.service} ${p.host}:${p.port} ${p.ok ? (p.tls ? p.tls.version : 'no TLS') : (p.error?.code ?? 'failed')}`).join(', ')
+    step = {step: 'mailbox', status: ok.length === probes.length ? 'ok' : ok.length ? 'warning' : 'failed', summary: `the recipient's client picks it up from ${list}`, host: ok[0]?.host ?? null, ms: round(performance.now() - t0)}
+  }
+  return {
+    step,
+    findings,
+    srv,
+    imap: probes.filter((p) => p.service.startsWith('imap')),
+    pop3: probes.filter((p) => p.service.startsWith('pop3')),
+  }
+}

@@ -1,0 +1,69 @@
+import type {ChalkInstance} from 'chalk'
+import type {PredictedRoute, RouteStep} from '../lib/route/predict.js'
+import {formatDuration} from '../lib/duration.js'
+import {marks, pad} from './style.js'
+import {describeTls, replyText} from './smtp.js'
+
+const TITLES: Record<RouteStep['step'], string> = {
+  submission: 'Submission',
+  'local-delivery': 'Local delivery',
+  dns: 'DNS',
+  delivery: 'Delivery',
+  policy: 'Policy',
+  mailbox: 'Mailbox',
+}
+
+/** The route as a person would explain it: one block per step, top to bottom, in travel order. */
+export function renderRoute(c: ChalkInstance, r: PredictedRoute): string {
+  const m = marks(c)
+  const icon = {ok: m.ok, warning: m.warn, failed: m.fail, skipped: c.dim('○')}
+  const lines: string[] = [c.bold(`Route of a message ${r.sender ? `from ${r.sender} ` : ''}to ${r.recipient}`), '']
+  r.route.forEach((step, i) => {
+    const time = step.ms === null ? '' : c.dim(`  ${formatDuration(step.ms)}`)
+    lines.push(`  ${icon[step.status]} ${c.bold(pad(`${i + 1} ${TITLES[step.step]}`, 16))} ${step.status === 'skipped' ? c.dim(step.summary) : step.summary}${time}`)
+    for (const detail of details(c, r, step)) lines.push(`  │     ${detail}`)
+    if (i < r.route.length - 1) lines.push('  │', '  ▼')
+  })
+  const v = r.verdict
+  lines.push('', `${v.deliverable ? m.ok : m.fail} ${c.bold(v.deliverable ? 'Deliverable' : 'Not deliverable')}${v.via ? ` via ${v.via.exchange} [${v.via.address}]` : ''}: ${v.reason}`)
+  return lines.join('\n')
+}
+
+function details(c: ChalkInstance, r: PredictedRoute, step: RouteStep): string[] {
+  const m = marks(c)
+  if (step.step === 'delivery' || step.step === 'local-delivery') {
+    return r.probes.map((p) => {
+      const rcpt = p.result?.recipients[0]
+      const state = p.result ? `${rcpt?.accepted ? m.ok : m.fail} ${rcpt ? replyText(rcpt) : 'no RCPT answer'}` : `${m.fail} ${p.error?.code ?? 'failed'}`
+      const tls = p.result ? ` · ${describeTls(c, p.result.tls)}${p.result.tls ? ` · cert ${p.result.tls.authorized && p.result.tls.hostnameMatches ? m.ok : m.fail}` : ''}` : ''
+      return `${pad(String(p.preference), 4)}${pad(p.exchange, 28)} ${pad(p.address, 16)} ${state}${tls}`
+    })
+  }
+  if (step.step === 'mailbox') {
+    return [...r.mailbox.imap, ...r.mailbox.pop3].map((s) => `${pad(s.service, 7)} ${pad(`${s.host}:${s.port}`, 24)} ${s.ok ? `${m.ok} ${s.tls ? describeTls(c, s.tls) : 'no TLS'}` : `${m.fail} ${s.error?.code ?? 'failed'}`}`)
+  }
+  if (step.step === 'submission' && r.mailbox.submission) {
+    return r.mailbox.submission.servers.map((s) => `${pad(s.service, 12)} ${pad(`${s.host}:${s.port}`, 24)} ${s.ok ? `${m.ok} ${describeTls(c, s.tls)}` : `${m.fail} ${s.error?.code ?? 'failed'}`}`)
+  }
+  return []
+}
+
+/** The route as a Mermaid flowchart, for docs and tickets. */
+export function routeMermaid(r: PredictedRoute): string {
+  const label = (s: string) => s.replace(/["\[\]{}|<>]/g, ' ').replace(/\s+/g, ' ').trim()
+  const lines = ['flowchart TD']
+  r.route.forEach((step, i) => {
+    lines.push(`  S${i}["${TITLES[step.step]}<br/>${label(step.summary).slice(0, 120)}"]:::${step.status}`)
+    if (i > 0) lines.push(`  S${i - 1} --> S${i}`)
+  })
+  const v = r.verdict
+  lines.push(`  V["${v.deliverable ? 'Deliverable' : 'Not deliverable'}${v.via ? ` via ${label(v.via.exchange)}` : ''}"]:::${v.deliverable ? 'ok' : 'failed'}`)
+  lines.push(`  S${r.route.length - 1} --> V`)
+  lines.push('  classDef ok fill:#e6f4ea,stroke:#1e8e3e', '  classDef warning fill:#fef7e0,stroke:#f9ab00', '  classDef failed fill:#fce8e6,stroke:#d93025', '  classDef skipped fill:#f1f3f4,stroke:#9aa0a6')
+  return lines.join('\n')
+}
+
+export function renderComparison(c: ChalkInstance, comparison: {matches: boolean; note: string}): string {
+  const m = marks(c)
+  return `${comparison.matches ? m.ok : m.warn} Predicted and observed: ${comparison.note}`
+}

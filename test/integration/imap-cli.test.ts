@@ -1,0 +1,108 @@
+import {afterEach, describe, expect, it} from 'vitest'
+import {runCli} from '../cli/run-cli.js'
+import {startImapFixture, type ImapFixture, type ImapFixtureOptions} from '../fixtures/misbehaving-imap.js'
+
+// imap-check through the built CLI: bad input (exit 2, one line, nothing contacted) and scripted
+// misbehaving servers (the CONTRACT exit code, within the --timeout + 1 s).
+const HOST = '127.0.1.82'
+const PASSWORD = 'fixture-password-1'
+
+let fixture: ImapFixture | undefined
+afterEach(async () => {
+  await fixture?.close()
+  fixture = undefined
+})
+
+async function start(options: Omit<ImapFixtureOptions, 'host'>): Promise<ImapFixture> {
+  fixture = await startImapFixture({host: HOST, user: 'alice@mail.test', password: PASSWORD, ...options})
+  return fixture
+}
+
+describe('bad input: exit 2 with one clear line', () => {
+  const cases: [string, string[], RegExp][] = [
+    ['a negative --wait', ['--user', 'a@b.test', '--wait-for-subject', 'x', '--wait', '-5s'], /--wait: "-5s" is not a duration/],
+    ['an empty --mailbox', ['--user', 'a@b.test', '--mailbox', ''], /--mailbox: the mailbox name is empty/],
+    ['--quota-warn above 100', ['--quota-warn', '150'], /--quota-warn: "150" is not a percentage between 1 and 100/],
+    ['both wait-for flags', ['--user', 'a@b.test', '--wait-for-subject', 'x', '--wait-for-message-id', '<a@b>'], /give one of them, not both/],
+    ['--wait without a wait-for flag', ['--user', 'a@b.test', '--wait', '5s'], /--wait: give --wait-for-subject or --wait-for-message-id too/],
+    ['--user without a password', ['--user', 'a@b.test'], /--user: give the password in MAILDIG_PASSWORD or with --password-stdin/],
+    ['--auth xoauth2 without a token', ['--user', 'a@b.test', '--auth', 'xoauth2'], /MAILDIG_OAUTH_TOKEN/],
+    ['--mailbox without --user', ['--mailbox', 'INBOX'], /--mailbox: needs a login \(--user\)/],
+    ['an unknown --tls', ['--tls', 'ssl'], /--tls/],
+    ['a Message-ID that is not one', ['--user', 'a@b.test', '--wait-for-message-id', 'two words'], /is not a Message-ID/],
+    ['a port out of range', ['--port', '99999'], /--port: 99999 is out of range/],
+  ]
+  for (const [name, args, message] of cases) {
+    it(name, async () => {
+      const server = await start({behaviour: 'good'})
+      const port = args.includes('--port') ? [] : ['--port', String(server.port)]
+      const r = await runCli(['imap-check', HOST, ...port, ...args], {env: {MAILDIG_PASSWORD: args.includes('--user') && !name.includes('password') ? PASSWORD : undefined}})
+      expect(r.code, r.stderr).toBe(2)
+      expect(r.stdout).toBe('')
+      const lines = r.stderr.split('\n').filter((l) => l.trim() !== '')
+      expect(lines, r.stderr).toHaveLength(1)
+      expect(lines[0]).toMatch(message)
+      expect(lines[0]).not.toMatch(/\s at |Error:/)
+      expect(server.connections).toBe(0)
+    })
+  }
+
+  it('a CR/LF in --mailbox is refused before anything is sent; --json still gives one document', async () => {
+    const server = await start({behaviour: 'good'})
+    const r = await runCli(['imap-check', HOST, '--port', String(server.port), '--user', 'a@b.test', '--mailbox', 'INBOX\r\nA1 DELETE INBOX', '--json'], {env: {MAILDIG_PASSWORD: PASSWORD}})
+    expect(r.code).toBe(2)
+    expect(r.json).toMatchObject({command: 'imap-check', ok: false, exitCode: 2, error: {code: 'USAGE', message: expect.stringMatching(/--mailbox: the value contains a CR, LF or NUL/)}})
+    expect(server.connections).toBe(0)
+  })
+})
+
+describe('misbehaving servers through the CLI', () => {
+  const TIMEOUT = 800
+  const run = (server: ImapFixture, extra: string[] = []) =>
+    runCli(['imap-check', HOST, '--port', String(server.port), '--tls', 'none', '--user', 'alice@mail.test', '--allow-insecure-auth', '--timeout', `${TIMEOUT}ms`, ...extra], {env: {MAILDIG_PASSWORD: PASSWORD}})
+
+  it('a BYE greeting: exit 4, the reason and the fix', async () => {
+    const r = await run(await start({behaviour: 'bye-greeting'}))
+    expect(r.code).toBe(4)
+    expect(r.stderr).toMatch(/greeted with BYE and closed: Too many connections/)
+    expect(r.stderr).toMatch(/fix: /)
+  })
+
+  it('silence after the greeting: exit 5 within the timeout + 1 s', async () => {
+    const server = await start({behaviour: 'silent-after-greeting'})
+    const r = await run(server, ['--json', '--transcript'])
+    expect(r.code).toBe(5)
+    expect(r.json).toMatchObject({ok: false, error: {code: 'REPLY_TIMEOUT'}})
+    expect(r.json!.transcript.map((l: any) => l.line)).toContainEqual(expect.stringMatching(/^\* OK .*maildig fixture ready$/))
+    // The deadline counts from the command sent after the greeting; the process' start-up is on top.
+    expect(r.json!.timings.totalMs).toBeLessThan(TIMEOUT + 1000 + 400)
+  })
+
+  it('garbage: exit 8', async () => {
+    const r = await run(await start({behaviour: 'garbage-greeting'}), ['--json'])
+    expect(r.code).toBe(8)
+    expect(r.json!.error.code).toBe('PROTOCOL_ERROR')
+    expect(r.json!.findings).toEqual([expect.objectContaining({code: 'PROTOCOL_ERROR', severity: 'error'})])
+  })
+
+  it('no greeting at all: exit 5 within the timeout + 1 s, the fix mentions TLS', async () => {
+    const started = performance.now()
+    const r = await run(await start({behaviour: 'silent'}))
+    expect(r.code).toBe(5)
+    expect(r.stderr).toMatch(/no greeting from .* within 800 ms/)
+    expect(performance.now() - started).toBeLessThan(TIMEOUT + 1000 + 1500)
+  })
+
+  it('a well-behaved server without IDLE: the human report, polling, a quota warning (exit 0)', async () => {
+    const server = await start({behaviour: 'good', idle: false, quota: {usedKiB: 9500, limitKiB: 10000}, mailboxes: {INBOX: [{subject: 'hello there', messageId: '<h@example.org>'}], Sent: []}})
+    const r = await run(server, ['--wait-for-subject', 'hello', '--wait', '3s'])
+    expect(r.code, r.stderr).toBe(0)
+    expect(r.stdout).toMatch(/✖ TLS +not used: the session is plaintext/)
+    expect(r.stdout).toMatch(/INBOX +\\Inbox \(by name\) +1 +1 +2/)
+    expect(r.stdout).toMatch(/Quota "User quota" for INBOX: 9.3 MiB of 9.8 MiB \(95 %\)/)
+    expect(r.stdout).toMatch(/Waiting for subject "hello" in INBOX \(NOOP polling, 1 search\)/)
+    expect(r.stdout).toMatch(/✔ found UID 1 \(already there\)/)
+    expect(r.stdout).toMatch(/⚠ QUOTA_NEAR_LIMIT/)
+    expect(r.stdout + r.stderr).not.toContain(PASSWORD)
+  })
+})

@@ -1,0 +1,194 @@
+import {execFileSync} from 'node:child_process'
+import {join} from 'node:path'
+import {createServer, type Server, type TLSSocket} from 'node:tls'
+import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import type {DnsResolver} from '../../../src/lib/dns/resolver.js'
+import {Connection} from '../../../src/lib/net/connection.js'
+import {checkDane, daneInfoSchema, tlsaMatches, tlsaProblem} from '../../../src/lib/policy/dane.js'
+import {inspectTls, type TlsInfo} from '../../../src/lib/tls/inspect.js'
+import type {FakeDns} from '../../fixtures/fake-dns.js'
+import {createTestPki, type TestPki} from '../../fixtures/test-pki.js'
+import {startZone, type Zone} from './zone.js'
+
+const TLS_HOST = '127.0.1.218'
+let pki: TestPki
+let server: Server
+let tls: TlsInfo
+let dns: FakeDns
+let resolver: () => DnsResolver
+
+/** The hashes computed by the openssl CLI, independently of the code under test. */
+function openssl(file: string) {
+  const run = (args: string[], input?: Buffer) => execFileSync('openssl', args, {input, stdio: ['pipe', 'pipe', 'pipe']})
+  const der = run(['x509', '-in', file, '-outform', 'DER'])
+  const spki = run(['pkey', '-pubin', '-outform', 'DER'], run(['x509', '-in', file, '-pubkey', '-noout']))
+  const digest = (alg: string, data: Buffer) => run(['dgst', `-${alg}`, '-r'], data).toString().split(' ')[0]
+  return {der: der.toString('hex'), spkiDer: spki.toString('hex'), certSha256: digest('sha256', der), certSha512: digest('sha512', der), spkiSha256: digest('sha256', spki), spkiSha512: digest('sha512', spki)}
+}
+
+let leaf: ReturnType<typeof openssl>
+let ca: ReturnType<typeof openssl>
+
+beforeAll(async () => {
+  pki = createTestPki({names: ['mx.dane.test']})
+  leaf = openssl(join(pki.dir, 'leaf.pem'))
+  ca = openssl(join(pki.dir, 'ca.pem'))
+  // The server sends its chain (leaf, then the CA), as RFC 7671 §5.2.2 asks of DANE-TA servers.
+  server = createServer({key: pki.leaf.key, cert: pki.leaf.cert + pki.ca.cert}, (socket) => {
+    socket.on('error', () => undefined)
+    socket.end('220 ok\r\n')
+  })
+  server.on('tlsClientError', () => undefined)
+  await new Promise<void>((resolve) => server.listen(0, TLS_HOST, resolve))
+  const connection = await Connection.open({host: 'mx.dane.test', port: (server.address() as {port: number}).port, address: TLS_HOST, timeoutMs: 3000, tls: {ca: pki.ca.cert}})
+  tls = inspectTls(connection.tlsSocket as TLSSocket, {hostname: 'mx.dane.test'}).tls
+  await connection.close()
+
+  const tlsa = (usage: number, selector: number, matchingType: number, data: string) => ({usage, selector, matchingType, data})
+  const zone: Zone = {
+    '_25._tcp.ee.test': {ad: true, TLSA: [tlsa(3, 1, 1, 'ab'.repeat(32)), tlsa(3, 1, 1, leaf.spkiSha256)]},
+    '_25._tcp.ee512.test': {ad: true, TLSA: [tlsa(3, 0, 2, leaf.certSha512)]},
+    '_25._tcp.full.test': {ad: true, TLSA: [tlsa(3, 0, 0, leaf.der)]},
+    '_25._tcp.fullspki.test': {ad: true, TLSA: [tlsa(3, 1, 0, leaf.spkiDer)]},
+    '_25._tcp.mismatch.test': {ad: true, TLSA: [tlsa(3, 1, 1, 'cd'.repeat(32)), tlsa(3, 0, 1, ca.certSha256)]},
+    '_25._tcp.unsigned.test': {ad: false, TLSA: [tlsa(3, 1, 1, leaf.spkiSha256)]},
+    '_25._tcp.pkix.test': {ad: true, TLSA: [tlsa(1, 1, 1, leaf.spkiSha256), tlsa(3, 1, 1, 'abcd')]},
+    '_25._tcp.ta.test': {ad: true, TLSA: [tlsa(2, 1, 1, ca.spkiSha256)]},
+    '_25._tcp.tawrong.test': {ad: true, TLSA: [tlsa(2, 1, 1, leaf.spkiSha256), tlsa(2, 0, 1, 'ef'.repeat(32))]},
+    '_25._tcp.broken.test': {rcode: 'SERVFAIL'},
+    '_465._tcp.ee.test': {ad: true, TLSA: [tlsa(3, 1, 2, leaf.spkiSha512)]},
+  }
+  ;({dns, resolver} = await startZone('127.0.1.217', zone))
+})
+
+afterAll(async () => {
+  await new Promise((resolve) => server?.close(resolve))
+  await dns?.close()
+  pki?.cleanup()
+})
+
+describe('inspectTls: the DANE hashes of the presented certificates', () => {
+  it('match what openssl computes, for the leaf and the chain', () => {
+    expect(tls.certificate?.dane).toEqual({certSha256: leaf.certSha256, certSha512: leaf.certSha512, spkiSha256: leaf.spkiSha256, spkiSha512: leaf.spkiSha512})
+    expect(tls.chain.map((c) => c.dane.spkiSha256)).toEqual([leaf.spkiSha256, ca.spkiSha256])
+    // fingerprint256 and certSha256 are the same digest, written differently.
+    expect(tls.certificate?.fingerprint256.replace(/:/g, '').toLowerCase()).toBe(leaf.certSha256)
+  })
+})
+
+describe('tlsaProblem and tlsaMatches (RFC 6698 §2.1, RFC 7672 §3.1.3)', () => {
+  const hashes = () => tls.certificate!.dane
+  it('accepts DANE-TA and DANE-EE records with known selectors and matching types', () => {
+    expect(tlsaProblem({usage: 3, selector: 1, matchingType: 1, data: 'AB'.repeat(32)})).toBeUndefined()
+    expect(tlsaProblem({usage: 2, selector: 0, matchingType: 2, data: 'ab'.repeat(64)})).toBeUndefined()
+    expect(tlsaProblem({usage: 3, selector: 0, matchingType: 0, data: 'abcd'})).toBeUndefined()
+  })
+  it.each([
+    [{usage: 0, selector: 1, matchingType: 1, data: 'ab'.repeat(32)}, /PKIX-TA.*not used for SMTP/],
+    [{usage: 1, selector: 1, matchingType: 1, data: 'ab'.repeat(32)}, /PKIX-EE/],
+    [{usage: 4, selector: 1, matchingType: 1, data: 'ab'.repeat(32)}, /usage 4 is unknown/],
+    [{usage: 3, selector: 2, matchingType: 1, data: 'ab'.repeat(32)}, /selector 2/],
+    [{usage: 3, selector: 1, matchingType: 3, data: 'ab'.repeat(32)}, /matching type 3/],
+    [{usage: 3, selector: 1, matchingType: 1, data: 'ab'.repeat(31)}, /32 bytes, this one 31/],
+    [{usage: 3, selector: 1, matchingType: 2, data: 'ab'.repeat(32)}, /64 bytes/],
+    [{usage: 3, selector: 1, matchingType: 0, data: ''}, /empty/],
+  ])('finds %j unusable', (record, problem) => {
+    expect(tlsaProblem(record)).toMatch(problem)
+  })
+  it('matches each selector and matching type against the right hash, full DER included', () => {
+    expect(tlsaMatches({selector: 1, matchingType: 1, data: leaf.spkiSha256.toUpperCase()}, hashes())).toBe(true)
+    expect(tlsaMatches({selector: 0, matchingType: 1, data: leaf.spkiSha256}, hashes())).toBe(false)
+    expect(tlsaMatches({selector: 0, matchingType: 1, data: leaf.certSha256}, hashes())).toBe(true)
+    expect(tlsaMatches({selector: 0, matchingType: 2, data: leaf.certSha512}, hashes())).toBe(true)
+    expect(tlsaMatches({selector: 1, matchingType: 2, data: leaf.spkiSha512}, hashes())).toBe(true)
+    expect(tlsaMatches({selector: 0, matchingType: 0, data: leaf.der}, hashes())).toBe(true)
+    expect(tlsaMatches({selector: 1, matchingType: 0, data: leaf.spkiDer}, hashes())).toBe(true)
+    expect(tlsaMatches({selector: 1, matchingType: 0, data: leaf.der}, hashes())).toBe(false)
+  })
+})
+
+describe('checkDane', () => {
+  const codes = (findings: {code: string}[]) => findings.map((f) => f.code)
+
+  it('matches a DANE-EE SPKI SHA-256 record when the answer is authenticated', async () => {
+    const {info, findings} = await checkDane('ee.test', 25, tls.certificate, resolver(), {chain: tls.chain})
+    expect(daneInfoSchema.parse(info)).toEqual(info)
+    expect(info.name).toBe('_25._tcp.ee.test')
+    expect(info.authenticated).toBe(true)
+    expect(info.usable).toBe(true)
+    expect(info.status).toBe('matched')
+    expect(info.matched).toEqual({usage: 3, selector: 1, matchingType: 1, certificate: 'leaf', subject: 'CN=mx.dane.test'})
+    expect(info.records.map((r) => r.matched)).toEqual([false, true])
+    expect(findings).toEqual([])
+  })
+
+  it('matches SHA-512 and full-DER records, and asks the port given', async () => {
+    expect((await checkDane('ee512.test', 25, tls.certificate, resolver())).info.status).toBe('matched')
+    expect((await checkDane('full.test', 25, tls.certificate, resolver())).info.status).toBe('matched')
+    expect((await checkDane('fullspki.test', 25, tls.certificate, resolver())).info.status).toBe('matched')
+    const submission = await checkDane('ee.test', 465, tls.certificate, resolver())
+    expect(submission.info.name).toBe('_465._tcp.ee.test')
+    expect(submission.info.matched?.matchingType).toBe(2)
+  })
+
+  it('reports DANE_TLSA_MISMATCH when no usable record matches', async () => {
+    const {info, findings} = await checkDane('mismatch.test', 25, tls.certificate, resolver(), {chain: tls.chain})
+    expect(info.status).toBe('mismatch')
+    expect(info.records.map((r) => r.matched)).toEqual([false, false])
+    expect(findings.map((f) => [f.code, f.severity, f.subject])).toEqual([['DANE_TLSA_MISMATCH', 'error', 'mismatch.test']])
+  })
+
+  it('does not use records the resolver did not validate', async () => {
+    const {info, findings} = await checkDane('unsigned.test', 25, tls.certificate, resolver())
+    expect(info.authenticated).toBe(false)
+    expect(info.usable).toBe(false)
+    expect(info.status).toBe('unauthenticated')
+    expect(info.reason).toBe('the resolver did not validate (no AD bit)')
+    expect(info.records).toHaveLength(1)
+    expect(info.records[0].matched).toBeNull()
+    expect(codes(findings)).toEqual(['DANE_UNAUTHENTICATED'])
+  })
+
+  it('says DANE is not published when there is no TLSA record', async () => {
+    const {info, findings} = await checkDane('nothing.test', 25, tls.certificate, resolver())
+    expect(info.status).toBe('not-published')
+    expect(info.usable).toBe(false)
+    expect(info.records).toEqual([])
+    expect(findings).toEqual([])
+  })
+
+  it('reports only PKIX usages and malformed records as unusable', async () => {
+    const {info, findings} = await checkDane('pkix.test', 25, tls.certificate, resolver())
+    expect(info.status).toBe('unusable')
+    expect(info.records.map((r) => r.usable)).toEqual([false, false])
+    expect(codes(findings)).toEqual(['DANE_TLSA_UNUSABLE'])
+  })
+
+  it('matches DANE-TA against the issuer in the presented chain, and leaves it unchecked without the chain', async () => {
+    const ta = await checkDane('ta.test', 25, tls.certificate, resolver(), {chain: tls.chain})
+    expect(ta.info.status).toBe('matched')
+    expect(ta.info.matched).toEqual({usage: 2, selector: 1, matchingType: 1, certificate: 'chain', subject: 'CN=maildig test CA'})
+    expect(ta.findings).toEqual([])
+    const without = await checkDane('ta.test', 25, tls.certificate, resolver())
+    expect(without.info.status).toBe('not-checked')
+    expect(without.info.records[0].note).toMatch(/needs the presented chain/)
+    expect(without.findings).toEqual([])
+    // A DANE-TA record naming the leaf's own key is not an issuer: no match.
+    const wrong = await checkDane('tawrong.test', 25, tls.certificate, resolver(), {chain: tls.chain})
+    expect(wrong.info.status).toBe('mismatch')
+    expect(codes(wrong.findings)).toEqual(['DANE_TLSA_MISMATCH'])
+  })
+
+  it('fails an MX that publishes usable TLSA records but offered no TLS', async () => {
+    const {info, findings} = await checkDane('ee.test', 25, null, resolver())
+    expect(info.status).toBe('no-certificate')
+    expect(findings.map((f) => [f.code, f.message])).toEqual([['DANE_TLSA_MISMATCH', expect.stringMatching(/presented no certificate/)]])
+  })
+
+  it('reports a failed TLSA lookup as a DNS failure, not as "not published"', async () => {
+    const {info, findings} = await checkDane('broken.test', 25, tls.certificate, resolver())
+    expect(info.status).toBe('lookup-failed')
+    expect(codes(findings)).toEqual(['DNS_SERVFAIL'])
+    expect(findings[0].message).toMatch(/RFC 7672 §2\.2\.1/)
+  })
+})
