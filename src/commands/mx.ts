@@ -17,7 +17,7 @@ Exit codes: 0 fine, 1 an error finding (null MX, an exchange without address…)
     '<%= config.bin %> mx bücher.example --resolver 9.9.9.9',
     '<%= config.bin %> mx example.com --json | jq \'.exchanges[].exchange\'',
   ]
-  static override args = {domain: Args.string({description: 'The mail domain (Unicode allowed).', required: true})}
+  static override args = {domain: Args.string({description: 'The mail domain (Unicode allowed).', required: true, ignoreStdin: true})}
   static override flags = {...commonFlags}
 
   protected async work(_flags: Record<string, unknown>, args: Record<string, unknown>, {options, spinner}: RunContext): Promise<Outcome<MxResult>> {

@@ -25,7 +25,7 @@ Exit codes: 0 fine, 1 a problem found (an error finding; the mailbox locked by a
     '<%= config.bin %> pop3-list pop.example.com --user me@example.com --limit 10 --json | jq \'.messages[].headers.subject\'',
     '<%= config.bin %> pop3-list pop.example.com --tls implicit --transcript',
   ]
-  static override args = {host: Args.string({description: 'The POP3 server (host name or IP address).', required: true})}
+  static override args = {host: Args.string({description: 'The POP3 server (host name or IP address).', required: true, ignoreStdin: true})}
   static override flags = {
     ...commonFlags,
     ...authFlags,

@@ -30,7 +30,7 @@ Exit codes: 0 fine, 1 a problem found (error finding, unmet --require, rejected 
     '<%= config.bin %> probe-smtp example.com --mx --rcpt postmaster@example.com --require starttls,valid-cert',
     '<%= config.bin %> probe-smtp mx.example.com --relay-test --transcript',
   ]
-  static override args = {host: Args.string({description: 'The SMTP server (host name or IP address), or with --mx a mail domain.', required: true})}
+  static override args = {host: Args.string({description: 'The SMTP server (host name or IP address), or with --mx a mail domain.', required: true, ignoreStdin: true})}
   static override flags = {
     ...commonFlags,
     ...authFlags,
@@ -49,8 +49,8 @@ Exit codes: 0 fine, 1 a problem found (error finding, unmet --require, rejected 
   protected async work(flags: Record<string, unknown>, args: Record<string, unknown>, {options, spinner}: RunContext): Promise<Outcome<ProbeOutput>> {
     const port = parsePort(flags.port as string)
     const mode = (flags.tls as SmtpTlsMode | undefined) ?? 'auto'
-    const rcpts = ((flags.rcpt as string[] | undefined) ?? []).map((r) => parseMailAddress(r, '--rcpt').address)
-    const from = flags.from === undefined ? undefined : parseMailAddress(flags.from as string, '--from').address
+    const rcpts = ((flags.rcpt as string[] | undefined) ?? []).map((r) => parseMailAddress(r, '--rcpt').wireAddress)
+    const from = flags.from === undefined ? undefined : parseMailAddress(flags.from as string, '--from').wireAddress
     const ehloName = flags.ehlo === undefined ? undefined : parseEhloFlag(flags.ehlo as string)
     const require = parseSmtpRequire(flags.require as string | undefined)
     const certDays = parseCertDays(flags['cert-days'] as string)

@@ -31,7 +31,7 @@ Exit codes: 0 deliverable and no error finding, 1 the route fails or an error fi
     '<%= config.bin %> trace bob@example.org --format mermaid',
     '<%= config.bin %> trace bob@example.org --message received.eml --json',
   ]
-  static override args = {recipient: Args.string({description: 'The recipient address: the route to it is predicted and measured.', required: false})}
+  static override args = {recipient: Args.string({description: 'The recipient address: the route to it is predicted and measured.', required: false, ignoreStdin: true})}
   static override flags = {
     ...commonFlags,
     from: Flags.string({description: 'The sender: its domain\'s submission server, SPF and DMARC are checked, and it is the MAIL FROM of the RCPT test.', helpValue: 'SENDER'}),

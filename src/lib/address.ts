@@ -7,6 +7,8 @@ export interface MailAddress {
   local: string
   /** The domain in IDNA form: what DNS is asked about. */
   asciiDomain: string
+  /** local@asciiDomain: what goes on the wire without SMTPUTF8 (RFC 5321 domains are ASCII; RFC 5890 A-labels). */
+  wireAddress: string
   /** The local part is not ASCII: the address needs SMTPUTF8 (RFC 6531). */
   needsSmtpUtf8: boolean
 }
@@ -30,5 +32,5 @@ export function parseMailAddress(text: string, flag: string): MailAddress {
   }
   const domain = toDomain(value.slice(at + 1))
   if (typeof domain === 'string') throw new UsageError(`${flag}: ${domain}`)
-  return {address: value, local, asciiDomain: domain.ascii, needsSmtpUtf8: /[^\x00-\x7f]/.test(local)}
+  return {address: value, local, asciiDomain: domain.ascii, wireAddress: `${local}@${domain.ascii}`, needsSmtpUtf8: /[^\x00-\x7f]/.test(local)}
 }

@@ -112,7 +112,7 @@ export async function predictRoute(options: PredictOptions): Promise<{route: Pre
       let probes: HostProbe[] = []
       const probeFindings: Finding[] = []
       if (mx && mx.kind !== 'null') {
-        const outcome = await probeExchanges(mx, {...probeBase, port: 25, ehloName: options.ehloName, from: sender?.address ?? '', rcpts: [recipient.address]}, resolver, started)
+        const outcome = await probeExchanges(mx, {...probeBase, port: 25, ehloName: options.ehloName, from: sender?.wireAddress ?? '', rcpts: [recipient.wireAddress]}, resolver, started)
         probes = outcome.probes
         probeFindings.push(...outcome.findings)
       }
@@ -162,7 +162,7 @@ export async function predictRoute(options: PredictOptions): Promise<{route: Pre
   if (delivery.failure) verdict = {deliverable: false, via: null, reason: delivery.failure.message}
   else if (delivery.mx?.kind === 'null') verdict = {deliverable: false, via: null, reason: `${recipient.asciiDomain} publishes a null MX: it accepts no mail`}
   else if (accepting) verdict = {deliverable: true, via: {exchange: accepting.exchange, address: accepting.address}, reason: `${accepting.exchange} [${accepting.address}] accepts <${recipient.address}>${accepting === delivery.probes[0] ? '' : ' (a more preferred MX did not)'}`}
-  else if (refusal) verdict = {deliverable: false, via: null, reason: `the MX refuses <${recipient.address}>: ${refusal.code} ${refusal.enhancedCode ?? ''} ${refusal.text}`.replace(/\s+/g, ' ')}
+  else if (refusal) verdict = {deliverable: false, via: null, reason: `the MX refuses <${recipient.address}>: ${refusal.code} ${refusal.enhancedCode && !refusal.text.startsWith(refusal.enhancedCode) ? `${refusal.enhancedCode} ` : ''}${refusal.text}`}
   else if (delivery.probes.length === 0) verdict = {deliverable: false, via: null, reason: `no MX host of ${recipient.asciiDomain} has an address`}
   else verdict = {deliverable: false, via: null, reason: `no MX host of ${recipient.asciiDomain} could be reached: ${delivery.probes.map((p) => `${p.exchange} [${p.address}] ${p.error?.code ?? 'failed'}`).join(', ')}`}
 

@@ -100,7 +100,8 @@ export async function composeMessage(input: MessageInput): Promise<ComposedMessa
     messageId,
     subject,
     token,
-    envelope: {from: input.from.address, to: [...input.to, ...input.cc].map((a) => a.address)},
+    // The envelope carries A-labels unless the local part needs SMTPUTF8 anyway.
+    envelope: {from: wire(input.from), to: [...input.to, ...input.cc].map(wire)},
   }
 }
 
@@ -124,4 +125,8 @@ export async function readBodyFile(path: string, flag: string): Promise<string> 
     if (error instanceof UsageError) throw error
     throw new UsageError(`${flag}: cannot read ${path} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`)
   }
+}
+
+function wire(address: MailAddress): string {
+  return address.needsSmtpUtf8 ? address.address : address.wireAddress
 }

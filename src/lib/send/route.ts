@@ -57,7 +57,7 @@ export async function sendMessage(
           findings.push(finding('MX_NO_ADDRESS', `no MX host of ${domain} has an address: nothing to deliver to`, domain))
           return {findings, rejected: refuse('MX_NO_ADDRESS', `no MX host of ${domain} has an address`)}
         }
-        const {delivery, findings: more} = await deliver(targets, {from: envelope.from, to: group.map((r) => r.address)}, raw, options, domain)
+        const {delivery, findings: more} = await deliver(targets, {from: envelope.from, to: group.map((r) => (r.needsSmtpUtf8 ? r.address : r.wireAddress))}, raw, options, domain)
         if (delivery.attempts.length > 0) findings.push(finding('MX_FALLBACK', `${domain}: ${delivery.attempts.map((a) => `${a.host} [${a.address}] failed (${a.error.code})`).join('; ')}; delivered to ${delivery.server?.host}`, domain))
         // Server-to-server TLS is opportunistic (RFC 7435): MTAs deliver over an unverified certificate, so it is a warning here.
         const opportunistic = more.map((f) => (/^TLS_(CERT_|HOSTNAME_)/.test(f.code) && f.severity === 'error' ? {...f, severity: 'warning' as const, message: `${f.message} (opportunistic TLS between servers: delivered anyway)`} : f))

@@ -1,0 +1,56 @@
+import {writeFileSync, mkdtempSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import {describe, expect, it} from 'vitest'
+import {runCli} from './run-cli.js'
+
+// trace --message works offline, on any machine: the README's first example.
+describe('trace --message (offline)', () => {
+  it('shows the Postfix relay chain oldest hop first', async () => {
+    const r = await runCli(['trace', '--message', 'examples/postfix-relay-chain.eml', '--json'])
+    expect(r.code).toBe(0)
+    expect(r.json!.observed.length).toBeGreaterThanOrEqual(4)
+    expect(r.json!.observed[0].index).toBe(0)
+    expect(r.json!.observed.every((h: any) => h.index === r.json!.observed.indexOf(h))).toBe(true)
+    expect(r.json!.observed.at(-1).with).toMatch(/LMTP/i)
+    expect(r.json!.authentication.authenticationResults.length).toBeGreaterThan(0)
+  })
+
+  it('blames the skewed clock', async () => {
+    const r = await runCli(['trace', '--message', 'examples/skewed-clock.eml'])
+    expect(r.code).toBe(0)
+    expect(r.stdout).toMatch(/CLOCK_SKEW the clock of gw\.example\.com \(hop 2\) is about 2\.0 h behind/)
+    expect(r.stdout).toMatch(/−2\.0 h/)
+  })
+
+  it('reads standard input', async () => {
+    const r = await runCli(['trace', '--message', '-', '--json'], {input: 'Received: from a.example (a.example [192.0.2.1]) by b.example with ESMTPS id X; Mon, 1 Jan 2024 10:00:00 +0000\r\nSubject: hi\r\n\r\nbody\r\n'})
+    expect(r.code).toBe(0)
+    expect(r.json!.observed).toEqual([expect.objectContaining({from: 'a.example', fromIp: '192.0.2.1', by: 'b.example', tls: true})])
+  })
+
+  it('draws Mermaid', async () => {
+    const r = await runCli(['trace', '--message', 'examples/gmail-to-outlook.eml', '--format', 'mermaid'])
+    expect(r.stdout).toMatch(/^flowchart TD/)
+  })
+})
+
+describe('trace bad input', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'maildig-trace-'))
+  const binary = join(dir, 'binary.eml')
+  writeFileSync(binary, Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0, 0, 0, 1, 2, 3]))
+  it.each([
+    [['not-an-address'], /recipient: "not-an-address" is not an address/],
+    [['a@b.test', '--from', 'x\r\ny'], /--from: the address contains a CR, LF or NUL/],
+    [['--message', '/nonexistent/message.eml'], /--message: cannot read \/nonexistent\/message\.eml/],
+    [['--message', binary], /--message: .*binary/],
+    [['a@b.test', '--format', 'bogus'], /--format/],
+    [[], /give a recipient address, or --message/],
+  ])('trace %j', async (args, message) => {
+    const r = await runCli(['trace', ...args, '--resolver', '127.0.1.250'])
+    expect(r.code).toBe(2)
+    expect(r.stdout).toBe('')
+    expect(r.stderr.trim().split('\n')).toHaveLength(1)
+    expect(r.stderr).toMatch(message)
+  })
+})
