@@ -95,3 +95,23 @@ describe('send straight to the MX', () => {
     expect(r.json!.findings).toContainEqual(expect.objectContaining({code: 'TLS_HOSTNAME_MISMATCH', severity: 'warning', subject: 'implicit.test'}))
   })
 })
+
+describe('send: SMTPUTF8 and DSN', () => {
+  it('uses SMTPUTF8 for a non-ASCII local part when the server offers it', async () => {
+    const r = await send(['--from', 'jörg@example.org', '--to', alice.address, '--transcript'])
+    expect(r.code).toBe(0)
+    expect(r.json!.transcript.find((l: any) => /^MAIL FROM:/.test(l.line)).line).toMatch(/<jörg@example\.org>.*SMTPUTF8/)
+    expect(r.json!.accepted).toEqual([alice.address])
+    expect(r.json!.response).toMatch(/queued as/)
+    // (Postfix then bounces it: Debian 12's Dovecot LMTP does not offer SMTPUTF8. maildig's part ends at Postfix.)
+  })
+
+  it('sends DSN parameters the server advertises', async () => {
+    const r = await send(['--from', 'dsn@example.org', '--to', alice.address, '--dsn-notify', 'SUCCESS,FAILURE', '--dsn-ret', 'HDRS', '--dsn-envid', 'maildig-test-1', '--transcript'])
+    expect(r.code).toBe(0)
+    const lines = r.json!.transcript.map((l: any) => l.line)
+    expect(lines.find((l: string) => l.startsWith('MAIL FROM:'))).toMatch(/RET=HDRS.*ENVID=maildig-test-1/)
+    expect(lines.find((l: string) => l.startsWith('RCPT TO:'))).toMatch(/NOTIFY=SUCCESS,FAILURE/)
+    expect(r.json!.findings.map((f: any) => f.code)).not.toContain('DSN_NOT_OFFERED')
+  })
+})
