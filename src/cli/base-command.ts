@@ -10,6 +10,7 @@ import {colourLevel, makeStyle, marks} from '../render/style.js'
 import {renderFindings} from '../render/findings.js'
 import {renderTranscript} from '../render/transcript.js'
 import {startSpinner, type Spinner} from '../render/spinner.js'
+import {sanitizeForTerminal} from '../render/sanitize.js'
 
 /** What a command's work produced: the CONTRACT fields, the findings, and optionally its own exit code. */
 export interface Outcome<R extends object = Record<string, unknown>> {
@@ -72,10 +73,10 @@ export abstract class MaildigCommand<R extends object = Record<string, unknown>>
         process.stdout.write(toJson(envelope(command, failure.exitCode, extra, findings, totalMs, {code: failure.code, message: failure.message})))
       } else {
         const style = makeStyle(colourLevel(process.stderr))
-        if (wantTranscript && partial?.transcript?.length) process.stderr.write(`${renderTranscript(style, partial.transcript)}\n`)
+        if (wantTranscript && partial?.transcript?.length) process.stderr.write(`${sanitizeForTerminal(renderTranscript(style, partial.transcript))}\n`)
         // A usage error is one line (it names the flag); other failures add the catalog's fix.
         const hint = failure.category === 'usage' ? ` (see: maildig ${command} --help)` : ''
-        process.stderr.write(`${marks(style).fail} ${printable(failure.message)}${hint}\n`)
+        process.stderr.write(`${marks(style).fail} ${sanitizeForTerminal(printable(failure.message))}${hint}\n`)
         const fix = failure.category === 'usage' ? undefined : catalogEntry(failure.code)?.fix
         if (fix) process.stderr.write(`  ${style.dim(`fix: ${fix}`)}\n`)
         if (failure.category === 'internal' && debugEnabled() && failure.cause instanceof Error) process.stderr.write(`${failure.cause.stack}\n`)
@@ -93,8 +94,8 @@ export abstract class MaildigCommand<R extends object = Record<string, unknown>>
       return
     }
     const style = makeStyle(colourLevel(process.stdout))
-    if (wantTranscript && result.transcript?.length) process.stderr.write(`${renderTranscript(makeStyle(colourLevel(process.stderr)), result.transcript)}\n`)
-    process.stdout.write(`${this.renderHuman(result, style)}\n`)
+    if (wantTranscript && result.transcript?.length) process.stderr.write(`${sanitizeForTerminal(renderTranscript(makeStyle(colourLevel(process.stderr)), result.transcript))}\n`)
+    process.stdout.write(`${sanitizeForTerminal(this.renderHuman(result, style))}\n`)
   }
 
   private async parseFlags(): Promise<{flags: Record<string, unknown>; args: Record<string, unknown>}> {

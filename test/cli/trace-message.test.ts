@@ -29,6 +29,13 @@ describe('trace --message (offline)', () => {
     expect(r.json!.observed).toEqual([expect.objectContaining({from: 'a.example', fromIp: '192.0.2.1', by: 'b.example', tls: true})])
   })
 
+  it('never lets a message\'s control characters reach the terminal', async () => {
+    const r = await runCli(['trace', '--message', '-'], {input: 'Subject: hi \u001b]0;owned\u0007 \u001b[2J there\r\nReceived: from a.example by b.example; Mon, 1 Jan 2024 10:00:00 +0000\r\n\r\n'})
+    expect(r.code).toBe(0)
+    expect(r.stdout).toContain('\\x1b]0;owned\\x07')
+    expect(r.stdout).not.toMatch(/\u001b\]|\u0007|\u001b\[2J/)
+  })
+
   it('draws Mermaid', async () => {
     const r = await runCli(['trace', '--message', 'examples/gmail-to-outlook.eml', '--format', 'mermaid'])
     expect(r.stdout).toMatch(/^flowchart TD/)

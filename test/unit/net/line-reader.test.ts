@@ -83,7 +83,6 @@ describe('LineReader', () => {
   it.each([
     ['NUL', '220 hi\0there\r\n'],
     ['a TLS record', '\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03'],
-    ['ESC', '220 \x1b[31mred\r\n'],
     ['DEL', '220 \x7f\r\n'],
   ])('fails with PROTOCOL_ERROR on binary data (%s)', async (_what, data) => {
     const reader = new LineReader({subject: 'mx.example.com:25'})
@@ -92,6 +91,12 @@ describe('LineReader', () => {
     expect(error.code).toBe('PROTOCOL_ERROR')
     expect(error.exitCode).toBe(8)
     expect(error.message).toMatch(/binary data \(byte 0x[0-9a-f]{2}\)/)
+  })
+
+  it('accepts the control bytes real text carries (ESC of ISO-2022-JP, SO/SI, FF)', async () => {
+    const reader = new LineReader()
+    reader.push(b('Subject: \x1b$B$3$s$K$A$O\x1b(B\r\n'))
+    expect(await reader.readLine()).toBe('Subject: \x1b$B$3$s$K$A$O\x1b(B')
   })
 
   it('keeps the lines that came before the garbage readable', async () => {
