@@ -64,9 +64,10 @@ export abstract class MaildigCommand<R extends object = Record<string, unknown>>
 
     if (failure) {
       process.exitCode = failure.exitCode
-      const partial = (failure as MaildigError & {partial?: {transcript?: TranscriptLine[]; timings?: Record<string, number>}}).partial
+      const partial = (failure as MaildigError & {partial?: {transcript?: TranscriptLine[]; timings?: Record<string, number>; findings?: Finding[]}}).partial
       if (json) {
-        const findings: Finding[] = failure.category === 'usage' ? [] : [errorFinding(failure)]
+        // What the command learnt before it failed (a certificate finding before AUTH failed) stays in the document.
+        const findings: Finding[] = failure.category === 'usage' ? [] : [...(partial?.findings ?? []), errorFinding(failure)]
         const extra: Record<string, unknown> = {}
         if (partial?.timings) extra.timings = partial.timings
         if (wantTranscript && partial?.transcript) extra.transcript = partial.transcript
@@ -79,6 +80,8 @@ export abstract class MaildigCommand<R extends object = Record<string, unknown>>
         process.stderr.write(`${marks(style).fail} ${sanitizeForTerminal(printable(failure.message))}${hint}\n`)
         const fix = failure.category === 'usage' ? undefined : catalogEntry(failure.code)?.fix
         if (fix) process.stderr.write(`  ${style.dim(`fix: ${fix}`)}\n`)
+        const learnt = (partial?.findings ?? []).filter((f) => f.code !== failure!.code)
+        if (learnt.length > 0) process.stderr.write(`${sanitizeForTerminal(renderFindings(style, learnt))}\n`)
         if (failure.category === 'internal' && debugEnabled() && failure.cause instanceof Error) process.stderr.write(`${failure.cause.stack}\n`)
       }
       return

@@ -9,7 +9,7 @@ export const commonFlags = {
   resolver: Flags.string({
     description: 'DNS server for every lookup, including the addresses connections go to: IP, IP:PORT or [IPv6]:PORT. Repeatable.',
     env: 'MAILDIG_RESOLVER',
-    multiple: true,
+    multiple: true, multipleNonGreedy: true,
     helpValue: 'IP[:PORT]',
   }),
   timeout: Flags.string({

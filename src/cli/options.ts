@@ -1,5 +1,4 @@
 import {readFile} from 'node:fs/promises'
-import {rootCertificates} from 'node:tls'
 import type {LookupFunction} from 'node:net'
 import {UsageError} from '../lib/errors.js'
 import {parseDuration} from '../lib/duration.js'
@@ -14,7 +13,7 @@ export interface CommonOptions {
   resolver: DnsResolver
   /** For net/tls connections: honours --resolver. */
   lookup: LookupFunction
-  /** Trusted CAs: the system's plus --ca-file, or undefined for Node's defaults. */
+  /** --ca-file's authorities (added to Node's own), or undefined for Node's defaults. */
   ca?: string[]
 }
 
@@ -54,8 +53,8 @@ export async function commonOptions(flags: CommonFlagValues, argv: readonly stri
       throw new UsageError(`--ca-file: cannot read ${flags['ca-file']} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`)
     }
     if (!pem.includes('-----BEGIN CERTIFICATE-----')) throw new UsageError(`--ca-file: ${flags['ca-file']} holds no PEM certificate`)
-    // A `ca` option replaces Node's trust store; keep the public roots and add the user's.
-    ca = [...rootCertificates, pem]
+    // Only the user's authorities: the TLS layer (tls/trust.ts) adds Node's roots and NODE_EXTRA_CA_CERTS.
+    ca = [pem]
   }
   return {json: flags.json, quiet: flags.quiet, transcript: flags.transcript, timeoutMs, resolver, lookup: createLookup(resolver), ca}
 }

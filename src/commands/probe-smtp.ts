@@ -1,4 +1,3 @@
-import {isIP} from 'node:net'
 import {Args, Flags} from '@oclif/core'
 import type {ChalkInstance} from 'chalk'
 import {MaildigCommand, type Outcome, type RunContext} from '../cli/base-command.js'
@@ -9,8 +8,8 @@ import {UsageError} from '../lib/errors.js'
 import {parseMailAddress} from '../lib/address.js'
 import {toDomain} from '../lib/dns/names.js'
 import {resolveMx, type MxResult} from '../lib/mx/resolve-mx.js'
-import {probeSmtp, type SmtpProbeResult, type SmtpTlsMode} from '../lib/smtp/probe.js'
-import {lookupAddress, probeExchanges, ptrNames, type HostProbe, type ProbeSettings} from '../lib/smtp/probe-hosts.js'
+import type {SmtpProbeResult, SmtpTlsMode} from '../lib/smtp/probe.js'
+import {probeExchanges, probeHost, takeTranscripts, type HostProbe, type ProbeSettings} from '../lib/smtp/probe-hosts.js'
 import {renderProbe, renderProbeTable} from '../render/smtp.js'
 import {renderFindings} from '../render/findings.js'
 import {renderMx} from '../render/mx.js'
@@ -34,11 +33,11 @@ Exit codes: 0 fine, 1 a problem found (error finding, unmet --require, rejected 
   static override flags = {
     ...commonFlags,
     ...authFlags,
-    port: Flags.string({description: 'TCP port (25, 465, 587, …).', default: '25', helpValue: 'PORT'}),
+    port: Flags.string({description: 'TCP port (default 25, or 465 with --tls implicit).', helpValue: 'PORT'}),
     tls: Flags.string({description: 'starttls (required), implicit, or none. Default: implicit on 465, STARTTLS when offered elsewhere.', options: ['starttls', 'implicit', 'none']}),
     ehlo: Flags.string({description: 'The name to send with EHLO (default: this host\'s name, or its address literal).', helpValue: 'NAME'}),
     from: Flags.string({description: 'MAIL FROM for the recipient test (default: the null sender <>).', helpValue: 'ADDRESS'}),
-    rcpt: Flags.string({description: 'Test this recipient (MAIL FROM + RCPT TO, never DATA). Repeatable.', multiple: true, helpValue: 'ADDRESS'}),
+    rcpt: Flags.string({description: 'Test this recipient (MAIL FROM + RCPT TO, never DATA). Repeatable.', multiple: true, multipleNonGreedy: true, helpValue: 'ADDRESS'}),
     'relay-test': Flags.boolean({description: 'Check that the server refuses to relay from a foreign sender to a foreign recipient.', default: false}),
     require: Flags.string({description: 'Comma list of starttls, valid-cert, auth, tls1.2, tls1.3: each one unmet is an error (exit 1).', helpValue: 'LIST'}),
     'cert-days': Flags.string({description: 'Warn when the certificate expires within this many days.', default: '14', helpValue: 'N'}),
@@ -47,8 +46,8 @@ Exit codes: 0 fine, 1 a problem found (error finding, unmet --require, rejected 
   }
 
   protected async work(flags: Record<string, unknown>, args: Record<string, unknown>, {options, spinner}: RunContext): Promise<Outcome<ProbeOutput>> {
-    const port = parsePort(flags.port as string)
     const mode = (flags.tls as SmtpTlsMode | undefined) ?? 'auto'
+    const port = flags.port === undefined ? (mode === 'implicit' ? 465 : 25) : parsePort(flags.port as string)
     const rcpts = ((flags.rcpt as string[] | undefined) ?? []).map((r) => parseMailAddress(r, '--rcpt').wireAddress)
     const from = flags.from === undefined ? undefined : parseMailAddress(flags.from as string, '--from').wireAddress
     const ehloName = flags.ehlo === undefined ? undefined : parseEhloFlag(flags.ehlo as string)
@@ -88,20 +87,16 @@ Exit codes: 0 fine, 1 a problem found (error finding, unmet --require, rejected 
       const mx = await resolveMx(domain, options.resolver)
       spinner.text(`probing ${mx.result.exchanges.reduce((n, e) => n + e.addresses.length, 0)} addresses in parallel`)
       const {probes, findings} = await probeExchanges(mx.result, settings, options.resolver, this.started)
-      const transcript = probes.flatMap((p) => p.result?.transcript ?? p.error?.partial?.transcript ?? [])
-      for (const p of probes) {
-        if (p.result) p.result.transcript = []
-      }
-      return {result: {domain: domain.input, asciiDomain: domain.ascii, mx: mx.result, probes}, findings: [...mx.findings, ...findings], transcript}
+      const transcript = takeTranscripts(probes)
+      const refused = probes.some((p) => p.result?.recipients.some((r) => !r.accepted))
+      return {result: {domain: domain.input, asciiDomain: domain.ascii, mx: mx.result, probes}, findings: [...mx.findings, ...findings], transcript, exitCode: refused ? 1 : undefined}
     }
 
     const host = parseHostArgument(String(args.host))
     spinner.text(`connecting to ${host}:${port}`)
-    const target = await lookupAddress(options.lookup, host)
-    const ptr = isIP(host.replace(/^\[|\]$/g, '')) ? [] : await ptrNames(options.resolver, target.address)
-    const {findings, transcript, ...result} = await probeSmtp({...settings, host, address: target.address, ptrNames: ptr})
-    // A rejected recipient is a finding at error severity already, so the exit code follows (1).
-    return {result, findings, transcript}
+    const {findings, transcript, ...result} = await probeHost(host, settings, options.resolver, this.started)
+    // CONTRACT: a rejected recipient is exit 1, a temporary (4xx) refusal included.
+    return {result, findings, transcript, exitCode: result.recipients.some((r) => !r.accepted) ? 1 : undefined}
   }
 
   protected renderHuman(outcome: Outcome<ProbeOutput>, style: ChalkInstance): string {

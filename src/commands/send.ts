@@ -1,3 +1,4 @@
+import {fstatSync} from 'node:fs'
 import {Flags} from '@oclif/core'
 import type {ChalkInstance} from 'chalk'
 import {MaildigCommand, type Outcome, type RunContext} from '../cli/base-command.js'
@@ -29,15 +30,15 @@ Exit codes: 0 every recipient accepted, 1 any rejected, 2 usage (nothing sent), 
   static override flags = {
     ...commonFlags,
     ...authFlags,
-    to: Flags.string({description: 'Recipient. Repeatable.', multiple: true, required: true, helpValue: 'ADDRESS'}),
-    cc: Flags.string({description: 'Copy recipient. Repeatable.', multiple: true, helpValue: 'ADDRESS'}),
+    to: Flags.string({description: 'Recipient. Repeatable.', multiple: true, multipleNonGreedy: true, required: true, helpValue: 'ADDRESS'}),
+    cc: Flags.string({description: 'Copy recipient. Repeatable.', multiple: true, multipleNonGreedy: true, helpValue: 'ADDRESS'}),
     from: Flags.string({description: 'Sender (envelope and From header).', required: true, helpValue: 'ADDRESS'}),
     subject: Flags.string({description: 'Subject (default: "maildig test <token> <time>").'}),
     body: Flags.string({description: 'The message text.', exclusive: ['body-file']}),
-    'body-file': Flags.string({description: 'The message text from a file, or - for standard input.', helpValue: 'FILE|-'}),
+    'body-file': Flags.string({description: 'The message text from a file, or - for standard input (a body piped in is read without it).', helpValue: 'FILE|-'}),
     'html-file': Flags.string({description: 'An HTML part from a file.', helpValue: 'FILE'}),
-    attach: Flags.string({description: 'Attach a file. Repeatable.', multiple: true, helpValue: 'FILE'}),
-    header: Flags.string({description: 'Add a header "Name: value"; replaces a header of the same name. Repeatable.', multiple: true, helpValue: '"Name: value"'}),
+    attach: Flags.string({description: 'Attach a file. Repeatable.', multiple: true, multipleNonGreedy: true, helpValue: 'FILE'}),
+    header: Flags.string({description: 'Add a header "Name: value"; replaces a header of the same name. Repeatable.', multiple: true, multipleNonGreedy: true, helpValue: '"Name: value"'}),
     server: Flags.string({description: 'Submission server HOST[:PORT] (default port 587, or 465 with --tls implicit). Without it: direct to MX.', helpValue: 'HOST[:PORT]'}),
     tls: Flags.string({description: 'starttls (required), implicit, or none. Default: implicit on 465, STARTTLS required on 587, STARTTLS when offered otherwise.', options: ['starttls', 'implicit', 'none']}),
     ehlo: Flags.string({description: 'The name to send with EHLO.', helpValue: 'NAME'}),
@@ -60,7 +61,17 @@ Exit codes: 0 every recipient accepted, 1 any rejected, 2 usage (nothing sent), 
     const dsn = parseDsn(flags)
     const route = parseServerFlag(flags.server as string | undefined, flags.tls as SendTlsMode | undefined)
     if (flags['body-file'] === '-' && flags['password-stdin']) throw new UsageError('--body-file -: standard input is already used by --password-stdin')
-    const text = flags.body !== undefined ? String(flags.body) : flags['body-file'] ? await readBodyFile(flags['body-file'] as string, '--body-file') : undefined
+    // A body piped in (a pipe or a redirected file on standard input) is the body, as with mail(1);
+    // a terminal or an inherited socket is not read, so nothing waits for input that never comes.
+    const piped = !flags['password-stdin'] && stdinIsPipeOrFile()
+    const text =
+      flags.body !== undefined
+        ? String(flags.body)
+        : flags['body-file']
+          ? await readBodyFile(flags['body-file'] as string, '--body-file')
+          : piped
+            ? (await readBodyFile('-', 'standard input')) || undefined
+            : undefined
     const html = flags['html-file'] ? await readBodyFile(flags['html-file'] as string, '--html-file') : undefined
     const message = await composeMessage({from, to, cc, subject: flags.subject as string | undefined, text, html, attachments: list('attach'), headers: list('header')})
     const base = {messageId: message.messageId, subject: message.subject, token: message.token, envelope: message.envelope}
@@ -77,7 +88,7 @@ Exit codes: 0 every recipient accepted, 1 any rejected, 2 usage (nothing sent), 
     let sendRoute: SendRoute = {kind: 'mx'}
     if (route.kind === 'server') {
       spinner.text(`resolving ${route.host}`)
-      const addresses = await lookupAll(options.lookup, route.host)
+      const addresses = (await lookupAll(options.lookup, route.host, options.timeoutMs)).map((a) => a.address)
       sendRoute = {kind: 'server', host: route.host, port: route.port, addresses}
     }
     spinner.text(route.kind === 'server' ? `sending through ${route.host}:${route.port}` : 'sending to the recipients\' MX hosts')
@@ -125,6 +136,15 @@ Exit codes: 0 every recipient accepted, 1 any rejected, 2 usage (nothing sent), 
 
   protected renderHuman(outcome: Outcome<SendResult>, style: ChalkInstance): string {
     return renderSend(style, outcome.result, outcome.findings)
+  }
+}
+
+function stdinIsPipeOrFile(): boolean {
+  try {
+    const stat = fstatSync(0)
+    return stat.isFIFO() || stat.isFile()
+  } catch {
+    return false
   }
 }
 

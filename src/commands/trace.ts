@@ -9,6 +9,7 @@ import {analyzeMessage, type ObservedAnalysis} from '../lib/route/observed.js'
 import {predictRoute, type PredictedRoute} from '../lib/route/predict.js'
 import {compareRoutes, type RouteComparison} from '../lib/route/compare.js'
 import {Transcript} from '../lib/net/transcript.js'
+import {takeTranscripts} from '../lib/smtp/probe-hosts.js'
 import {observedMermaid, renderObserved} from '../render/observed.js'
 import {renderComparison, renderRoute, routeMermaid} from '../render/trace.js'
 import {renderFindings} from '../render/findings.js'
@@ -85,7 +86,9 @@ Exit codes: 0 deliverable and no error finding, 1 the route fails or an error fi
       all.push(...observed.findings)
       result.comparison = compareRoutes(route, observed.analysis)
     }
-    return {result, findings: all, transcript: transcript.lines}
+    // The MX probes ran in parallel, each with its own transcript: one conversation, in time order.
+    const conversation = [...transcript.lines, ...takeTranscripts(route.probes)].sort((a, b) => a.t - b.t)
+    return {result, findings: all, transcript: conversation}
   }
 
   protected renderHuman(outcome: Outcome<TraceResult>, style: ChalkInstance): string {

@@ -1,5 +1,6 @@
 import {describe, expect, it} from 'vitest'
-import {runCli} from './run-cli.js'
+import {spawnSync} from 'node:child_process'
+import {BIN, runCli} from './run-cli.js'
 
 // Bad input: exit 2, one clear line on stderr naming what is wrong, nothing on stdout, no stack trace.
 const cases: [string[], RegExp][] = [
@@ -97,5 +98,30 @@ describe('send bad input (nothing is sent: 127.0.1.250 has no server)', () => {
     expect(r.stdout).toMatch(/^Subject: replaced$/m)
     expect(r.stdout).toMatch(/^Message-ID: <maildig\.[0-9a-f]{12}\.\d+@mail\.test>$/m)
     expect(r.stdout).toMatch(/^MIME-Version: 1\.0$/m)
+  })
+})
+
+describe('flags and arguments in any order', () => {
+  it('a repeatable flag before the argument does not swallow it', async () => {
+    const r = await runCli(['mx', '--resolver', '127.0.1.250:9', '--resolver', '127.0.1.251:9', 'example.test', '--json'])
+    expect(r.code).toBe(3)
+    expect(r.json!.error.code).toBe('DNS_UNREACHABLE')
+    expect(r.json!.error.message).toMatch(/127\.0\.1\.25[01]:9/)
+  })
+})
+
+describe('send reads a piped body', () => {
+  it('takes standard input as the body when it is a shell pipe', () => {
+    // A shell pipe is a FIFO (Node's own 'pipe' stdio is a socket, which send deliberately does not read).
+    const r = spawnSync('sh', ['-c', `printf 'Piped body text.\\n' | "${process.execPath}" "${BIN}" send --from me@mail.test --to you@mail.test --dry-run`], {encoding: 'utf8', env: {PATH: process.env.PATH, NO_COLOR: '1'}})
+    expect(r.status).toBe(0)
+    expect(r.stdout).toContain('Piped body text.')
+    expect(r.stdout).not.toContain('test message from maildig')
+  })
+
+  it('does not wait on a standard input that is not a pipe or file', async () => {
+    const r = await runCli(['send', '--from', 'me@mail.test', '--to', 'you@mail.test', '--dry-run'])
+    expect(r.code).toBe(0)
+    expect(r.stdout).toContain('test message from maildig')
   })
 })

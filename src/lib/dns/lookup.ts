@@ -2,6 +2,7 @@ import {isIP, type LookupFunction} from 'node:net'
 import {lookup as systemLookup} from 'node:dns'
 import type {DnsResolver} from './resolver.js'
 import {fromSocketError} from '../errors.js'
+import {withDeadline} from '../net/deadline.js'
 
 type LookupAddress = {address: string; family: number}
 
@@ -51,13 +52,17 @@ export async function resolveAddresses(resolver: DnsResolver, hostname: string, 
 }
 
 /** Every address of a host through a connection lookup (so --resolver governs it); an IP literal is itself. */
-export function lookupAll(lookup: LookupFunction, host: string): Promise<string[]> {
+export function lookupAll(lookup: LookupFunction, host: string, timeoutMs: number): Promise<LookupAddress[]> {
   const bare = host.replace(/^\[|\]$/g, '')
-  if (isIP(bare)) return Promise.resolve([bare])
-  return new Promise((resolve, reject) => {
+  if (isIP(bare)) return Promise.resolve([{address: bare, family: isIP(bare)}])
+  const work = new Promise<LookupAddress[]>((resolve, reject) => {
     lookup(bare, {all: true}, (error, addresses) => {
+      const list = addresses as unknown as LookupAddress[]
       if (error) reject(fromSocketError(error, host))
-      else resolve((addresses as unknown as LookupAddress[]).map((a) => a.address))
+      else if (!list || list.length === 0) reject(fromSocketError(Object.assign(new Error(`${host} has no address`), {code: 'ENOTFOUND'}), host))
+      else resolve(list)
     })
   })
+  // The system's getaddrinfo has no deadline of its own; --timeout bounds this stage too.
+  return withDeadline(work, {stage: 'dns', timeoutMs, subject: host})
 }

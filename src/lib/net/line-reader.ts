@@ -243,15 +243,15 @@ export class LineReader {
 }
 
 /**
- * The offset of the first byte that cannot be in a text line (C0 controls other than TAB and CR,
- * and DEL), or -1. Bytes ≥ 0x80 are allowed: UTF-8 (SMTPUTF8) and the odd Latin-1 banner.
- */
-/**
  * Control bytes that real text lines carry: TAB, CR, and in message headers ESC/SO/SI (ISO-2022-JP
  * and other 7-bit encodings written without RFC 2047) and FF. NUL and the rest mean binary data.
  */
 const TEXT_CONTROLS = new Set([0x09, 0x0d, 0x1b, 0x0e, 0x0f, 0x0c])
 
+/**
+ * The offset of the first byte that cannot be in a text line (C0 controls other than TAB and CR,
+ * and DEL), or -1. Bytes ≥ 0x80 are allowed: UTF-8 (SMTPUTF8) and the odd Latin-1 banner.
+ */
 export function findBinary(buffer: Buffer, start = 0, end = buffer.length): number {
   for (let i = start; i < end; i++) {
     const byte = buffer[i]

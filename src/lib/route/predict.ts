@@ -166,6 +166,12 @@ export async function predictRoute(options: PredictOptions): Promise<{route: Pre
   else if (delivery.probes.length === 0) verdict = {deliverable: false, via: null, reason: `no MX host of ${recipient.asciiDomain} has an address`}
   else verdict = {deliverable: false, via: null, reason: `no MX host of ${recipient.asciiDomain} could be reached: ${delivery.probes.map((p) => `${p.exchange} [${p.address}] ${p.error?.code ?? 'failed'}`).join(', ')}`}
 
+  // Between MTAs TLS is opportunistic (RFC 7435): a bad MX certificate does not stop delivery — unless
+  // the domain enforces MTA-STS (RFC 8461 §5: senders then refuse it), so it stays an error there.
+  const enforced = policy.policy.mtaSts?.mode === 'enforce'
+  delivery.probeFindings = delivery.probeFindings.map((f) =>
+    !enforced && /^TLS_(CERT_|HOSTNAME_)/.test(f.code) && f.severity === 'error' ? {...f, severity: 'warning' as const, message: `${f.message} (opportunistic TLS between servers: senders deliver anyway)`} : f,
+  )
   // Findings: the route as a whole decides severities (CONTRACT: per-server failures are findings; exit 1 when the route fails).
   if (delivery.failure) findings.push(delivery.failure)
   findings.push(...delivery.mxFindings, ...delivery.probeFindings.map((f) => (f.code === 'RCPT_REJECTED' && verdict.deliverable ? {...f, severity: 'warning' as const} : f)))

@@ -1,12 +1,14 @@
 import {isIP, type LookupFunction} from 'node:net'
 import {z} from 'zod'
-import {fromSocketError, isMaildigError} from '../errors.js'
+import {isMaildigError} from '../errors.js'
 import {finding, type Finding} from '../findings.js'
 import {reverseName} from '../dns/names.js'
 import type {DnsResolver} from '../dns/resolver.js'
 import type {MxResult} from '../mx/resolve-mx.js'
 import {tcpReachable, type Reachability} from '../net/reachability.js'
-import {Transcript} from '../net/transcript.js'
+import {Transcript, type TranscriptLine} from '../net/transcript.js'
+import {lookupAll} from '../dns/lookup.js'
+import {lookup as systemLookup} from 'node:dns'
 import {probePartial, probeSmtp, smtpProbePartialSchema, smtpProbeResultSchema, type SmtpProbeOptions, type SmtpProbeResult} from './probe.js'
 
 /** One probed address of one MX host: the probe's result, or the error that stopped it. */
@@ -29,20 +31,46 @@ export async function ptrNames(resolver: DnsResolver, address: string): Promise<
   return answer.records.map((r) => r.name.replace(/\.$/, ''))
 }
 
-/** Resolves a host name to its first address with the connection lookup (so --resolver governs it). */
-export function lookupAddress(lookup: LookupFunction, host: string): Promise<{address: string; family: number}> {
-  const bare = host.replace(/^\[|\]$/g, '')
-  if (isIP(bare)) return Promise.resolve({address: bare, family: isIP(bare)})
-  return new Promise((resolve, reject) => {
-    lookup(bare, {all: true}, (error, addresses) => {
-      if (error) reject(fromSocketError(error, host))
-      else {
-        const list = addresses as unknown as {address: string; family: number}[]
-        if (list.length === 0) reject(fromSocketError(Object.assign(new Error(`${host} has no address`), {code: 'ENOTFOUND'}), host))
-        else resolve(list[0])
-      }
-    })
-  })
+/**
+ * One server, as `probe-smtp HOST` sees it: the host's address (through the connection lookup, so
+ * --resolver governs it, under the DNS deadline), its PTR names for BANNER_PTR_MISMATCH, then the
+ * probe. A port-25 probe that times out is followed by the PORT25_BLOCKED diagnosis, added to the
+ * error's partial findings.
+ */
+export async function probeHost(host: string, settings: ProbeSettings, resolver: DnsResolver, started = performance.now()): Promise<SmtpProbeResult> {
+  const timeoutMs = typeof settings.timeoutMs === 'number' ? settings.timeoutMs : 10_000
+  const literal = isIP(host.replace(/^\[|\]$/g, '')) !== 0
+  const [target] = await lookupAll(settings.lookup ?? (systemLookup as unknown as LookupFunction), host, timeoutMs)
+  const ptr = literal ? [] : await ptrNames(resolver, target.address)
+  try {
+    return await probeSmtp({...settings, host, address: target.address, ptrNames: ptr, transcript: new Transcript(started)})
+  } catch (error) {
+    const partial = probePartial(error)
+    if (partial && isMaildigError(error) && error.code === 'CONNECT_TIMEOUT' && (settings.port ?? 25) === 25) {
+      const blocked = await diagnosePort25([target.address], settings.timeoutMs)
+      if (blocked) partial.findings.push(blocked)
+    }
+    throw error
+  }
+}
+
+/**
+ * Moves the per-probe transcripts out of the results (they ran in parallel, each with its own) into
+ * one conversation ordered by time, so JSON carries a transcript only with --transcript.
+ */
+export function takeTranscripts(probes: HostProbe[]): TranscriptLine[] {
+  const lines: TranscriptLine[] = []
+  for (const p of probes) {
+    if (p.result) {
+      lines.push(...p.result.transcript.map((l) => ({...l, line: `[${p.address}] ${l.line}`})))
+      p.result.transcript = []
+    }
+    if (p.error?.partial) {
+      lines.push(...p.error.partial.transcript.map((l) => ({...l, line: `[${p.address}] ${l.line}`})))
+      p.error.partial.transcript = []
+    }
+  }
+  return lines.sort((a, b) => a.t - b.t)
 }
 
 /**
