@@ -6,6 +6,7 @@ if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-v')) {
   const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'))
   process.stdout.write(`${pkg.name}/${pkg.version} ${process.platform}-${process.arch} node-${process.version}\n`)
 } else {
-  const {execute} = await import('@oclif/core')
-  await execute({dir: import.meta.url})
+  // The bundled CLI (npm run build, scripts/build.mjs): oclif and every command in one script, from V8's code cache.
+  const {run} = await import('../dist/maildig.js')
+  await run(import.meta.url)
 }
