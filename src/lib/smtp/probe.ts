@@ -66,6 +66,12 @@ export interface SmtpProbeOptions {
   transcript?: Transcript
   /** "Now", for certificate expiry (tests). */
   now?: Date
+  /**
+   * Offer TLS 1.0/1.1 too (OpenSSL security level 0). probeSmtp sets it itself for a second attempt
+   * when a server has no TLS version in common with Node's default (TLS 1.2+), so that TLS_OLD_VERSION
+   * is reported rather than only a failed handshake.
+   */
+  legacyTls?: boolean
 }
 
 export const smtpAuthResultSchema = z.enum(['ok', 'failed', 'not-tested', 'not-offered', 'refused-insecure'])
@@ -151,6 +157,18 @@ export function probePartial(error: unknown): SmtpProbePartial | undefined {
  * transcript, timings, banner…), so a multi-host probe can report that host as a finding.
  */
 export async function probeSmtp(options: SmtpProbeOptions): Promise<SmtpProbeResult> {
+  try {
+    return await probeOnce(options)
+  } catch (error) {
+    const oldTlsOnly = isMaildigError(error) && /^(STARTTLS|TLS)_FAILED$/.test(error.code) && /no TLS version in common/.test(error.message)
+    if (!oldTlsOnly || options.legacyTls) throw error
+    const transcript = options.transcript ?? new Transcript()
+    transcript.info('no TLS 1.2 or later in common: trying again with TLS 1.0/1.1 allowed, to report what the server offers')
+    return probeOnce({...options, legacyTls: true, transcript})
+  }
+}
+
+async function probeOnce(options: SmtpProbeOptions): Promise<SmtpProbeResult> {
   const started = performance.now()
   const port = options.port ?? 25
   validateOptions(options, port)
@@ -173,6 +191,7 @@ export async function probeSmtp(options: SmtpProbeOptions): Promise<SmtpProbeRes
     timeoutMs: options.timeoutMs,
     transcript,
     ca: options.ca,
+    ...(options.legacyTls ? {minTlsVersion: 'TLSv1' as const, tlsCiphers: 'DEFAULT:@SECLEVEL=0'} : {}),
   })
 
   const snapshot = (): SmtpProbePartial => ({
@@ -233,9 +252,9 @@ export async function probeSmtp(options: SmtpProbeOptions): Promise<SmtpProbeRes
     if (options.user !== undefined) {
       if (mechanisms.length === 0) {
         findings.push(finding('AUTH_NOT_OFFERED', `${client.endpoint} offers no AUTH mechanism${tls ? '' : ' without TLS'}`, host))
-      } else if (!options.allowInsecureAuth && !(client.secure && client.certificateVerified)) {
+      } else if (!options.allowInsecureAuth && (!(client.secure && client.certificateVerified) || options.legacyTls)) {
         auth.result = 'refused-insecure'
-        const why = client.secure ? 'the certificate is not verified' : 'the connection is not encrypted'
+        const why = !client.secure ? 'the connection is not encrypted' : options.legacyTls ? `the session uses ${tls?.version ?? 'an old TLS version'}` : 'the certificate is not verified'
         findings.push(finding('AUTH_INSECURE', `credentials were not sent: ${why} (--allow-insecure-auth to send them anyway)`, host))
       } else {
         try {
