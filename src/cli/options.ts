@@ -2,7 +2,8 @@ import {readFile} from 'node:fs/promises'
 import type {LookupFunction} from 'node:net'
 import {UsageError} from '../lib/errors.js'
 import {parseDuration} from '../lib/duration.js'
-import {DnsResolver, parseServers} from '../lib/dns/resolver.js'
+import {checked, flagValue} from './validate.js'
+import {DnsResolver, parseServer} from '../lib/dns/resolver.js'
 import {createLookup} from '../lib/dns/lookup.js'
 
 export interface CommonOptions {
@@ -29,12 +30,21 @@ export interface CommonFlagValues {
 /** The longest stage deadline accepted: beyond this a typo (10m for 10s) is more likely than intent. */
 const MAX_TIMEOUT_MS = 60 * 60 * 1000
 
-export function parseTimeout(text: string, flag = '--timeout'): number {
+/** One DNS server: IP, IP:PORT, [IPv6] or [IPv6]:PORT. */
+export const resolverSchema = checked((text) => {
+  const server = parseServer(text)
+  return typeof server === 'string' ? {problem: server} : server
+})
+
+export const durationSchema = checked((text) => {
   const ms = parseDuration(text)
-  if (ms === undefined) throw new UsageError(`${flag}: "${text}" is not a duration (write e.g. 500ms, 10s or 2m)`)
-  if (ms <= 0) throw new UsageError(`${flag}: the duration must be more than zero`)
-  if (ms > MAX_TIMEOUT_MS) throw new UsageError(`${flag}: ${text} is longer than the 1 h maximum`)
-  return ms
+  if (ms === undefined) return {problem: `"${text}" is not a duration (write e.g. 500ms, 10s or 2m)`}
+  if (ms <= 0) return {problem: 'the duration must be more than zero'}
+  return ms > MAX_TIMEOUT_MS ? {problem: `${text} is longer than the 1 h maximum`} : ms
+})
+
+export function parseTimeout(text: string, flag = '--timeout'): number {
+  return flagValue(durationSchema, text, flag)
 }
 
 export async function commonOptions(flags: CommonFlagValues, argv: readonly string[] = []): Promise<CommonOptions> {
@@ -42,7 +52,13 @@ export async function commonOptions(flags: CommonFlagValues, argv: readonly stri
   // Name the source the user will recognise: the flag when given, else the environment variable.
   const fromFlag = argv.some((a) => a === '--resolver' || a.startsWith('--resolver='))
   // From the environment oclif hands a multiple flag over as one string.
-  const servers = parseServers([flags.resolver ?? []].flat(), fromFlag || !process.env.MAILDIG_RESOLVER ? '--resolver' : 'MAILDIG_RESOLVER')
+  const label = fromFlag || !process.env.MAILDIG_RESOLVER ? '--resolver' : 'MAILDIG_RESOLVER'
+  const servers = [flags.resolver ?? []]
+    .flat()
+    .flatMap((v) => v.split(','))
+    .map((v) => v.trim())
+    .filter(Boolean)
+    .map((v) => flagValue(resolverSchema, v, label))
   const resolver = new DnsResolver({servers, timeoutMs})
   let ca: string[] | undefined
   if (flags['ca-file']) {

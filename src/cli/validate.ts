@@ -1,29 +1,57 @@
 import {isIP} from 'node:net'
+import {z} from 'zod'
 import {UsageError} from '../lib/errors.js'
 import {toDomain} from '../lib/dns/names.js'
 import {SMTP_REQUIREMENTS, type SmtpRequirement} from '../lib/smtp/probe.js'
 import {validateEhloName} from '../lib/smtp/client.js'
 
-/** Flag values that several commands share, validated with one clear line naming the flag. */
-export function parsePort(text: string, flag = '--port'): number {
-  if (!/^\d{1,5}$/.test(text.trim())) throw new UsageError(`${flag}: "${text}" is not a port number`)
+/**
+ * Flag values are validated by zod schemas; the first issue becomes the one usage line (exit 2),
+ * naming the flag. The schemas check strings as oclif hands them over and transform them into the
+ * values the library takes.
+ */
+export function flagValue<T>(schema: z.ZodType<T>, value: unknown, flag: string): T {
+  const result = schema.safeParse(value)
+  if (result.success) return result.data
+  throw new UsageError(`${flag}: ${result.error.issues[0]?.message ?? 'invalid value'}`)
+}
+
+/** A schema from a check that returns the value or the problem in words. */
+export function checked<T>(check: (text: string) => T | {problem: string}) {
+  return z.string().transform((text, ctx) => {
+    const value = check(text)
+    if (value && typeof value === 'object' && 'problem' in value) {
+      ctx.addIssue({code: 'custom', message: value.problem})
+      return z.NEVER
+    }
+    return value as T
+  })
+}
+
+export const portSchema = checked((text) => {
+  if (!/^\d{1,5}$/.test(text.trim())) return {problem: `"${text}" is not a port number`}
   const port = Number(text)
-  if (port < 1 || port > 65535) throw new UsageError(`${flag}: ${port} is out of range (1-65535)`)
-  return port
+  return port < 1 || port > 65535 ? {problem: `${port} is out of range (1-65535)`} : port
+})
+
+export const certDaysSchema = checked((text) => (/^\d{1,4}$/.test(text.trim()) ? Number(text) : {problem: `"${text}" is not a whole number of days`}))
+
+export function parsePort(text: string, flag = '--port'): number {
+  return flagValue(portSchema, text, flag)
 }
 
 export function parseCertDays(text: string): number {
-  if (!/^\d{1,4}$/.test(text.trim())) throw new UsageError(`--cert-days: "${text}" is not a whole number of days`)
-  return Number(text)
+  return flagValue(certDaysSchema, text, '--cert-days')
 }
 
-export function parseSmtpRequire(text: string | undefined): SmtpRequirement[] {
-  if (text === undefined) return []
+export const smtpRequireSchema = checked((text) => {
   const values = text.split(',').map((v) => v.trim().toLowerCase()).filter(Boolean)
-  for (const v of values) {
-    if (!(SMTP_REQUIREMENTS as readonly string[]).includes(v)) throw new UsageError(`--require: "${v}" is not one of ${SMTP_REQUIREMENTS.join(', ')}`)
-  }
-  return values as SmtpRequirement[]
+  const bad = values.find((v) => !(SMTP_REQUIREMENTS as readonly string[]).includes(v))
+  return bad === undefined ? (values as SmtpRequirement[]) : {problem: `"${bad}" is not one of ${SMTP_REQUIREMENTS.join(', ')}`}
+})
+
+export function parseSmtpRequire(text: string | undefined): SmtpRequirement[] {
+  return text === undefined ? [] : flagValue(smtpRequireSchema, text, '--require')
 }
 
 export function parseEhloFlag(text: string): string {
@@ -36,10 +64,13 @@ export function parseEhloFlag(text: string): string {
 }
 
 /** A server given as a host name (Unicode allowed) or an IP address, [IPv6] included. */
-export function parseHostArgument(text: string, what = 'host'): string {
+export const hostSchema = checked((text) => {
   const bare = text.trim().replace(/^\[(.*)\]$/, '$1')
   if (isIP(bare)) return bare
   const domain = toDomain(text)
-  if (typeof domain === 'string') throw new UsageError(`${what}: ${domain}`)
-  return domain.ascii
+  return typeof domain === 'string' ? {problem: domain} : domain.ascii
+})
+
+export function parseHostArgument(text: string, what = 'host'): string {
+  return flagValue(hostSchema, text, what)
 }
