@@ -1,5 +1,5 @@
-import {isIP} from 'node:net'
-import {z} from 'zod'
+import {isIP} from '../lib/net/ip.js'
+import * as z from 'zod'
 import {UsageError} from '../lib/errors.js'
 import {toDomain} from '../lib/dns/names.js'
 import {SMTP_REQUIREMENTS, type SmtpRequirement} from '../lib/smtp/probe.js'

@@ -1,4 +1,4 @@
-import {z} from 'zod'
+import * as z from 'zod'
 
 /** A finding: something a check observed that a person should know. Codes are stable and never renamed. */
 export const severitySchema = z.enum(['error', 'warning', 'info'])

@@ -1,4 +1,5 @@
-import {isIP, type LookupFunction} from 'node:net'
+import type {LookupFunction} from 'node:net'
+import {isIP} from '../net/ip.js'
 import {lookup as systemLookup} from 'node:dns'
 import type {DnsResolver} from './resolver.js'
 import {fromSocketError} from '../errors.js'

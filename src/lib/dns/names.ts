@@ -1,5 +1,5 @@
 import {domainToASCII} from 'node:url'
-import {isIP} from 'node:net'
+import {isIP} from '../net/ip.js'
 
 /** Why a name is not a usable domain, or undefined when it is. RFC 1035 §2.3.4 limits, LDH labels (RFC 5890). */
 export function domainProblem(asciiName: string): string | undefined {

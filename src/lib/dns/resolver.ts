@@ -4,6 +4,7 @@ import {getServers} from 'node:dns'
 import {randomInt} from 'node:crypto'
 import * as packet from 'dns-packet'
 import {UsageError} from '../errors.js'
+import {isIP} from '../net/ip.js'
 
 /**
  * The DNS layer. node:dns on Node 20 has no TLSA, no AD flag, few TTLs and folds NXDOMAIN and NODATA
@@ -75,7 +76,7 @@ export function parseServer(text: string): DnsServer | string {
   } else if (net.isIPv4(value.split(':')[0]) && value.includes(':')) {
     ;[host, portText] = value.split(/:(.*)/s)
   }
-  if (!net.isIP(host)) return `"${value}" is not an IP address (write IP, IP:PORT or [IPv6]:PORT)`
+  if (!isIP(host)) return `"${value}" is not an IP address (write IP, IP:PORT or [IPv6]:PORT)`
   if (portText === undefined) return {host, port: 53}
   if (!/^\d{1,5}$/.test(portText)) return `"${portText}" is not a port number`
   const port = Number(portText)
@@ -84,7 +85,7 @@ export function parseServer(text: string): DnsServer | string {
 }
 
 export function formatServer(server: DnsServer): string {
-  return net.isIPv6(server.host) ? `[${server.host}]:${server.port}` : `${server.host}:${server.port}`
+  return isIP(server.host) === 6 ? `[${server.host}]:${server.port}` : `${server.host}:${server.port}`
 }
 
 /** The servers in /etc/resolv.conf, as Node reads them. */
@@ -197,7 +198,7 @@ export class DnsResolver {
         sent++
         const query = encodeQuery(name, type)
         const id = query.readUInt16BE(0)
-        const socket = dgram.createSocket(net.isIPv6(server.host) ? 'udp6' : 'udp4')
+        const socket = dgram.createSocket(isIP(server.host) === 6 ? 'udp6' : 'udp4')
         sockets.push(socket)
         socket.on('error', (error: NodeJS.ErrnoException) => {
           errors.push(error.code === 'ECONNREFUSED' ? `nothing answers DNS at ${formatServer(server)}` : `${formatServer(server)}: ${error.message}`)

@@ -1,4 +1,4 @@
-import {z} from 'zod'
+import * as z from 'zod'
 import {FINDING_CATALOG} from '../findings.js'
 import {commandDocumentSchema} from '../envelope.js'
 import {mxResultSchema} from '../mx/resolve-mx.js'

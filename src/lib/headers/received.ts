@@ -1,6 +1,6 @@
-import {isIP} from 'node:net'
+import {isIP} from '../net/ip.js'
 
-import {z} from 'zod'
+import * as z from 'zod'
 
 import {parseMailDate, type MailDate} from './date.js'
 

@@ -1,4 +1,4 @@
-import {z} from 'zod'
+import * as z from 'zod'
 
 import {parseMailDate} from './date.js'
 import {decodeEncodedWords, headerValue, headerValues, type HeaderField} from './message.js'

@@ -1,5 +1,6 @@
 import {lookup as systemLookup} from 'node:dns'
-import {isIP, type LookupFunction} from 'node:net'
+import type {LookupFunction} from 'node:net'
+import {isIP} from '../net/ip.js'
 import type {AuthOptions, ImapFlow, ImapFlowOptions, ListResponse, QuotaResponse, StatusObject} from 'imapflow'
 import {fromSocketError, isMaildigError, MaildigError} from '../errors.js'
 import {finding, type Finding} from '../findings.js'

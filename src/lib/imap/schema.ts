@@ -1,4 +1,4 @@
-import {z} from 'zod'
+import * as z from 'zod'
 import {tlsInfoSchema} from '../tls/inspect.js'
 
 /** `--tls` for imap-check: how the session is secured. */

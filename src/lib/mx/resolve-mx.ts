@@ -1,5 +1,5 @@
-import {isIP} from 'node:net'
-import {z} from 'zod'
+import {isIP} from '../net/ip.js'
+import * as z from 'zod'
 import {MaildigError} from '../errors.js'
 import {finding, type Finding} from '../findings.js'
 import type {DomainName} from '../dns/names.js'

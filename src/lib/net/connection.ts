@@ -1,5 +1,6 @@
 import {lookup as systemLookup} from 'node:dns'
-import {connect as netConnect, isIP, type LookupFunction, type Socket} from 'node:net'
+import {connect as netConnect, type LookupFunction, type Socket} from 'node:net'
+import {isIP} from './ip.js'
 import {connect as tlsConnect, type SecureVersion, type TLSSocket} from 'node:tls'
 import {fromSocketError, isMaildigError, MaildigError} from '../errors.js'
 import {secureContextFor, type CaInput} from '../tls/trust.js'

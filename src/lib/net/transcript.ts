@@ -1,4 +1,4 @@
-import {z} from 'zod'
+import * as z from 'zod'
 
 export const transcriptLineSchema = z.object({
   t: z.number().describe('milliseconds since the command started'),

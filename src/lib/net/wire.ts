@@ -1,4 +1,4 @@
-import {isIP} from 'node:net'
+import {isIP} from './ip.js'
 import {UsageError} from '../errors.js'
 
 /**

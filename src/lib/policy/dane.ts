@@ -1,5 +1,5 @@
 import {createHash} from 'node:crypto'
-import {z} from 'zod'
+import * as z from 'zod'
 import type {DnsResolver, TlsaRecord} from '../dns/resolver.js'
 import {finding, type Finding} from '../findings.js'
 import type {DaneHashes} from '../tls/inspect.js'

@@ -1,4 +1,4 @@
-import {z} from 'zod'
+import * as z from 'zod'
 import type {DnsResolver} from '../dns/resolver.js'
 import {finding, type Finding} from '../findings.js'
 import {dnsFailureFinding, isDnsFailure, normalizeName, parseTagList, txtTexts} from './common.js'

@@ -1,4 +1,4 @@
-import {z} from 'zod'
+import * as z from 'zod'
 import {daneInfoSchema} from './dane.js'
 import {dmarcInfoSchema} from './dmarc.js'
 import {mtaStsInfoSchema} from './mta-sts.js'

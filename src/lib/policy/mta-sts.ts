@@ -1,7 +1,7 @@
 import https from 'node:https'
 import type {IncomingMessage} from 'node:http'
 import type {LookupFunction} from 'node:net'
-import {z} from 'zod'
+import * as z from 'zod'
 import {createLookup} from '../dns/lookup.js'
 import type {DnsResolver} from '../dns/resolver.js'
 import {finding, type Finding} from '../findings.js'

@@ -1,4 +1,4 @@
-import {z} from 'zod'
+import * as z from 'zod'
 import type {DnsAnswer, DnsResolver, RecordType} from '../dns/resolver.js'
 import {reverseName} from '../dns/names.js'
 import {UsageError} from '../errors.js'

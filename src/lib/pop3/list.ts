@@ -1,5 +1,5 @@
 import type {LookupFunction} from 'node:net'
-import {z} from 'zod'
+import * as z from 'zod'
 import {isMaildigError, MaildigError, UsageError} from '../errors.js'
 import {finding, findingSchema, type Finding} from '../findings.js'
 import {decodeEncodedWords, headerValue, MAX_HEADER_BYTES, readHeaders} from '../headers/message.js'

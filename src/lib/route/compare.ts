@@ -1,4 +1,4 @@
-import {z} from 'zod'
+import * as z from 'zod'
 import {sameName} from '../dns/names.js'
 import type {ObservedAnalysis} from './observed.js'
 import type {PredictedRoute} from './predict.js'

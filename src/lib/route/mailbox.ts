@@ -1,5 +1,5 @@
 import type {LookupFunction} from 'node:net'
-import {z} from 'zod'
+import * as z from 'zod'
 import {isMaildigError, MaildigError} from '../errors.js'
 import {finding, type Finding} from '../findings.js'
 import type {DnsResolver, SrvRecord} from '../dns/resolver.js'

@@ -1,5 +1,5 @@
-import {isIP} from 'node:net'
-import {z} from 'zod'
+import {isIP} from '../net/ip.js'
+import * as z from 'zod'
 import {finding, type Finding} from '../findings.js'
 import {readHeaders} from '../headers/message.js'
 import {observedRoute, observedHopSchema, clockSkewSchema} from '../headers/route.js'

@@ -1,6 +1,6 @@
 import {format} from 'node:util'
 import type {TLSSocket} from 'node:tls'
-import {z} from 'zod'
+import * as z from 'zod'
 import {MaildigError, fromSocketError} from '../errors.js'
 import {finding, type Finding} from '../findings.js'
 import {Transcript} from '../net/transcript.js'

@@ -1,4 +1,4 @@
-import {z} from 'zod'
+import * as z from 'zod'
 import {isMaildigError} from '../errors.js'
 import {finding, type Finding} from '../findings.js'
 import type {MailAddress} from '../address.js'

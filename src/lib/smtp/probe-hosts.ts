@@ -1,5 +1,6 @@
-import {isIP, type LookupFunction} from 'node:net'
-import {z} from 'zod'
+import type {LookupFunction} from 'node:net'
+import {isIP} from '../net/ip.js'
+import * as z from 'zod'
 import {isMaildigError} from '../errors.js'
 import {finding, type Finding} from '../findings.js'
 import {reverseName} from '../dns/names.js'

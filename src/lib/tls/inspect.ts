@@ -1,6 +1,6 @@
 import {createHash, X509Certificate} from 'node:crypto'
 import {checkServerIdentity, type DetailedPeerCertificate, type PeerCertificate, type TLSSocket} from 'node:tls'
-import {z} from 'zod'
+import * as z from 'zod'
 import {finding, type Finding} from '../findings.js'
 import {serverNameFor} from '../net/wire.js'
 
