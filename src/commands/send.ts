@@ -60,10 +60,11 @@ Exit codes: 0 every recipient accepted, 1 any rejected, 2 usage (nothing sent), 
     const certDays = parseCertDays(flags['cert-days'] as string)
     const dsn = parseDsn(flags)
     const route = parseServerFlag(flags.server as string | undefined, flags.tls as SendTlsMode | undefined)
-    if (flags['body-file'] === '-' && flags['password-stdin']) throw new UsageError('--body-file -: standard input is already used by --password-stdin')
+    const stdinUsers = [flags['password-stdin'] && '--password-stdin', flags['body-file'] === '-' && '--body-file -', flags['html-file'] === '-' && '--html-file -'].filter(Boolean)
+    if (stdinUsers.length > 1) throw new UsageError(`${stdinUsers[1]}: standard input is already used by ${stdinUsers[0]}`)
     // A body piped in (a pipe or a redirected file on standard input) is the body, as with mail(1);
     // a terminal or an inherited socket is not read, so nothing waits for input that never comes.
-    const piped = !flags['password-stdin'] && stdinIsPipeOrFile()
+    const piped = stdinUsers.length === 0 && stdinIsPipeOrFile()
     const text =
       flags.body !== undefined
         ? String(flags.body)

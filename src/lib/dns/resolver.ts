@@ -99,8 +99,8 @@ export function systemServers(): DnsServer[] {
 const RCODE_STATUS: Record<string, DnsStatus> = {NXDOMAIN: 'nxdomain', SERVFAIL: 'servfail', REFUSED: 'refused'}
 /** A UDP answer bigger than this is asked for over TCP instead (the DNS Flag Day 2020 size). */
 const UDP_PAYLOAD = 1232
-/** How many sends fit in one deadline: the first at 0, then at each third of it. */
-const ATTEMPTS = 3
+/** How many sends fit in one deadline at least: the first at 0, then evenly spread; every server gets one. */
+const MIN_ATTEMPTS = 3
 
 type Decoded = packet.Packet & {rcode?: string; flag_ad?: boolean; flag_tc?: boolean}
 
@@ -183,6 +183,7 @@ export class DnsResolver {
       const timers: NodeJS.Timeout[] = []
       const errors: string[] = []
       let failed: {packet: Decoded; server: DnsServer} | undefined
+      const ATTEMPTS = Math.max(MIN_ATTEMPTS, this.servers.length)
       let sent = 0
       let finished = false
       const finish = (value: {packet: Decoded; server: DnsServer; transport: 'udp'} | {error: string; status: DnsStatus}) => {
@@ -284,7 +285,10 @@ function tcpExchange(server: DnsServer, query: Buffer, timeoutMs: number): Promi
         clearTimeout(timer)
         socket.destroy()
         try {
-          resolve(packet.decode(all.subarray(2, 2 + all.readUInt16BE(0))) as Decoded)
+          const reply = packet.decode(all.subarray(2, 2 + all.readUInt16BE(0))) as Decoded
+          // The same checks as over UDP: the answer must be to this query.
+          if (reply.id !== query.readUInt16BE(0)) reject(new Error(`${formatServer(server)} answered another query over TCP`))
+          else resolve(reply)
         } catch (error) {
           reject(error)
         }
