@@ -125,3 +125,16 @@ describe('send reads a piped body', () => {
     expect(r.stdout).toContain('test message from maildig')
   })
 })
+
+describe('an unknown command', () => {
+  it('is a usage error: one line, exit 2', async () => {
+    const r = await runCli(['nosuch'])
+    expect(r.code).toBe(2)
+    expect(r.stderr.trim().split('\n')).toEqual([expect.stringMatching(/"nosuch" is not a maildig command \(commands: imap-check, mx, pop3-list, probe-smtp, send, trace/)])
+  })
+  it('prints the envelope under --json', async () => {
+    const r = await runCli(['nosuch', '--json'])
+    expect(r.code).toBe(2)
+    expect(r.json).toMatchObject({command: 'nosuch', ok: false, exitCode: 2, error: {code: 'USAGE'}})
+  })
+})
