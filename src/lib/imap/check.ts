@@ -1,7 +1,6 @@
 import {lookup as systemLookup} from 'node:dns'
 import type {LookupFunction} from 'node:net'
 import {isIP} from '../net/ip.js'
-import type {AuthOptions, ImapFlow, ImapFlowOptions, ListResponse, QuotaResponse, StatusObject} from 'imapflow'
 import {fromSocketError, isMaildigError, MaildigError} from '../errors.js'
 import {finding, type Finding} from '../findings.js'
 import {elapsedMs, stageTimeouts, withDeadline, type StageTimeouts} from '../net/deadline.js'
@@ -14,6 +13,14 @@ import type {ImapAuthMethod, ImapCheckResult, ImapMailbox, ImapQuota, ImapTiming
 import {createImapTransport} from './transport.js'
 import {DEFAULT_POLL_MS, waitForMessage} from './wait.js'
 import {ImapWireLog} from './wire-log.js'
+
+// Types only (erased at build): imapflow itself loads lazily, in checkImap.
+type AuthOptions = import('imapflow').AuthOptions
+type ImapFlow = import('imapflow').ImapFlow
+type ImapFlowOptions = import('imapflow').ImapFlowOptions
+type ListResponse = import('imapflow').ListResponse
+type QuotaResponse = import('imapflow').QuotaResponse
+type StatusObject = import('imapflow').StatusObject
 
 /** Bounds on what imapflow reads (CONTRACT: every read is bounded). A check reads names, counts and envelopes. */
 const MAX_LINE_BYTES = 1024 * 1024

@@ -1,10 +1,13 @@
 import {connect as netConnect, type Socket} from 'node:net'
 import {connect as tlsConnect, type ConnectionOptions, type TLSSocket} from 'node:tls'
-import type {ImapTransport, ImapTransportSocket} from 'imapflow'
 import {fromSocketError, MaildigError} from '../errors.js'
 import {elapsedMs, timeoutError, type StageTimeouts} from '../net/deadline.js'
 import type {Transcript} from '../net/transcript.js'
 import {secureContextFor, type CaInput} from '../tls/trust.js'
+
+// Types only (erased at build): imapflow itself loads lazily, in checkImap.
+type ImapTransport = import('imapflow').ImapTransport
+type ImapTransportSocket = import('imapflow').ImapTransportSocket
 
 /** What the transport saw: the phases' timings and the TLS socket, for tls/inspect. */
 export interface TransportRecord {

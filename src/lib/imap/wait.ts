@@ -1,6 +1,10 @@
-import type {FetchMessageObject, ImapFlow, SearchObject} from 'imapflow'
 import {MaildigError} from '../errors.js'
 import type {ImapWaitFor} from './schema.js'
+
+// Types only (erased at build): imapflow itself loads lazily, in checkImap.
+type FetchMessageObject = import('imapflow').FetchMessageObject
+type ImapFlow = import('imapflow').ImapFlow
+type SearchObject = import('imapflow').SearchObject
 
 /** RFC 2177 §3: clients should re-issue IDLE at least every 29 minutes; restart well before. */
 export const MAX_IDLE_MS = 25 * 60_000
