@@ -4,6 +4,7 @@ import {fromSocketError, MaildigError} from '../errors.js'
 import {elapsedMs, timeoutError, type StageTimeouts} from '../net/deadline.js'
 import type {Transcript} from '../net/transcript.js'
 import {secureContextFor, type CaInput} from '../tls/trust.js'
+import {tlsError} from '../net/connection.js'
 
 // Types only (erased at build): imapflow itself loads lazily, in checkImap.
 type ImapTransport = import('imapflow').ImapTransport
@@ -164,30 +165,11 @@ function tlsTimeout(endpoint: string, ms: number, port: number, kind: 'implicit'
   return new MaildigError(base.code, base.category, `${base.message}${hint}`, {subject: endpoint, temporary: true})
 }
 
-/** A failed handshake, with the likely fix for the OpenSSL reasons a person meets most. */
+/** A failed handshake: the shared explanation, with IMAP's own hint for a server that answered without TLS. */
 function handshakeError(code: 'TLS_FAILED' | 'STARTTLS_FAILED', error: NodeJS.ErrnoException, endpoint: string, port: number, kind: 'implicit' | 'starttls'): MaildigError {
-  let hint = ''
-  switch (error.code) {
-    case 'ERR_SSL_WRONG_VERSION_NUMBER':
-    case 'ERR_SSL_PACKET_LENGTH_TOO_LONG':
-    case 'ERR_SSL_RECORD_LAYER_FAILURE':
-      hint =
-        kind === 'implicit'
-          ? `: the server answered without TLS — port ${port} speaks plaintext IMAP first${port === 143 ? ' (port 143 is STARTTLS: use --tls starttls, or --port 993 for TLS)' : ' (try --tls starttls)'}`
-          : ': the server did not answer in TLS after agreeing to STARTTLS'
-      break
-    case 'ERR_SSL_UNSUPPORTED_PROTOCOL':
-    case 'ERR_SSL_TLSV1_ALERT_PROTOCOL_VERSION':
-    case 'ERR_SSL_NO_PROTOCOLS_AVAILABLE':
-      hint = ': no TLS version in common (the server may offer only TLS 1.0/1.1)'
-      break
-    case 'ECONNRESET':
-    case 'EPIPE':
-      hint = ': the server reset the connection during the handshake'
-      break
-  }
-  const reason = (error as {reason?: unknown}).reason
-  const text = typeof reason === 'string' && reason ? reason : error.message.split('\n')[0].trim()
-  const detail = error.code && !hint.includes('reset') ? ` (${error.code})` : ''
-  return new MaildigError(code, 'tls', `TLS handshake with ${endpoint} failed: ${text}${detail}${hint}`, {cause: error, subject: endpoint})
+  const notTls =
+    kind === 'implicit'
+      ? `: the server answered without TLS — port ${port} speaks plaintext IMAP first${port === 143 ? ' (port 143 is STARTTLS: use --tls starttls, or --port 993 for TLS)' : ' (try --tls starttls)'}`
+      : ': the server did not answer in TLS after agreeing to STARTTLS'
+  return tlsError(code, error, endpoint, notTls)
 }

@@ -340,14 +340,17 @@ function lookupOne(lookup: LookupFunction, host: string, family: 0 | 4 | 6): Pro
   })
 }
 
-/** A handshake failure, with a hint for the OpenSSL reasons a person meets most. */
-function tlsError(code: string, error: NodeJS.ErrnoException, endpoint: string): MaildigError {
+/**
+ * A handshake failure, with a hint for the OpenSSL reasons a person meets most. `notTlsHint`
+ * replaces the hint for a server that did not answer in TLS (the protocol knows its ports best).
+ */
+export function tlsError(code: string, error: NodeJS.ErrnoException, endpoint: string, notTlsHint = ': the server did not answer in TLS (plaintext on a TLS port, or a broken STARTTLS)'): MaildigError {
   let hint = ''
   switch (error.code) {
     case 'ERR_SSL_WRONG_VERSION_NUMBER':
     case 'ERR_SSL_PACKET_LENGTH_TOO_LONG':
     case 'ERR_SSL_RECORD_LAYER_FAILURE':
-      hint = ': the server did not answer in TLS (plaintext on a TLS port, or a broken STARTTLS)'
+      hint = notTlsHint
       break
     case 'ERR_SSL_UNSUPPORTED_PROTOCOL':
     case 'ERR_SSL_TLSV1_ALERT_PROTOCOL_VERSION':
