@@ -3,6 +3,7 @@ import type {LookupFunction} from 'node:net'
 import {UsageError} from '../lib/errors.js'
 import {parseDuration} from '../lib/duration.js'
 import {checked, flagValue} from './validate.js'
+import {readStdin} from './input.js'
 import {DnsResolver, parseServer} from '../lib/dns/resolver.js'
 import {createLookup} from '../lib/dns/lookup.js'
 
@@ -85,14 +86,7 @@ export function assertNoControl(value: string, flag: string): string {
 export async function readPassword(fromStdin: boolean): Promise<string | undefined> {
   if (!fromStdin) return process.env.MAILDIG_PASSWORD || undefined
   if (process.stdin.isTTY) throw new UsageError('--password-stdin: standard input is a terminal; pipe the password in')
-  const chunks: Buffer[] = []
-  let size = 0
-  for await (const chunk of process.stdin) {
-    size += (chunk as Buffer).length
-    if (size > 64 * 1024) throw new UsageError('--password-stdin: more than 64 KiB on standard input')
-    chunks.push(chunk as Buffer)
-  }
-  const password = Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '')
+  const password = (await readStdin(64 * 1024, '--password-stdin')).toString('utf8').replace(/\r?\n$/, '')
   if (!password) throw new UsageError('--password-stdin: standard input was empty')
   assertNoControl(password, '--password-stdin')
   return password

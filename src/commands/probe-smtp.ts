@@ -2,7 +2,7 @@ import {Args, Flags} from '@oclif/core'
 import type {ChalkInstance} from 'chalk'
 import {MaildigCommand, type Outcome, type RunContext} from '../cli/base-command.js'
 import {authFlags, commonFlags} from '../cli/flags.js'
-import {readPassword} from '../cli/options.js'
+import {assertNoControl, readPassword} from '../cli/options.js'
 import {parsePort, parseCertDays, parseSmtpRequire, parseEhloFlag, parseHostArgument} from '../cli/validate.js'
 import {UsageError} from '../lib/errors.js'
 import {parseMailAddress} from '../lib/address.js'
@@ -54,7 +54,7 @@ Exit codes: 0 fine, 1 a problem found (error finding, unmet --require, rejected 
     const require = parseSmtpRequire(flags.require as string | undefined)
     const certDays = parseCertDays(flags['cert-days'] as string)
     const user = flags.user as string | undefined
-    if (user !== undefined && /[\r\n\0]/.test(user)) throw new UsageError('--user: the name contains a CR, LF or NUL character')
+    if (user !== undefined) assertNoControl(user, '--user')
     const mechanism = (flags['auth-mechanism'] as string | undefined)?.toUpperCase() as ProbeSettings['authMechanism']
     const token = mechanism === 'XOAUTH2' ? process.env.MAILDIG_OAUTH_TOKEN : undefined
     if (mechanism === 'XOAUTH2' && !token) throw new UsageError('--auth-mechanism xoauth2: set the access token in MAILDIG_OAUTH_TOKEN')

@@ -3,11 +3,12 @@ import {Flags} from '@oclif/core'
 import type {ChalkInstance} from 'chalk'
 import {MaildigCommand, type Outcome, type RunContext} from '../cli/base-command.js'
 import {authFlags, commonFlags} from '../cli/flags.js'
-import {readPassword} from '../cli/options.js'
+import {assertNoControl, readPassword} from '../cli/options.js'
 import {parseCertDays, parseEhloFlag, parseHostArgument, parsePort} from '../cli/validate.js'
 import {UsageError} from '../lib/errors.js'
 import {parseMailAddress} from '../lib/address.js'
-import {composeMessage, readBodyFile} from '../lib/send/compose.js'
+import {composeMessage} from '../lib/send/compose.js'
+import {readInput} from '../cli/input.js'
 import type {SendTlsMode} from '../lib/send/deliver.js'
 import {sendMessage, type SendResult, type SendRoute} from '../lib/send/route.js'
 import {lookupAll} from '../lib/dns/lookup.js'
@@ -15,6 +16,9 @@ import {Transcript} from '../lib/net/transcript.js'
 import {renderSend} from '../render/send.js'
 
 const DSN_NOTIFY = ['NEVER', 'SUCCESS', 'FAILURE', 'DELAY']
+/** A diagnostic message, not a file transfer. */
+const MAX_BODY_BYTES = 25 * 1024 * 1024
+const readBodyFile = async (source: string, flag: string) => (await readInput(source, MAX_BODY_BYTES, flag)).toString('utf8')
 
 export default class Send extends MaildigCommand<SendResult> {
   static override summary = 'Send a test message through a submission server, or straight to the recipients\' MX.'
@@ -55,7 +59,7 @@ Exit codes: 0 every recipient accepted, 1 any rejected, 2 usage (nothing sent), 
     const to = list('to').map((a) => parseMailAddress(a, '--to'))
     const cc = list('cc').map((a) => parseMailAddress(a, '--cc'))
     const user = flags.user as string | undefined
-    if (user !== undefined && /[\r\n\0]/.test(user)) throw new UsageError('--user: the name contains a CR, LF or NUL character')
+    if (user !== undefined) assertNoControl(user, '--user')
     const ehloName = flags.ehlo === undefined ? undefined : parseEhloFlag(flags.ehlo as string)
     const certDays = parseCertDays(flags['cert-days'] as string)
     const dsn = parseDsn(flags)

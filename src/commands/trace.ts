@@ -9,6 +9,7 @@ import {analyzeMessage, type ObservedAnalysis} from '../lib/route/observed.js'
 import {predictRoute, type PredictedRoute} from '../lib/route/predict.js'
 import {compareRoutes, type RouteComparison} from '../lib/route/compare.js'
 import {Transcript} from '../lib/net/transcript.js'
+import {readInput} from '../cli/input.js'
 import {takeTranscripts} from '../lib/smtp/probe-hosts.js'
 import {observedMermaid, renderObserved} from '../render/observed.js'
 import {renderComparison, renderRoute, routeMermaid} from '../render/trace.js'
@@ -56,7 +57,7 @@ Exit codes: 0 deliverable and no error finding, 1 the route fails or an error fi
 
     let observed: {analysis: ObservedAnalysis; findings: Outcome['findings']} | undefined
     if (messageSource) {
-      const input = await readMessage(messageSource)
+      const input = await readInput(messageSource, MAX_MESSAGE_BYTES, '--message', true)
       try {
         observed = analyzeMessage(input)
       } catch (error) {
@@ -102,33 +103,5 @@ Exit codes: 0 deliverable and no error finding, 1 the route fails or an error fi
     if (r.comparison) parts.push(renderComparison(style, r.comparison))
     parts.push(renderFindings(style, outcome.findings))
     return parts.join('\n\n')
-  }
-}
-
-async function readMessage(source: string): Promise<Buffer> {
-  if (source === '-') {
-    const chunks: Buffer[] = []
-    let size = 0
-    for await (const chunk of process.stdin) {
-      size += (chunk as Buffer).length
-      if (size > MAX_MESSAGE_BYTES) throw new UsageError(`--message: standard input is larger than ${MAX_MESSAGE_BYTES / 1024 / 1024} MiB`)
-      chunks.push(chunk as Buffer)
-    }
-    return Buffer.concat(chunks)
-  }
-  const {open} = await import('node:fs/promises')
-  try {
-    const handle = await open(source, 'r')
-    try {
-      const stat = await handle.stat()
-      if (!stat.isFile()) throw new UsageError(`--message: ${source} is not a file`)
-      const {buffer, bytesRead} = await handle.read({buffer: Buffer.alloc(Math.min(stat.size, MAX_MESSAGE_BYTES)), position: 0})
-      return buffer.subarray(0, bytesRead)
-    } finally {
-      await handle.close()
-    }
-  } catch (error) {
-    if (error instanceof UsageError) throw error
-    throw new UsageError(`--message: cannot read ${source} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`)
   }
 }

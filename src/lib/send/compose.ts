@@ -105,28 +105,6 @@ export async function composeMessage(input: MessageInput): Promise<ComposedMessa
   }
 }
 
-export async function readBodyFile(path: string, flag: string): Promise<string> {
-  try {
-    if (path === '-') {
-      const chunks: Buffer[] = []
-      let size = 0
-      for await (const chunk of process.stdin) {
-        size += (chunk as Buffer).length
-        if (size > MAX_ATTACHMENT_BYTES) throw new UsageError(`${flag}: standard input is larger than 25 MiB`)
-        chunks.push(chunk as Buffer)
-      }
-      return Buffer.concat(chunks).toString('utf8')
-    }
-    const info = await stat(path)
-    if (!info.isFile()) throw new UsageError(`${flag}: ${path} is not a file`)
-    if (info.size > MAX_ATTACHMENT_BYTES) throw new UsageError(`${flag}: ${path} is larger than 25 MiB`)
-    return await readFile(path, 'utf8')
-  } catch (error) {
-    if (error instanceof UsageError) throw error
-    throw new UsageError(`${flag}: cannot read ${path} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`)
-  }
-}
-
 function wire(address: MailAddress): string {
   return address.needsSmtpUtf8 ? address.address : address.wireAddress
 }
