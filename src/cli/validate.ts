@@ -2,8 +2,6 @@ import {isIP} from '../lib/net/ip.js'
 import * as z from 'zod'
 import {UsageError} from '../lib/errors.js'
 import {toDomain} from '../lib/dns/names.js'
-import {SMTP_REQUIREMENTS, type SmtpRequirement} from '../lib/smtp/probe.js'
-import {validateEhloName} from '../lib/smtp/client.js'
 
 /**
  * Flag values are validated by zod schemas; the first issue becomes the one usage line (exit 2),
@@ -44,24 +42,7 @@ export function parseCertDays(text: string): number {
   return flagValue(certDaysSchema, text, '--cert-days')
 }
 
-export const smtpRequireSchema = checked((text) => {
-  const values = text.split(',').map((v) => v.trim().toLowerCase()).filter(Boolean)
-  const bad = values.find((v) => !(SMTP_REQUIREMENTS as readonly string[]).includes(v))
-  return bad === undefined ? (values as SmtpRequirement[]) : {problem: `"${bad}" is not one of ${SMTP_REQUIREMENTS.join(', ')}`}
-})
 
-export function parseSmtpRequire(text: string | undefined): SmtpRequirement[] {
-  return text === undefined ? [] : flagValue(smtpRequireSchema, text, '--require')
-}
-
-export function parseEhloFlag(text: string): string {
-  try {
-    validateEhloName(text)
-  } catch (error) {
-    throw new UsageError(`--ehlo: ${(error as Error).message}`)
-  }
-  return text
-}
 
 /** A server given as a host name (Unicode allowed) or an IP address, [IPv6] included. */
 export const hostSchema = checked((text) => {

@@ -1,5 +1,6 @@
 import {describe, expect, it} from 'vitest'
-import {certDaysSchema, flagValue, hostSchema, portSchema, smtpRequireSchema} from '../../../src/cli/validate.js'
+import {certDaysSchema, flagValue, hostSchema, portSchema} from '../../../src/cli/validate.js'
+import {smtpRequireSchema} from '../../../src/cli/validate-smtp.js'
 import {durationSchema, resolverSchema} from '../../../src/cli/options.js'
 
 describe('flag schemas (zod)', () => {
