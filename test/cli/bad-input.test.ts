@@ -1,5 +1,6 @@
 import {describe, expect, it} from 'vitest'
 import {spawnSync} from 'node:child_process'
+import {readFileSync} from 'node:fs'
 import {BIN, runCli} from './run-cli.js'
 
 // Bad input: exit 2, one clear line on stderr naming what is wrong, nothing on stdout, no stack trace.
@@ -51,6 +52,12 @@ describe('version', () => {
     const r = await runCli(['--version'])
     expect(r.code).toBe(0)
     expect(r.stdout).toMatch(/^maildig\/\d+\.\d+\.\d+ \S+ node-v\d+/)
+  })
+
+  it('checks the same Node.js version as package.json engines (bin/run.js does it in place of oclif)', () => {
+    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8'))
+    const bin = readFileSync(BIN, 'utf8')
+    expect(pkg.engines.node).toBe(`>=${/const NODE_MAJOR = (\d+)/.exec(bin)?.[1]}`)
   })
 })
 

@@ -87,7 +87,9 @@ export async function resolveMx(domain: DomainName, resolver: DnsResolver): Prom
   const seen = new Map<string, number>()
   const records = mx.records
     .filter((r) => !isNull(r.exchange))
-    .sort((a, b) => a.preference - b.preference || a.exchange.localeCompare(b.exchange))
+    // Ties in order of the name's ASCII form, case-insensitively (DNS names compare so, RFC 4343), not by locale:
+    // the output is the same on every machine, and localeCompare's first call costs ~15 ms of ICU start-up.
+    .sort((a, b) => a.preference - b.preference || byName(a.exchange, b.exchange))
     .filter((r) => {
       const key = r.exchange.toLowerCase()
       const count = seen.get(key) ?? 0
@@ -170,4 +172,10 @@ const SEVERITY_ORDER = {error: 0, warning: 1, info: 2} as const
 
 export function sortFindings(findings: Finding[]): Finding[] {
   return [...findings].sort((x, y) => SEVERITY_ORDER[x.severity] - SEVERITY_ORDER[y.severity])
+}
+
+/** Orders two host names by their ASCII form, case-insensitively (RFC 4343). */
+function byName(x: string, y: string): number {
+  const [lx, ly] = [x.toLowerCase(), y.toLowerCase()]
+  return lx < ly ? -1 : lx > ly ? 1 : 0
 }

@@ -23,6 +23,9 @@ beforeAll(async () => {
     if (name === 'dup.test' && type === 'MX') {
       answers.push({type: 'MX', name, ttl: 60, data: {preference: 20, exchange: 'mx2.slow.test'}}, {type: 'MX', name, ttl: 60, data: {preference: 10, exchange: 'MX2.slow.test'}})
     }
+    if (name === 'tie.test' && type === 'MX') {
+      for (const exchange of ['mx-b.tie.test', 'mx-c.tie.test', 'MX-A.tie.test', 'mx-Z.tie.test']) answers.push({type: 'MX', name, ttl: 60, data: {preference: 10, exchange}})
+    }
     return {kind: 'answer', answers, delayMs: name.endsWith('slow.test') || name.endsWith('in-addr.arpa') ? DELAY : 0}
   })
 })
@@ -53,5 +56,11 @@ describe('resolveMx', () => {
     const {result, findings} = await resolveMx({input: 'dup.test', ascii: 'dup.test'}, resolver())
     expect(result.exchanges.map((e) => [e.preference, e.exchange])).toEqual([[10, 'MX2.slow.test']])
     expect(findings.filter((f) => f.code === 'MX_DUPLICATE')).toHaveLength(1)
+  })
+
+  it('orders equal preferences by name, case-insensitively and the same under every locale', async () => {
+    const {result, findings} = await resolveMx({input: 'tie.test', ascii: 'tie.test'}, resolver())
+    expect(result.exchanges.map((e) => e.exchange)).toEqual(['MX-A.tie.test', 'mx-b.tie.test', 'mx-c.tie.test', 'mx-Z.tie.test'])
+    expect(findings).toContainEqual(expect.objectContaining({code: 'MX_EQUAL_PREFERENCE'}))
   })
 })
