@@ -21,7 +21,12 @@ const EXTERNAL = [...LAZY_PACKAGES, 'typescript']
 const IMPORT = '__maildigImport'
 
 // Exact, checked edits of @oclif/core's code as it goes into the bundle (the build fails if a text is not found once,
-// as after an upgrade of @oclif/core). Each removes a start-up cost that maildig never needs:
+// as after an upgrade of @oclif/core). Each removes a start-up cost that a maildig run does not need:
+const lazy = (file, name, expression) => ({
+  file,
+  find: `const ${name} = ${expression};`,
+  replace: `const ${name} = __maildigLazy(() => ${expression});`,
+})
 const OCLIF_EDITS = [
   {
     // Plugin#load sorts the manifest's commands with localeCompare, whose first call starts ICU's collator (about
@@ -30,7 +35,29 @@ const OCLIF_EDITS = [
     find: '.sort((a, b) => a.id.localeCompare(b.id));',
     replace: '.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));',
   },
+  {
+    // Config#load asks whether this Linux is WSL (wsl-utils, is-wsl, is-docker: about 3 ms of modules and file reads
+    // under /proc) for config.platform, which only oclif's plugin installers and autocomplete read; maildig reads
+    // neither, so config.platform is Node's process.platform.
+    file: 'node_modules/@oclif/core/lib/util/os.js',
+    find: "return (await import('wsl-utils')).isWsl ? 'wsl' : (0, node_os_1.platform)();",
+    replace: 'return (0, node_os_1.platform)();',
+  },
+  // Modules that oclif requires when it loads but uses only on paths a maildig run with a manifest never takes
+  // (finding commands without a manifest, plugin patterns, templates, spinners, Windows shells, flags read from
+  // stdin): required on first use instead (__maildigLazy, in the bundle's banner).
+  lazy('node_modules/@oclif/core/lib/config/plugin.js', 'tinyglobby_1', 'require("tinyglobby")'),
+  lazy('node_modules/@oclif/core/lib/config/plugin-loader.js', 'minimatch_1', 'require("minimatch")'),
+  lazy('node_modules/@oclif/core/lib/config/config.js', 'ejs_1', '__importDefault(require("ejs"))'),
+  lazy('node_modules/@oclif/core/lib/help/util.js', 'ejs_1', '__importDefault(require("ejs"))'),
+  lazy('node_modules/@oclif/core/lib/module-loader.js', 'getPackageType', "require('get-package-type')"),
+  lazy('node_modules/@oclif/core/lib/util/os.js', 'node_child_process_1', 'require("node:child_process")'),
+  lazy('node_modules/@oclif/core/lib/parser/parse.js', 'node_readline_1', 'require("node:readline")'),
+  lazy('node_modules/@oclif/core/lib/ux/action/spinner.js', 'cli_spinners_1', '__importDefault(require("cli-spinners"))'),
 ]
+// A module's exports, required when a property is first read (every use of the edited names above is a property
+// read: (0, x_1.f)(…), x_1.default.f(…)).
+const LAZY_HELPER = 'var __maildigLazy=(load)=>{let m;return new Proxy({},{get:(_,key)=>(m??=load())[key]})};'
 
 /** The esbuild plugin that makes OCLIF_EDITS, and fails the build if one of their files was not bundled. */
 const oclifEdits = {
@@ -41,14 +68,17 @@ const oclifEdits = {
       const missed = OCLIF_EDITS.filter((edit) => !made.has(edit))
       if (missed.length > 0) throw new Error(`build: ${missed.map((e) => e.file).join(', ')} not in the bundle: review OCLIF_EDITS`)
     })
-    for (const edit of OCLIF_EDITS) {
-      const path = new URL(`../${edit.file}`, import.meta.url).pathname
-      build.onLoad({filter: new RegExp(`${edit.file.replaceAll(/[./]/g, (c) => `\\${c}`)}$`)}, () => {
-        const text = readFileSync(path, 'utf8')
-        const count = text.split(edit.find).length - 1
-        if (count !== 1) throw new Error(`build: ${edit.file} has ${count} copies of ${JSON.stringify(edit.find)}, not 1: review OCLIF_EDITS`)
-        made.add(edit)
-        return {contents: text.replace(edit.find, edit.replace), loader: 'js'}
+    for (const file of new Set(OCLIF_EDITS.map((e) => e.file))) {
+      const path = new URL(`../${file}`, import.meta.url).pathname
+      build.onLoad({filter: new RegExp(`${file.replaceAll(/[./]/g, (c) => `\\${c}`)}$`)}, () => {
+        let text = readFileSync(path, 'utf8')
+        for (const edit of OCLIF_EDITS.filter((e) => e.file === file)) {
+          const count = text.split(edit.find).length - 1
+          if (count !== 1) throw new Error(`build: ${file} has ${count} copies of ${JSON.stringify(edit.find)}, not 1: review OCLIF_EDITS`)
+          text = text.replace(edit.find, edit.replace)
+          made.add(edit)
+        }
+        return {contents: text, loader: 'js'}
       })
     }
   },
@@ -80,6 +110,7 @@ async function bundle() {
     legalComments: 'none',
     logLevel: 'warning',
     plugins: [oclifEdits],
+    banner: {js: LAZY_HELPER},
   })
 
   // import() does not work in a vm.Script on Node 20 (a function callback needs --experimental-vm-modules, and a script

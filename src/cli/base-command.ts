@@ -1,4 +1,4 @@
-import {Command, Errors} from '@oclif/core'
+import {Command, Config, Errors} from '@oclif/core'
 import type {ChalkInstance} from 'chalk'
 import {MaildigError, UsageError, EXIT_CODES, isMaildigError} from '../lib/errors.js'
 import {catalogEntry, hasErrors, type Finding} from '../lib/findings.js'
@@ -34,6 +34,17 @@ export interface RunContext {
  */
 export abstract class MaildigCommand<R extends object = Record<string, unknown>> extends Command {
   protected started = performance.now()
+
+  /**
+   * oclif's Command.run loads the configuration a second time (about 4 ms) even when config.runCommand
+   * hands it the one just loaded, in case the command was built against another @oclif/core. maildig's
+   * commands and its oclif are one bundle, so a loaded configuration is used as it is.
+   */
+  public static override async run<T extends Command>(this: new (argv: string[], config: Config) => T, argv?: string[], opts?: Parameters<typeof Command.run>[1]): Promise<ReturnType<T['run']>> {
+    if (!(opts instanceof Config)) return Command.run.call(this, argv, opts) as Promise<ReturnType<T['run']>>
+    const command = new this(argv ?? process.argv.slice(2), opts) as unknown as MaildigCommand
+    return command._run()
+  }
 
   /** The command's work: validate what the flags mean, call the library, return the result. */
   protected abstract work(flags: Record<string, unknown>, args: Record<string, unknown>, context: RunContext): Promise<Outcome<R>>

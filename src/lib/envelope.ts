@@ -1,5 +1,5 @@
 import * as z from 'zod'
-import {findingSchema} from './findings.js'
+import {findingSchema} from './finding-schema.js'
 import {transcriptLineSchema} from './net/transcript.js'
 
 /** The CONTRACT JSON envelope every --json document has; command fields sit beside these. */

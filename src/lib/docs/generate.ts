@@ -1,7 +1,7 @@
 import * as z from 'zod'
 import {FINDING_CATALOG} from '../findings.js'
 import {commandDocumentSchema} from '../envelope.js'
-import {mxResultSchema} from '../mx/resolve-mx.js'
+import {mxResultSchema} from '../mx/schema.js'
 import {smtpProbeResultSchema} from '../smtp/probe.js'
 import {hostProbeSchema} from '../smtp/probe-hosts.js'
 import {sendResultSchema} from '../send/route.js'
