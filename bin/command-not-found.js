@@ -1,6 +1,8 @@
 // oclif hook (package.json oclif.hooks.command_not_found): an unknown command is a usage error like any
 // other — one line and exit 2, or under --json the CONTRACT envelope, so scripts always get a document.
-export default async function commandNotFound(options) {
+// CommonJS, like everything in bin/ (bin/package.json).
+'use strict'
+module.exports = async function commandNotFound(options) {
   const id = String(options.id ?? '').replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`)
   const known = [...(options.config?.commandIDs ?? [])].sort().join(', ')
   const message = `"${id}" is not a maildig command (commands: ${known}; see maildig --help)`

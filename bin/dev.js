@@ -1,5 +1,4 @@
 #!/usr/bin/env -S node --import tsx
-// Development entry: runs the TypeScript sources directly (needs `npm i -D tsx@4.23.14`).
-import {execute} from '@oclif/core'
-
-await execute({development: true, dir: import.meta.url})
+// Development entry: oclif's development mode (needs `npm i -D tsx@4.23.14`). CommonJS, like everything in bin/.
+'use strict'
+void require('@oclif/core').execute({development: true, dir: require('node:path').join(__dirname, '..')})

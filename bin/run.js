@@ -1,9 +1,10 @@
 #!/usr/bin/env node
-// `maildig --version` answers without loading the framework: startup time is a feature.
+// CommonJS (bin/package.json): a run that loads no ES module never starts Node's ES module loader (about 15 ms).
+'use strict'
 const argv = process.argv.slice(2)
 if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-v')) {
-  const {readFileSync} = await import('node:fs')
-  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'))
+  // Answered without loading the framework: startup time is a feature.
+  const pkg = require('../package.json')
   process.stdout.write(`${pkg.name}/${pkg.version} ${process.platform}-${process.arch} node-${process.version}\n`)
 } else {
   // package.json's engines, checked here in one comparison: oclif's own check loads semver for it (about 7 ms).
@@ -13,6 +14,6 @@ if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-v')) {
   }
   process.env.OCLIF_DISABLE_ENGINE_WARNING = '1'
   // The bundled CLI (npm run build, scripts/build.mjs): oclif and every command in one script, from V8's code cache.
-  const {run} = await import('../dist/maildig.js')
-  await run(import.meta.url)
+  // oclif finds package.json and the manifest from the package folder.
+  require('../dist/maildig-loader.cjs').run(require('node:path').join(__dirname, '..'))
 }
