@@ -1,7 +1,11 @@
 // The entry of the bundle (dist/maildig.cjs, see scripts/build.mjs): oclif's execute, with the same @oclif/core as the commands.
+import {readFileSync} from 'node:fs'
+import {join} from 'node:path'
 import {execute} from '@oclif/core'
 
-/** Runs the CLI; `dir` is bin/run.js's URL (oclif finds package.json and the manifest from it), `args` defaults to process.argv. */
-export async function run(dir: string, args?: string[]): Promise<void> {
-  await execute({dir, args})
+/** Runs the CLI from the package folder `root` (package.json, the manifest); `args` defaults to process.argv. */
+export async function run(root: string, args?: string[]): Promise<void> {
+  // Handing oclif package.json spares it finding and reading the file with asynchronous reads of its own.
+  const pjson = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'))
+  await execute({args, loadOptions: {root, pjson}})
 }

@@ -1,8 +1,8 @@
 import dgram from 'node:dgram'
 import net from 'node:net'
 import {getServers} from 'node:dns'
-import {randomInt} from 'node:crypto'
 import * as packet from 'dns-packet'
+import {queryId} from './query-id.js'
 import {UsageError} from '../errors.js'
 import {isIP} from '../net/ip.js'
 
@@ -249,7 +249,7 @@ export class DnsResolver {
 function encodeQuery(name: string, type: RecordType): Buffer {
   return packet.encode({
     type: 'query',
-    id: randomInt(0, 65536),
+    id: queryId(),
     // RD: recurse for us. AD in a query asks the resolver to report validation (RFC 6840 §5.7).
     flags: packet.RECURSION_DESIRED | packet.AUTHENTIC_DATA,
     questions: [{type, name, class: 'IN'}],

@@ -113,12 +113,23 @@ async function describeExchange(resolver: DnsResolver, preference: number, excha
     }
     return entry
   }
-  entry.addresses = await Promise.all(addresses.map((addr) => confirmReverse(resolver, addr.address, addr.family, exchange, findings)))
+  const known: KnownAnswers = new Map<string, DnsAnswer<'A'> | DnsAnswer<'AAAA'>>([[forwardKey(exchange, 'A'), a], [forwardKey(exchange, 'AAAA'), aaaa]])
+  entry.addresses = await Promise.all(addresses.map((addr) => confirmReverse(resolver, addr.address, addr.family, exchange, findings, known)))
   return entry
 }
 
-/** PTR for the address, then each PTR name forward again: forward-confirmed reverse DNS (RFC 8601 §3 "iprev"). */
-async function confirmReverse(resolver: DnsResolver, address: string, family: 4 | 6, exchange: string, findings: Finding[]): Promise<MxAddress> {
+/** Forward answers this run already has, by forwardKey: a PTR name that is the exchange itself is not asked again. */
+type KnownAnswers = Map<string, DnsAnswer<'A'> | DnsAnswer<'AAAA'>>
+
+function forwardKey(name: string, type: RecordType): string {
+  return `${name.toLowerCase().replace(/\.$/, '')} ${type}`
+}
+
+/**
+ * PTR for the address, then each PTR name forward again: forward-confirmed reverse DNS (RFC 8601 §3 "iprev").
+ * Usually the PTR name is the exchange, whose addresses were just asked: that answer is used, saving a round trip.
+ */
+async function confirmReverse(resolver: DnsResolver, address: string, family: 4 | 6, exchange: string, findings: Finding[], known: KnownAnswers): Promise<MxAddress> {
   const ptr = await resolver.query(reverseName(address), 'PTR')
   const names = ptr.records.map((r) => r.name.replace(/\.$/, ''))
   if (names.length === 0) {
@@ -127,7 +138,7 @@ async function confirmReverse(resolver: DnsResolver, address: string, family: 4 
     return {address, family, ptr: [], fcrdns: false}
   }
   const type: RecordType = family === 4 ? 'A' : 'AAAA'
-  const forwards = await Promise.all(names.map((name) => resolver.query(name, type)))
+  const forwards = await Promise.all(names.map((name) => known.get(forwardKey(name, type)) ?? resolver.query(name, type)))
   const fcrdns = forwards.some((f) => f.records.some((r) => 'address' in r && sameAddress(r.address, address)))
   if (!fcrdns) {
     findings.push(finding('FCRDNS_MISMATCH', `${address} points back to ${names.join(', ')}, which does not resolve to ${address}`, address))

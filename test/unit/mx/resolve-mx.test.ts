@@ -41,8 +41,16 @@ describe('resolveMx', () => {
     expect(result.exchanges.map((e) => e.exchange)).toEqual(['mx1.slow.test', 'mx2.slow.test', 'mx3.slow.test', 'mx4.slow.test'])
     expect(result.exchanges.every((e) => e.addresses[0]?.fcrdns)).toBe(true)
     expect(findings.filter((f) => f.severity !== 'info')).toEqual([])
-    // Four rounds (MX; A+AAAA; PTR; forward) whatever the number of exchanges; serially it would be 4 × 4.
-    expect(elapsed).toBeLessThan(DELAY * 7)
+    // Three rounds (MX; A+AAAA; PTR) whatever the number of exchanges; serially it would be 3 × 4.
+    expect(elapsed).toBeLessThan(DELAY * 6)
+  })
+
+  it('confirms a PTR that names the exchange itself with the answer it has, without asking again', async () => {
+    dns.queries.length = 0
+    const {result} = await resolveMx({input: 'slow.test', ascii: 'slow.test'}, resolver())
+    expect(result.exchanges.every((e) => e.addresses[0]?.fcrdns)).toBe(true)
+    const asked = dns.queries.filter((q) => q.name === 'mx1.slow.test' && q.type === 'A')
+    expect(asked).toHaveLength(1)
   })
 
   it('treats a null MX mixed with real ones as a warning and keeps the real ones', async () => {
