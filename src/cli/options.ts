@@ -1,4 +1,5 @@
-import {readFile} from 'node:fs/promises'
+// node:fs's promises are reached through fs.promises where used, so a run without --ca-file does not load them.
+import {promises as fs} from 'node:fs'
 import type {LookupFunction} from 'node:net'
 import {UsageError} from '../lib/errors.js'
 import {parseDuration} from '../lib/duration.js'
@@ -65,7 +66,7 @@ export async function commonOptions(flags: CommonFlagValues, argv: readonly stri
   if (flags['ca-file']) {
     let pem: string
     try {
-      pem = await readFile(flags['ca-file'], 'utf8')
+      pem = await fs.readFile(flags['ca-file'], 'utf8')
     } catch (error) {
       throw new UsageError(`--ca-file: cannot read ${flags['ca-file']} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`)
     }
