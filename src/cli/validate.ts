@@ -8,22 +8,27 @@ import {toDomain} from '../lib/dns/names.js'
  * naming the flag. The schemas check strings as oclif hands them over and transform them into the
  * values the library takes.
  */
-export function flagValue<T>(schema: z.ZodType<T>, value: unknown, flag: string): T {
-  const result = schema.safeParse(value)
+export function flagValue<T>(schema: z.ZodType<T> | FlagSchema<T>, value: unknown, flag: string): T {
+  const result = (typeof schema === 'function' ? schema() : schema).safeParse(value)
   if (result.success) return result.data
   throw new UsageError(`${flag}: ${result.error.issues[0]?.message ?? 'invalid value'}`)
 }
 
+/** A flag's schema, built on first use: a zod schema costs a fraction of a millisecond to build, and a run needs few. */
+export type FlagSchema<T> = () => z.ZodType<T>
+
 /** A schema from a check that returns the value or the problem in words. */
-export function checked<T>(check: (text: string) => T | {problem: string}) {
-  return z.string().transform((text, ctx) => {
-    const value = check(text)
-    if (value && typeof value === 'object' && 'problem' in value) {
-      ctx.addIssue({code: 'custom', message: value.problem})
-      return z.NEVER
-    }
-    return value as T
-  })
+export function checked<T>(check: (text: string) => T | {problem: string}): FlagSchema<T> {
+  let schema: z.ZodType<T> | undefined
+  return () =>
+    (schema ??= z.string().transform((text, ctx) => {
+      const value = check(text)
+      if (value && typeof value === 'object' && 'problem' in value) {
+        ctx.addIssue({code: 'custom', message: value.problem})
+        return z.NEVER
+      }
+      return value as T
+    }))
 }
 
 export const portSchema = checked((text) => {
