@@ -1,6 +1,6 @@
 import dgram from 'node:dgram'
 import net from 'node:net'
-import {getServers} from 'node:dns'
+import {createRequire} from 'node:module'
 import * as packet from 'dns-packet'
 import {queryId} from './query-id.js'
 import {UsageError} from '../errors.js'
@@ -88,8 +88,19 @@ export function formatServer(server: DnsServer): string {
   return isIP(server.host) === 6 ? `[${server.host}]:${server.port}` : `${server.host}:${server.port}`
 }
 
+/**
+ * dgram's name lookup for a DNS server, which is always an IP address (parseServer): handed back as it is, so that
+ * dgram does not load node:dns for it.
+ */
+function literalLookup(address: string, _options: unknown, callback: (error: NodeJS.ErrnoException | null, address: string, family: number) => void): void {
+  callback(null, address, isIP(address) || 4)
+}
+
 /** The servers in /etc/resolv.conf, as Node reads them. */
 export function systemServers(): DnsServer[] {
+  // node:dns only here, when no --resolver is given: loading it costs about 1 ms of a start. (A builtin resolves the
+  // same from any folder, hence the root.)
+  const {getServers} = createRequire('/')('node:dns') as typeof import('node:dns')
   const servers = getServers()
     .map((s) => parseServer(s))
     .filter((s): s is DnsServer => typeof s !== 'string')
@@ -199,7 +210,7 @@ export class DnsResolver {
         sent++
         const query = encodeQuery(name, type)
         const id = query.readUInt16BE(0)
-        const socket = dgram.createSocket(isIP(server.host) === 6 ? 'udp6' : 'udp4')
+        const socket = dgram.createSocket({type: isIP(server.host) === 6 ? 'udp6' : 'udp4', lookup: literalLookup})
         sockets.push(socket)
         socket.on('error', (error: NodeJS.ErrnoException) => {
           errors.push(error.code === 'ECONNREFUSED' ? `nothing answers DNS at ${formatServer(server)}` : `${formatServer(server)}: ${error.message}`)
