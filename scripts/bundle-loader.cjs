@@ -16,11 +16,10 @@ try {
 } catch {
   // no cache (a partial build): compiled from source
 }
-// The CommonJS wrapper, on the bundle's first line so that line numbers in stack traces stay right. The build makes
-// the bundle pure ASCII, so latin1 reads it exactly. import() works in this file, not in a vm.Script compiled from a
-// code cache, so the bundle's import(x) calls come here as __maildigImport(x).
-const wrapper = `(function (exports, require, module, __filename, __dirname, __maildigImport) {${readFileSync(filename, 'latin1')}\n})`
-const script = new Script(wrapper, {filename, cachedData})
+// The bundle is one function expression, `(function (exports, require, module, __filename, __dirname, __maildigImport)
+// {…})`, which the build writes pure ASCII, so latin1 reads it exactly. import() works in this file, not in a vm.Script
+// compiled from a code cache, so the bundle's import(x) calls come here as __maildigImport(x).
+const script = new Script(readFileSync(filename, 'latin1'), {filename, cachedData})
 const bundle = {exports: {}}
 script.runInThisContext()(bundle.exports, require, bundle, filename, dirname(filename), (specifier) => import(specifier))
 
