@@ -1,6 +1,6 @@
 import type {LookupFunction} from 'node:net'
 import {isIP} from '../net/ip.js'
-import {createRequire} from 'node:module'
+import {nodeDns} from '../builtins.js'
 import type {DnsResolver} from './resolver.js'
 import {fromSocketError} from '../errors.js'
 import {withDeadline} from '../net/deadline.js'
@@ -14,8 +14,7 @@ type LookupAddress = {address: string; family: number}
  * certificate against the host name, since only the address is substituted.
  */
 export function createLookup(resolver: DnsResolver): LookupFunction {
-  // node:dns only without --resolver (loading it costs about 1 ms of a start); a builtin resolves from any folder.
-  if (!resolver.explicit) return (createRequire('/')('node:dns') as typeof import('node:dns')).lookup as unknown as LookupFunction
+  if (!resolver.explicit) return nodeDns().lookup as unknown as LookupFunction
   const lookup = (hostname: string, options: unknown, callback?: unknown) => {
     const cb = (typeof options === 'function' ? options : callback) as (err: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void
     const opts = (typeof options === 'object' && options !== null ? options : {}) as {family?: number | string; all?: boolean}

@@ -1,6 +1,6 @@
 import dgram from 'node:dgram'
 import net from 'node:net'
-import {createRequire} from 'node:module'
+import {nodeDns} from '../builtins.js'
 import * as packet from 'dns-packet'
 import {queryId} from './query-id.js'
 import {UsageError} from '../errors.js'
@@ -98,10 +98,8 @@ function literalLookup(address: string, _options: unknown, callback: (error: Nod
 
 /** The servers in /etc/resolv.conf, as Node reads them. */
 export function systemServers(): DnsServer[] {
-  // node:dns only here, when no --resolver is given: loading it costs about 1 ms of a start. (A builtin resolves the
-  // same from any folder, hence the root.)
-  const {getServers} = createRequire('/')('node:dns') as typeof import('node:dns')
-  const servers = getServers()
+  const servers = nodeDns()
+    .getServers()
     .map((s) => parseServer(s))
     .filter((s): s is DnsServer => typeof s !== 'string')
   return servers.length > 0 ? servers : [{host: '127.0.0.1', port: 53}]

@@ -1,5 +1,6 @@
 import {connect as netConnect, type Socket} from 'node:net'
-import {connect as tlsConnect, type ConnectionOptions, type TLSSocket} from 'node:tls'
+import type {ConnectionOptions, TLSSocket} from 'node:tls'
+import {nodeTls} from '../builtins.js'
 import {fromSocketError, MaildigError} from '../errors.js'
 import {elapsedMs, timeoutError, type StageTimeouts} from '../net/deadline.js'
 import type {Transcript} from '../net/transcript.js'
@@ -69,7 +70,7 @@ export function createImapTransport(options: ImapTransportOptions): {transport: 
       let tlsStarted = started
       const socket: Socket = tlsConnectOptions
         ? // localAddress reaches net.Socket#connect (tls.connect passes its options on); the typings omit it.
-          tlsConnect({host: options.address, port: options.port, localAddress: options.localAddress, ...tlsConnectOptions} as ConnectionOptions)
+          nodeTls().connect({host: options.address, port: options.port, localAddress: options.localAddress, ...tlsConnectOptions} as ConnectionOptions)
         : netConnect({host: options.address, port: options.port, localAddress: options.localAddress})
       let timer: NodeJS.Timeout | undefined
       const arm = (which: 'connect' | 'tls') => {
@@ -122,7 +123,7 @@ export function createImapTransport(options: ImapTransportOptions): {transport: 
       transcript.info(`TLS handshake${sni}`)
       const upgradeOptions = tlsOptions()
       const started = performance.now()
-      const secure = tlsConnect({socket: socketPlain as unknown as Socket, ...upgradeOptions})
+      const secure = nodeTls().connect({socket: socketPlain as unknown as Socket, ...upgradeOptions})
       let done = false
       let timer: NodeJS.Timeout | undefined
       const ms = timeouts.tls

@@ -1,7 +1,8 @@
 import {lookup as systemLookup} from 'node:dns'
 import {connect as netConnect, type LookupFunction, type Socket} from 'node:net'
 import {isIP} from './ip.js'
-import {connect as tlsConnect, type SecureVersion, type TLSSocket} from 'node:tls'
+import type {SecureVersion, TLSSocket} from 'node:tls'
+import {nodeTls} from '../builtins.js'
 import {fromSocketError, isMaildigError, MaildigError} from '../errors.js'
 import {secureContextFor, type CaInput} from '../tls/trust.js'
 import {CLOSE_GRACE_MS, elapsedMs, stageTimeouts, withDeadline, type Stage, type StageTimeouts} from './deadline.js'
@@ -230,7 +231,7 @@ export class Connection {
     const servername = options.servername === false ? undefined : (options.servername ?? serverNameFor(this.host))
     this.transcript.info(`TLS handshake${servername ? ` (SNI ${servername})` : ' (no SNI)'}`)
     const started = performance.now()
-    const secure = tlsConnect({
+    const secure = nodeTls().connect({
       socket: plain,
       servername,
       // With an extra CA, a cached context holding Node's roots + the CA (and version/ciphers).

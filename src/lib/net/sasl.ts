@@ -1,4 +1,4 @@
-import {createHmac} from 'node:crypto'
+import {nodeCrypto} from '../builtins.js'
 
 /**
  * SASL payloads shared by SMTP AUTH (RFC 4954), POP3 AUTH (RFC 5034) and IMAP AUTHENTICATE: pure
@@ -19,7 +19,7 @@ export function saslLoginStep(value: string): string {
 /** RFC 2195: `user SP hex(HMAC-MD5(password, challenge))`, with the challenge as the server sent it (base64). */
 export function saslCramMd5(user: string, password: string, challengeBase64: string): string {
   const challenge = Buffer.from(challengeBase64.trim(), 'base64')
-  const digest = createHmac('md5', Buffer.from(password, 'utf8')).update(challenge).digest('hex')
+  const digest = nodeCrypto().createHmac('md5', Buffer.from(password, 'utf8')).update(challenge).digest('hex')
   return Buffer.from(`${user} ${digest}`, 'utf8').toString('base64')
 }
 

@@ -1,4 +1,4 @@
-import {createHash} from 'node:crypto'
+import {nodeCrypto} from '../builtins.js'
 import * as z from 'zod'
 import type {DnsResolver, TlsaRecord} from '../dns/resolver.js'
 import {finding, type Finding} from '../findings.js'
@@ -80,7 +80,7 @@ export function tlsaMatches(record: Pick<TlsaRecord, 'selector' | 'matchingType'
   const cert = record.selector === 0
   switch (record.matchingType) {
     case 0:
-      return createHash('sha256').update(Buffer.from(data, 'hex')).digest('hex') === (cert ? hashes.certSha256 : hashes.spkiSha256)
+      return nodeCrypto().createHash('sha256').update(Buffer.from(data, 'hex')).digest('hex') === (cert ? hashes.certSha256 : hashes.spkiSha256)
     case 1:
       return data === (cert ? hashes.certSha256 : hashes.spkiSha256)
     case 2:

@@ -1,5 +1,6 @@
 import type {LookupFunction} from 'node:net'
-import {checkServerIdentity, type SecureVersion, type TLSSocket} from 'node:tls'
+import type {SecureVersion, TLSSocket} from 'node:tls'
+import {nodeTls} from '../builtins.js'
 import {isMaildigError, MaildigError, UsageError} from '../errors.js'
 import {Connection} from '../net/connection.js'
 import {CLOSE_GRACE_MS, elapsedMs, withDeadline, type Stage, type StageTimeouts} from '../net/deadline.js'
@@ -750,7 +751,7 @@ export class Pop3Client {
     if (!socket) return undefined
     if (!socket.authorized) return `the certificate is not trusted (${String(socket.authorizationError ?? 'unknown reason')})`
     const name = serverNameFor(this.options.host) ?? bareHost(this.options.host)
-    if (checkServerIdentity(name, socket.getPeerCertificate()) !== undefined) return `the certificate does not name ${name}`
+    if (nodeTls().checkServerIdentity(name, socket.getPeerCertificate()) !== undefined) return `the certificate does not name ${name}`
     return undefined
   }
 

@@ -1,4 +1,4 @@
-import {createHash} from 'node:crypto'
+import {nodeCrypto} from '../builtins.js'
 import {MaildigError} from '../errors.js'
 
 /**
@@ -169,7 +169,7 @@ export function apopTimestamp(greetingText: string): string | null {
 
 /** RFC 1939 §7: the APOP digest, MD5 of the timestamp (brackets included) and the shared secret, in lower-case hex. */
 export function apopDigest(timestamp: string, password: string): string {
-  return createHash('md5').update(`${timestamp}${password}`, 'utf8').digest('hex')
+  return nodeCrypto().createHash('md5').update(`${timestamp}${password}`, 'utf8').digest('hex')
 }
 
 export interface Pop3Stat {

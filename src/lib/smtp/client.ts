@@ -1,5 +1,6 @@
 import type {LookupFunction} from 'node:net'
-import {checkServerIdentity, type SecureVersion, type TLSSocket} from 'node:tls'
+import type {SecureVersion, TLSSocket} from 'node:tls'
+import {nodeTls} from '../builtins.js'
 import {isMaildigError, MaildigError, UsageError} from '../errors.js'
 import {Connection} from '../net/connection.js'
 import {CLOSE_GRACE_MS, elapsedMs, withDeadline, type Stage, type StageTimeouts} from '../net/deadline.js'
@@ -170,7 +171,7 @@ export class SmtpClient {
     const socket = this.conn?.tlsSocket
     if (!socket || !socket.authorized) return false
     const name = serverNameFor(this.options.host) ?? bareHost(this.options.host)
-    return checkServerIdentity(name, socket.getPeerCertificate()) === undefined
+    return nodeTls().checkServerIdentity(name, socket.getPeerCertificate()) === undefined
   }
 
   /** Whether the session was broken by a timeout, reset, TLS or protocol error. */

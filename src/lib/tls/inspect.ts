@@ -1,5 +1,6 @@
-import {createHash, X509Certificate} from 'node:crypto'
-import {checkServerIdentity, type DetailedPeerCertificate, type PeerCertificate, type TLSSocket} from 'node:tls'
+import type {X509Certificate} from 'node:crypto'
+import type {DetailedPeerCertificate, PeerCertificate, TLSSocket} from 'node:tls'
+import {nodeCrypto, nodeTls} from '../builtins.js'
 import * as z from 'zod'
 import {finding, type Finding} from '../findings.js'
 import {serverNameFor} from '../net/wire.js'
@@ -83,11 +84,11 @@ export function inspectTls(socket: TLSSocket, options: InspectTlsOptions): TlsIn
   const findings: Finding[] = []
   const detailed = socket.getPeerCertificate(true) as DetailedPeerCertificate | Record<string, never>
   const hasCert = detailed && typeof detailed === 'object' && 'raw' in detailed && detailed.raw !== undefined
-  const x509 = hasCert ? new X509Certificate((detailed as DetailedPeerCertificate).raw) : undefined
+  const x509 = hasCert ? new (nodeCrypto().X509Certificate)((detailed as DetailedPeerCertificate).raw) : undefined
   const certificate = x509 ? describeCertificate(x509, now) : null
   const authorizationError = socket.authorizationError ? String(socket.authorizationError) : null
   const authorized = socket.authorized === true
-  const hostnameMatches = hasCert ? checkServerIdentity(hostname, detailed as PeerCertificate) === undefined : false
+  const hostnameMatches = hasCert ? nodeTls().checkServerIdentity(hostname, detailed as PeerCertificate) === undefined : false
   const version = socket.getProtocol() ?? null
   const servername = options.servername === undefined ? (serverNameFor(hostname) ?? null) : options.servername
 
@@ -151,7 +152,7 @@ export function describeCertificate(x509: X509Certificate, now: Date): Certifica
 /** The TLSA hashes of a certificate (RFC 6698 §2.1.2-§2.1.3). */
 export function daneHashes(x509: X509Certificate): DaneHashes {
   const spki = x509.publicKey.export({type: 'spki', format: 'der'})
-  const hex = (algorithm: string, data: Buffer) => createHash(algorithm).update(data).digest('hex')
+  const hex = (algorithm: string, data: Buffer) => nodeCrypto().createHash(algorithm).update(data).digest('hex')
   return {
     certSha256: hex('sha256', x509.raw),
     certSha512: hex('sha512', x509.raw),
@@ -167,7 +168,7 @@ function describeChain(leaf: DetailedPeerCertificate): TlsInfo['chain'] {
   // issuerCertificate links end in a self-reference at the root; bound the walk anyway.
   while (current?.raw && chain.length < 10 && !seen.has(current.fingerprint256)) {
     seen.add(current.fingerprint256)
-    const x509: X509Certificate = new X509Certificate(current.raw)
+    const x509: X509Certificate = new (nodeCrypto().X509Certificate)(current.raw)
     chain.push({subject: formatName(x509.subject), issuer: formatName(x509.issuer), validTo: isoDate(x509.validTo), fingerprint256: x509.fingerprint256, dane: daneHashes(x509)})
     current = current.issuerCertificate
   }

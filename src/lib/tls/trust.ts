@@ -1,5 +1,6 @@
 import {readFileSync} from 'node:fs'
-import {createSecureContext, rootCertificates, type SecureContext, type SecureVersion} from 'node:tls'
+import type {SecureContext, SecureVersion} from 'node:tls'
+import {nodeTls} from '../builtins.js'
 
 /** PEM text (one or more certificates), as read from `--ca-file`, or several of them. */
 export type CaInput = string | Buffer | ReadonlyArray<string | Buffer>
@@ -18,7 +19,7 @@ export function trustedCa(extra?: CaInput): Array<string | Buffer> | undefined {
   if (extra === undefined) return undefined
   const list = (Array.isArray(extra) ? extra : [extra]) as Array<string | Buffer>
   if (list.length === 0) return undefined
-  return [...rootCertificates, ...nodeExtraCaCerts(), ...list]
+  return [...nodeTls().rootCertificates, ...nodeExtraCaCerts(), ...list]
 }
 
 function nodeExtraCaCerts(): string[] {
@@ -45,11 +46,11 @@ const contexts = new Map<string, SecureContext>()
 export function secureContextFor(options: {ca?: CaInput; minVersion?: SecureVersion; ciphers?: string}): SecureContext | undefined {
   const ca = trustedCa(options.ca)
   if (!ca) return undefined
-  const extra = ca.slice(rootCertificates.length).map((item) => item.toString())
+  const extra = ca.slice(nodeTls().rootCertificates.length).map((item) => item.toString())
   const key = JSON.stringify([extra, options.minVersion ?? null, options.ciphers ?? null])
   let context = contexts.get(key)
   if (!context) {
-    context = createSecureContext({ca, minVersion: options.minVersion, ...(options.ciphers ? {ciphers: options.ciphers} : {})})
+    context = nodeTls().createSecureContext({ca, minVersion: options.minVersion, ...(options.ciphers ? {ciphers: options.ciphers} : {})})
     if (contexts.size >= 8) contexts.delete(contexts.keys().next().value as string)
     contexts.set(key, context)
   }
