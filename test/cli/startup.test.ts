@@ -1,0 +1,48 @@
+import {spawnSync} from 'node:child_process'
+import {mkdtempSync, readFileSync, rmSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import {fileURLToPath} from 'node:url'
+import {afterAll, describe, expect, it} from 'vitest'
+import {BIN} from './run-cli.js'
+
+// Start-up time is a feature; its times are for `npm run bench` (docs/testing.md). What a run loads does not depend on
+// the machine, so that is checked here: each module below once cost milliseconds of every start.
+const REPORT = fileURLToPath(new URL('./fixtures/report-modules.cjs', import.meta.url))
+const dir = mkdtempSync(join(tmpdir(), 'maildig-startup-'))
+afterAll(() => rmSync(dir, {recursive: true, force: true}))
+
+/** The Node modules (internal ones included) that `maildig …args` loaded. */
+function modulesLoadedBy(args: string[]): {status: number | null; modules: string[]} {
+  const file = join(dir, `${args[0]}-${Math.random().toString(36).slice(2)}.json`)
+  const run = spawnSync(process.execPath, ['--require', REPORT, BIN, ...args], {env: {PATH: process.env.PATH, HOME: dir, NO_COLOR: '1', MAILDIG_TEST_MODULES: file}, encoding: 'utf8', timeout: 30_000})
+  return {status: run.status, modules: JSON.parse(readFileSync(file, 'utf8')) as string[]}
+}
+
+const loaded = (modules: string[], name: string) => modules.includes(`NativeModule ${name}`)
+
+describe('what a run loads', () => {
+  // Nothing answers DNS on 127.0.0.1:9: the query is refused at once, exit 3, after the whole start.
+  const mx = modulesLoadedBy(['mx', 'mail.invalid', '--resolver', '127.0.0.1:9', '--timeout', '2s', '--json'])
+
+  it('runs mx to its end', () => {
+    expect(mx.status).toBe(3)
+    expect(loaded(mx.modules, 'dgram')).toBe(true)
+  })
+
+  it('loads no ES module (bin/run.js, the loader and the command stubs are CommonJS)', () => {
+    // What Node loads to import an ES module, and its fs/promises with readline; its bootstrap has a few esm/ parts.
+    for (const name of ['internal/modules/esm/module_job', 'internal/modules/esm/translators']) expect(loaded(mx.modules, name), name).toBe(false)
+  })
+
+  it('loads no TLS, crypto, fs/promises or readline, and with --resolver no node:dns', () => {
+    for (const name of ['tls', 'crypto', 'internal/fs/promises', 'internal/readline/interface', 'dns']) expect(loaded(mx.modules, name), name).toBe(false)
+  })
+
+  it('loads TLS and crypto for a probe only when the conversation reaches TLS (a refused connection does not)', () => {
+    const probe = modulesLoadedBy(['probe-smtp', '127.0.0.1', '--port', '9', '--timeout', '2s', '--json'])
+    expect(probe.status).toBe(4)
+    expect(loaded(probe.modules, 'tls')).toBe(false)
+    expect(loaded(probe.modules, 'crypto')).toBe(false)
+  })
+})
