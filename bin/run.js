@@ -14,6 +14,7 @@ if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-v')) {
   }
   process.env.OCLIF_DISABLE_ENGINE_WARNING = '1'
   // The bundled CLI (npm run build, scripts/build.mjs): oclif and every command in one script, from V8's code cache.
-  // oclif finds package.json and the manifest from the package folder.
+  // oclif is given the package folder, where package.json and the manifest are, not this file: looking upwards from
+  // here it would stop at bin/package.json.
   require('../dist/maildig-loader.cjs').run(require('node:path').join(__dirname, '..'))
 }

@@ -50,8 +50,7 @@ const OCLIF_EDITS = [
     replace: 'return (0, node_os_1.platform)();',
   },
   {
-    // oclif reads a handful of small files as it starts (the manifest, a theme, tsconfig in development) through
-    // fs/promises, whose loading pulls in readline (about 2 ms) and whose reads wait on the thread pool: the same
+    // oclif reads a handful of small files as it starts (the manifest, a theme) through fs/promises, whose loading pulls in readline (about 2 ms) and whose reads wait on the thread pool: the same
     // reads, synchronous, behind the same asynchronous functions.
     file: 'node_modules/@oclif/core/lib/util/fs.js',
     find: 'const promises_1 = require("node:fs/promises");',
@@ -99,13 +98,14 @@ const oclifEdits = {
       if (missed.length > 0) throw new Error(`build: ${missed.map((e) => e.file).join(', ')} not in the bundle: review OCLIF_EDITS`)
     })
     for (const file of new Set(OCLIF_EDITS.map((e) => e.file))) {
-      const path = new URL(`../${file}`, import.meta.url).pathname
-      build.onLoad({filter: new RegExp(`${file.replaceAll(/[./]/g, (c) => `\\${c}`)}$`)}, () => {
-        let text = readFileSync(path, 'utf8')
+      // The file as esbuild names it, with either separator (Windows): …/@oclif/core/lib/config/plugin.js
+      const tail = file.replace(/^node_modules\//, '').replaceAll(/[.*+?^${}()|[\]\\]/g, '\\$&').replaceAll('/', '[\\\\/]')
+      build.onLoad({filter: new RegExp(`[\\\\/]${tail}$`)}, (args) => {
+        let text = readFileSync(args.path, 'utf8')
         for (const edit of OCLIF_EDITS.filter((e) => e.file === file)) {
           const count = text.split(edit.find).length - 1
           if (count !== 1) throw new Error(`build: ${file} has ${count} copies of ${JSON.stringify(edit.find)}, not 1: review OCLIF_EDITS`)
-          text = text.replace(edit.find, edit.replace)
+          text = text.replace(edit.find, () => edit.replace)
           made.add(edit)
         }
         return {contents: text, loader: 'js'}

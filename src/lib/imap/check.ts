@@ -1,4 +1,4 @@
-import {lookup as systemLookup} from 'node:dns'
+import {nodeDns} from '../builtins.js'
 import type {LookupFunction} from 'node:net'
 import {isIP} from '../net/ip.js'
 import {fromSocketError, isMaildigError, MaildigError} from '../errors.js'
@@ -138,7 +138,7 @@ export async function checkImap(options: ImapCheckOptions): Promise<ImapCheckOut
     options.onProgress?.(`looking up ${host}`)
     const lookupStarted = performance.now()
     try {
-      address = await withDeadline(lookupFirst(options.lookup ?? (systemLookup as unknown as LookupFunction), host), {stage: 'dns', timeoutMs: timeouts.dns, subject: host})
+      address = await withDeadline(lookupFirst(options.lookup ?? (nodeDns().lookup as unknown as LookupFunction), host), {stage: 'dns', timeoutMs: timeouts.dns, subject: host})
     } catch (error) {
       throw fail(isMaildigError(error) ? error : fromSocketError(error as NodeJS.ErrnoException, host))
     }

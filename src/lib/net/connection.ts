@@ -1,8 +1,7 @@
-import {lookup as systemLookup} from 'node:dns'
 import {connect as netConnect, type LookupFunction, type Socket} from 'node:net'
 import {isIP} from './ip.js'
 import type {SecureVersion, TLSSocket} from 'node:tls'
-import {nodeTls} from '../builtins.js'
+import {nodeDns, nodeTls} from '../builtins.js'
 import {fromSocketError, isMaildigError, MaildigError} from '../errors.js'
 import {secureContextFor, type CaInput} from '../tls/trust.js'
 import {CLOSE_GRACE_MS, elapsedMs, stageTimeouts, withDeadline, type Stage, type StageTimeouts} from './deadline.js'
@@ -112,7 +111,7 @@ export class Connection {
     if (!address && isIP(host) !== 0) address = host
     if (!address) {
       const started = performance.now()
-      address = await withDeadline(lookupOne(options.lookup ?? (systemLookup as unknown as LookupFunction), host, options.family ?? 0), {
+      address = await withDeadline(lookupOne(options.lookup ?? (nodeDns().lookup as unknown as LookupFunction), host, options.family ?? 0), {
         stage: 'dns',
         timeoutMs: timeouts.dns,
         subject: host,

@@ -9,7 +9,7 @@ import type {MxResult} from '../mx/resolve-mx.js'
 import {tcpReachable, type Reachability} from '../net/reachability.js'
 import {Transcript, type TranscriptLine} from '../net/transcript.js'
 import {lookupAll} from '../dns/lookup.js'
-import {lookup as systemLookup} from 'node:dns'
+import {nodeDns} from '../builtins.js'
 import {probePartial, probeSmtp, smtpProbePartialSchema, smtpProbeResultSchema, type SmtpProbeOptions, type SmtpProbeResult} from './probe.js'
 
 /** One probed address of one MX host: the probe's result, or the error that stopped it. */
@@ -41,7 +41,7 @@ export async function ptrNames(resolver: DnsResolver, address: string): Promise<
 export async function probeHost(host: string, settings: ProbeSettings, resolver: DnsResolver, started = performance.now()): Promise<SmtpProbeResult> {
   const timeoutMs = typeof settings.timeoutMs === 'number' ? settings.timeoutMs : 10_000
   const literal = isIP(host.replace(/^\[|\]$/g, '')) !== 0
-  const [target] = await lookupAll(settings.lookup ?? (systemLookup as unknown as LookupFunction), host, timeoutMs)
+  const [target] = await lookupAll(settings.lookup ?? (nodeDns().lookup as unknown as LookupFunction), host, timeoutMs)
   const ptr = literal ? [] : await ptrNames(resolver, target.address)
   try {
     return await probeSmtp({...settings, host, address: target.address, ptrNames: ptr, transcript: new Transcript(started)})
