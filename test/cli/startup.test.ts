@@ -39,6 +39,12 @@ describe('what a run loads', () => {
     for (const name of ['tls', 'crypto', 'internal/fs/promises', 'internal/readline/interface', 'dns']) expect(loaded(mx.modules, name), name).toBe(false)
   })
 
+  it('reads a message for trace --message without TLS, HTTPS, crypto or DNS modules (it connects nowhere)', () => {
+    const trace = modulesLoadedBy(['trace', '--message', fileURLToPath(new URL('../../examples/skewed-clock.eml', import.meta.url)), '--json'])
+    expect(trace.status).toBe(0)
+    for (const name of ['tls', 'https', 'crypto', 'dns']) expect(loaded(trace.modules, name), name).toBe(false)
+  })
+
   it('loads TLS and crypto for a probe only when the conversation reaches TLS (a refused connection does not)', () => {
     const probe = modulesLoadedBy(['probe-smtp', '127.0.0.1', '--port', '9', '--timeout', '2s', '--json'])
     expect(probe.status).toBe(4)

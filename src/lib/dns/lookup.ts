@@ -14,7 +14,8 @@ type LookupAddress = {address: string; family: number}
  * certificate against the host name, since only the address is substituted.
  */
 export function createLookup(resolver: DnsResolver): LookupFunction {
-  if (!resolver.explicit) return nodeDns().lookup as unknown as LookupFunction
+  // The system's getaddrinfo, node:dns loaded at the first connection rather than now.
+  if (!resolver.explicit) return ((hostname: string, options: never, callback: never) => nodeDns().lookup(hostname, options, callback)) as unknown as LookupFunction
   const lookup = (hostname: string, options: unknown, callback?: unknown) => {
     const cb = (typeof options === 'function' ? options : callback) as (err: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void
     const opts = (typeof options === 'object' && options !== null ? options : {}) as {family?: number | string; all?: boolean}

@@ -114,15 +114,20 @@ const MIN_ATTEMPTS = 3
 type Decoded = packet.Packet & {rcode?: string; flag_ad?: boolean; flag_tc?: boolean}
 
 export class DnsResolver {
-  readonly servers: DnsServer[]
   readonly timeoutMs: number
   /** Whether the user chose the servers (--resolver): then no name may reach the system resolver. */
   readonly explicit: boolean
+  private chosen: DnsServer[] | undefined
 
   constructor(options: ResolverOptions = {}) {
     this.explicit = Boolean(options.servers && options.servers.length > 0)
-    this.servers = this.explicit ? options.servers! : systemServers()
+    this.chosen = this.explicit ? options.servers : undefined
     this.timeoutMs = options.timeoutMs ?? 5000
+  }
+
+  /** The servers asked: --resolver's, or the system's, read when first needed (a run may ask no DNS at all). */
+  get servers(): DnsServer[] {
+    return (this.chosen ??= systemServers())
   }
 
   async query<T extends RecordType>(name: string, type: T): Promise<DnsAnswer<T>> {

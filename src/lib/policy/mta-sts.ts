@@ -1,4 +1,3 @@
-import https from 'node:https'
 import type {IncomingMessage} from 'node:http'
 import type {LookupFunction} from 'node:net'
 import * as z from 'zod'
@@ -6,6 +5,7 @@ import {createLookup} from '../dns/lookup.js'
 import type {DnsResolver} from '../dns/resolver.js'
 import {finding, type Finding} from '../findings.js'
 import {trustedCa, type CaInput} from '../tls/trust.js'
+import {nodeHttps} from '../builtins.js'
 import {dnsFailureFinding, isDnsFailure, normalizeName, parseTagList, txtTexts} from './common.js'
 
 /** MTA-STS (RFC 8461): the _mta-sts TXT record, the policy served over HTTPS, and the MX hosts it covers. */
@@ -142,7 +142,7 @@ export function fetchMtaStsPolicy(host: string, options: FetchPolicyOptions): Pr
       clearTimeout(timer)
       timer = setTimeout(() => finish({ok: false, error: `no ${stage} from ${host} within ${options.timeoutMs} ms`, status: response?.statusCode ?? null}), options.timeoutMs)
     }
-    const request = https.request({
+    const request = nodeHttps().request({
       host,
       port: options.port ?? 443,
       path: '/.well-known/mta-sts.txt',
