@@ -2,8 +2,9 @@
 // (against the files below), then `node scripts/build.mjs --code-cache`. Startup time is a feature (npm run bench): on
 // Node 20 most of a cold start went into loading and compiling hundreds of small modules, hence:
 //
-//   dist/maildig.cjs          one esbuild bundle, in a CommonJS wrapper that the loader calls: @oclif/core, zod, chalk, dns-packet, the sources, every command (each
-//                             command's modules run only when oclif loads that command)
+//   dist/maildig.cjs          one esbuild bundle in a CommonJS wrapper that the loader calls: @oclif/core, zod, chalk,
+//                             dns-packet, the sources, every command (each command's modules run only when oclif
+//                             loads that command)
 //   dist/maildig.cjs.cache    V8's code cache for it, made at the end of the build after a few offline runs
 //   dist/maildig-loader.cjs   loads the bundle once per process, from the code cache when this Node's V8 accepts it
 //   dist/commands/<id>.cjs    what the oclif manifest names and oclif requires: the command class of the bundle
@@ -50,8 +51,9 @@ const OCLIF_EDITS = [
     replace: 'return (0, node_os_1.platform)();',
   },
   {
-    // oclif reads a handful of small files as it starts (the manifest, a theme) through fs/promises, whose loading pulls in readline (about 2 ms) and whose reads wait on the thread pool: the same
-    // reads, synchronous, behind the same asynchronous functions.
+    // oclif reads a handful of small files as it starts (the manifest, a theme) through fs/promises, whose loading
+    // pulls in readline (about 2 ms) and whose reads wait on the thread pool: the same reads, synchronous, behind the
+    // same asynchronous functions.
     file: 'node_modules/@oclif/core/lib/util/fs.js',
     find: 'const promises_1 = require("node:fs/promises");',
     replace: 'const promises_1 = {stat: async (path) => (0, node_fs_1.statSync)(path), readFile: async (path, options) => (0, node_fs_1.readFileSync)(path, options)};',
