@@ -1,6 +1,6 @@
 import * as z from 'zod'
 import {findingSchema} from './finding-schema.js'
-import {transcriptLineSchema} from './net/transcript.js'
+import {transcriptLineSchema} from './net/transcript-schema.js'
 
 /** The CONTRACT JSON envelope every --json document has; command fields sit beside these. */
 export const envelopeSchema = z.object({

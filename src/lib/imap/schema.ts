@@ -1,5 +1,5 @@
 import * as z from 'zod'
-import {tlsInfoSchema} from '../tls/inspect.js'
+import {tlsInfoSchema} from '../tls/schema.js'
 
 /** `--tls` for imap-check: how the session is secured. */
 export const IMAP_TLS_MODES = ['implicit', 'starttls', 'none'] as const

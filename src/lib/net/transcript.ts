@@ -1,12 +1,7 @@
-import * as z from 'zod'
+import type {TranscriptLine} from './transcript-schema.js'
 
-export const transcriptLineSchema = z.object({
-  t: z.number().describe('milliseconds since the command started'),
-  dir: z.enum(['send', 'recv', 'info']),
-  tls: z.boolean().describe('whether the line travelled inside TLS'),
-  line: z.string().describe('the line as sent or received, secrets masked'),
-})
-export type TranscriptLine = z.infer<typeof transcriptLineSchema>
+export type {TranscriptLine}
+
 
 /** What stands in for a secret in every output. */
 export const SECRET_MASK = '/* secret */'

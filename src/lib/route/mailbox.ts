@@ -5,7 +5,8 @@ import {finding, type Finding} from '../findings.js'
 import type {DnsResolver, SrvRecord} from '../dns/resolver.js'
 import {Connection} from '../net/connection.js'
 import {Transcript} from '../net/transcript.js'
-import {inspectTls, tlsInfoSchema, type TlsInfo} from '../tls/inspect.js'
+import {inspectTls, type TlsInfo} from '../tls/inspect.js'
+import {tlsInfoSchema} from '../tls/schema.js'
 import type {CaInput} from '../tls/trust.js'
 
 /** The mailbox services a domain can publish (RFC 6186 §3.2), implicit TLS first (RFC 8314 §5.1). */

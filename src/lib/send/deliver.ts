@@ -6,7 +6,8 @@ import {finding, type Finding} from '../findings.js'
 import {Transcript} from '../net/transcript.js'
 import {serverNameFor} from '../net/wire.js'
 import {trustedCa, type CaInput} from '../tls/trust.js'
-import {inspectTls, isCertificateValid, tlsInfoSchema, type TlsInfo} from '../tls/inspect.js'
+import {inspectTls, isCertificateValid, type TlsInfo} from '../tls/inspect.js'
+import {tlsInfoSchema} from '../tls/schema.js'
 import {extractEnhancedCode} from '../smtp/reply.js'
 
 export const SEND_TLS_MODES = ['auto', 'starttls', 'implicit', 'none'] as const

@@ -1,6 +1,5 @@
 import type {LookupFunction} from 'node:net'
 import {isIP} from '../net/ip.js'
-import * as z from 'zod'
 import {isMaildigError} from '../errors.js'
 import {finding, type Finding} from '../findings.js'
 import {reverseName} from '../dns/names.js'
@@ -10,19 +9,11 @@ import {tcpReachable, type Reachability} from '../net/reachability.js'
 import {Transcript, type TranscriptLine} from '../net/transcript.js'
 import {lookupAll} from '../dns/lookup.js'
 import {nodeDns} from '../builtins.js'
-import {probePartial, probeSmtp, smtpProbePartialSchema, smtpProbeResultSchema, type SmtpProbeOptions, type SmtpProbeResult} from './probe.js'
+import {probePartial, probeSmtp, type SmtpProbeOptions, type SmtpProbeResult} from './probe.js'
+import type {HostProbe} from './schema.js'
 
-/** One probed address of one MX host: the probe's result, or the error that stopped it. */
-export const hostProbeSchema = z.object({
-  preference: z.number().int(),
-  exchange: z.string(),
-  address: z.string(),
-  family: z.union([z.literal(4), z.literal(6)]),
-  ok: z.boolean().describe('the probe completed (the server talked SMTP); findings may still flag problems'),
-  result: smtpProbeResultSchema.nullable(),
-  error: z.object({code: z.string(), message: z.string(), partial: smtpProbePartialSchema.optional()}).nullable(),
-})
-export type HostProbe = z.infer<typeof hostProbeSchema>
+export type {HostProbe}
+
 
 export type ProbeSettings = Omit<SmtpProbeOptions, 'host' | 'address' | 'ptrNames' | 'transcript'>
 

@@ -1,17 +1,18 @@
 import {hostname as osHostname} from 'node:os'
 import type {LookupFunction} from 'node:net'
 import {isIP} from '../net/ip.js'
-import * as z from 'zod'
 import {isMaildigError, MaildigError, UsageError} from '../errors.js'
 import {finding, type Finding} from '../findings.js'
-import {findingSchema} from '../finding-schema.js'
 import {elapsedMs, type StageTimeouts} from '../net/deadline.js'
 import type {SaslMechanism} from '../net/sasl.js'
-import {Transcript, transcriptLineSchema} from '../net/transcript.js'
+import {Transcript} from '../net/transcript.js'
 import {assertWireSafe, bareHost} from '../net/wire.js'
-import {inspectTls, isCertificateValid, tlsInfoSchema, type TlsInfo} from '../tls/inspect.js'
+import {inspectTls, isCertificateValid, type TlsInfo} from '../tls/inspect.js'
 import type {CaInput} from '../tls/trust.js'
 import {mailPath, SmtpClient, validateEhloName, type RecipientResult} from './client.js'
+import type {SmtpAuthResultKind, SmtpProbePartial, SmtpProbeResult, SmtpProbeTimings} from './schema.js'
+
+export type {SmtpAuthResultKind, SmtpProbePartial, SmtpProbeResult, SmtpProbeTimings}
 
 export const SMTP_TLS_MODES = ['auto', 'starttls', 'implicit', 'none'] as const
 export type SmtpTlsMode = (typeof SMTP_TLS_MODES)[number]
@@ -76,70 +77,6 @@ export interface SmtpProbeOptions {
   legacyTls?: boolean
 }
 
-export const smtpAuthResultSchema = z.enum(['ok', 'failed', 'not-tested', 'not-offered', 'refused-insecure'])
-export type SmtpAuthResultKind = z.infer<typeof smtpAuthResultSchema>
-
-export const recipientResultSchema = z.object({
-  address: z.string(),
-  accepted: z.boolean(),
-  code: z.number().int(),
-  enhancedCode: z.string().nullable().describe('RFC 3463 code such as "5.1.1", when the server sent one'),
-  text: z.string(),
-})
-
-export const smtpTimingsSchema = z.object({
-  lookupMs: z.number().optional(),
-  connectMs: z.number().optional(),
-  tlsMs: z.number().optional(),
-  greetingMs: z.number().optional(),
-  ehloMs: z.number().optional(),
-  authMs: z.number().optional(),
-  mailMs: z.number().optional(),
-  rcptMs: z.number().optional(),
-  rsetMs: z.number().optional(),
-  quitMs: z.number().optional(),
-  totalMs: z.number(),
-})
-export type SmtpProbeTimings = z.infer<typeof smtpTimingsSchema>
-
-/** The CONTRACT `probe-smtp` fields (plus `tlsMode`, `relay`, `findings`). */
-export const smtpProbeResultSchema = z.object({
-  host: z.string(),
-  address: z.string(),
-  port: z.number().int(),
-  tlsMode: z.enum(['implicit', 'starttls', 'none']).describe('how the session was secured in the end'),
-  banner: z.object({code: z.number().int(), text: z.string()}),
-  ehlo: z.object({
-    name: z.string().describe('the name the server gives itself in the EHLO reply'),
-    protocol: z.enum(['ESMTP', 'SMTP']).describe('SMTP when EHLO was refused and HELO accepted'),
-    extensions: z.record(z.string(), z.array(z.string())).describe('keywords (upper-case) → parameters, from the last EHLO (inside TLS after STARTTLS)'),
-  }),
-  tls: tlsInfoSchema.nullable(),
-  auth: z.object({
-    mechanisms: z.array(z.string()),
-    result: smtpAuthResultSchema,
-    mechanism: z.string().nullable().describe('the mechanism used, when AUTH was tried'),
-  }),
-  recipients: z.array(recipientResultSchema),
-  relay: z
-    .object({from: z.string(), to: z.string(), accepted: z.boolean(), code: z.number().int(), enhancedCode: z.string().nullable(), text: z.string()})
-    .nullable()
-    .describe('the open-relay test, when run; code/text are from MAIL FROM when the sender was refused'),
-  timings: smtpTimingsSchema,
-  transcript: z.array(transcriptLineSchema),
-  findings: z.array(findingSchema),
-})
-export type SmtpProbeResult = z.infer<typeof smtpProbeResultSchema>
-
-/** What a failed probe got to know before it failed; attached to the thrown error as `partial`. */
-export const smtpProbePartialSchema = smtpProbeResultSchema.partial().extend({
-  host: z.string(),
-  port: z.number().int(),
-  timings: smtpTimingsSchema,
-  transcript: z.array(transcriptLineSchema),
-  findings: z.array(findingSchema),
-})
-export type SmtpProbePartial = z.infer<typeof smtpProbePartialSchema>
 
 /** A MaildigError from probeSmtp, carrying the partial result. */
 export type SmtpProbeError = MaildigError & {partial: SmtpProbePartial}

@@ -1,7 +1,8 @@
 import {createServer} from 'node:net'
 import {afterAll, afterEach, beforeAll, describe, expect, it} from 'vitest'
 import {MaildigError} from '../../../src/lib/errors.js'
-import {probePartial, probeSmtp, smtpProbePartialSchema, type SmtpProbeOptions} from '../../../src/lib/smtp/probe.js'
+import {probePartial, probeSmtp, type SmtpProbeOptions} from '../../../src/lib/smtp/probe.js'
+import {smtpProbePartialSchema} from '../../../src/lib/smtp/schema.js'
 import {startSmtpFixture, type SmtpFixture, type SmtpFixtureOptions} from '../../fixtures/misbehaving-smtp.js'
 import {createTestPki, type TestPki} from '../../fixtures/test-pki.js'
 

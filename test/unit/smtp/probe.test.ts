@@ -1,7 +1,8 @@
 import type {LookupFunction} from 'node:net'
 import {afterAll, afterEach, beforeAll, describe, expect, it} from 'vitest'
 import {UsageError} from '../../../src/lib/errors.js'
-import {probeSmtp, smtpProbeResultSchema, type SmtpProbeOptions, type SmtpProbeResult} from '../../../src/lib/smtp/probe.js'
+import {probeSmtp, type SmtpProbeOptions, type SmtpProbeResult} from '../../../src/lib/smtp/probe.js'
+import {smtpProbeResultSchema} from '../../../src/lib/smtp/schema.js'
 import {startSmtpFixture, type SmtpFixture, type SmtpFixtureOptions} from '../../fixtures/misbehaving-smtp.js'
 import {createTestPki, type TestPki} from '../../fixtures/test-pki.js'
 

@@ -1,7 +1,8 @@
 import {createServer, type Server, type TLSSocket} from 'node:tls'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {Connection, type TlsUpgradeOptions} from '../../../src/lib/net/connection.js'
-import {inspectTls, isCertificateValid, parseAltNames, tlsInfoSchema} from '../../../src/lib/tls/inspect.js'
+import {inspectTls, isCertificateValid, parseAltNames} from '../../../src/lib/tls/inspect.js'
+import {tlsInfoSchema} from '../../../src/lib/tls/schema.js'
 import {trustedCa} from '../../../src/lib/tls/trust.js'
 import {createTestPki, type TestCert, type TestPki} from '../../fixtures/test-pki.js'
 
