@@ -3,12 +3,10 @@ import {FINDING_CATALOG} from '../findings.js'
 import {commandDocumentSchema} from '../envelope.js'
 import {mxResultSchema} from '../mx/schema.js'
 import {hostProbeSchema, smtpProbeResultSchema} from '../smtp/schema.js'
-import {sendResultSchema} from '../send/route.js'
+import {sendResultSchema} from '../send/schema.js'
 import {imapCheckResultSchema} from '../imap/schema.js'
-import {pop3ListResultSchema} from '../pop3/list.js'
-import {predictedRouteSchema} from '../route/predict.js'
-import {observedAnalysisSchema} from '../route/observed.js'
-import {routeComparisonSchema} from '../route/compare.js'
+import {pop3ListResultSchema} from '../pop3/schema.js'
+import {observedAnalysisSchema, predictedRouteSchema, routeComparisonSchema} from '../route/schema.js'
 
 /**
  * The documentation that is generated from code, so it cannot drift: the JSON schema of each

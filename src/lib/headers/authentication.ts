@@ -1,6 +1,7 @@
-import * as z from 'zod'
-
 import {headerValues, type HeaderField} from './message.js'
+import type {ArcChain, ArcInstance, AuthenticationResult, AuthMethodResult, MessageAuthentication} from './schema.js'
+
+export type {ArcChain, ArcInstance, AuthenticationResult, AuthMethodResult, MessageAuthentication}
 
 /**
  * What the receiving servers concluded about a message's authenticity: Authentication-Results
@@ -9,48 +10,6 @@ import {headerValues, type HeaderField} from './message.js'
  * written (RFC 8601 §5: a field from another authserv-id may be forged by the sender).
  */
 
-export const authMethodResultSchema = z.object({
-  method: z.string().describe('spf, dkim, dmarc, arc, iprev, auth, compauth, … (lower case)'),
-  result: z.string().describe('pass, fail, softfail, neutral, none, temperror, permerror, policy, … (lower case)'),
-  reason: z.string().nullable().describe('the reason= value'),
-  props: z.record(z.string(), z.string()).describe('ptype.property=value pairs ("smtp.mailfrom", "header.d", …) and other key=value pairs some servers add ("action")'),
-  comment: z.string().nullable().describe('the comments of this result, e.g. "(sender IP is 192.0.2.1)"'),
-})
-export type AuthMethodResult = z.infer<typeof authMethodResultSchema>
-
-export const authenticationResultSchema = z.object({
-  authservId: z.string().nullable().describe('who evaluated: the receiving server\'s name; null when it omits it (Microsoft 365 does)'),
-  version: z.number().int().nullable(),
-  results: z.array(authMethodResultSchema).describe('empty for "none"'),
-  raw: z.string(),
-})
-export type AuthenticationResult = z.infer<typeof authenticationResultSchema>
-
-export const arcInstanceSchema = z.object({
-  i: z.number().int(),
-  cv: z.string().nullable().describe('the ARC-Seal\'s chain validation status: none, pass or fail; null without a seal'),
-  domain: z.string().nullable().describe('the signing domain (d=) of the ARC-Message-Signature, else of the seal'),
-  selector: z.string().nullable().describe('the selector (s=) of the ARC-Message-Signature, else of the seal'),
-  authservId: z.string().nullable().describe('who wrote the ARC-Authentication-Results of this instance'),
-  results: z.array(authMethodResultSchema).describe('the authentication results this intermediary saw'),
-  hasSeal: z.boolean(),
-  hasMessageSignature: z.boolean(),
-  hasAuthenticationResults: z.boolean(),
-})
-export type ArcInstance = z.infer<typeof arcInstanceSchema>
-
-export const arcChainSchema = z.object({
-  status: z.enum(['none', 'pass', 'fail']).describe('the chain\'s structure (RFC 8617 §5.2 steps that need no cryptography); signatures are not verified'),
-  reason: z.string().nullable().describe('why the chain fails'),
-  instances: z.array(arcInstanceSchema).describe('by instance number, oldest (i=1) first'),
-})
-export type ArcChain = z.infer<typeof arcChainSchema>
-
-export const messageAuthenticationSchema = z.object({
-  authenticationResults: z.array(authenticationResultSchema).describe('every Authentication-Results field, in header order: the newest (the final receiver\'s) first'),
-  arc: arcChainSchema,
-})
-export type MessageAuthentication = z.infer<typeof messageAuthenticationSchema>
 
 /** RFC 8617 §4.2.1: instance numbers run from 1 to 50. */
 export const MAX_ARC_INSTANCES = 50

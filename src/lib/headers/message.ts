@@ -1,6 +1,7 @@
-import * as z from 'zod'
-
 import {UsageError} from '../errors.js'
+import type {HeaderField} from './schema.js'
+
+export type {HeaderField}
 
 /**
  * A message's header block, read the way RFC 5322 §2.2 lays it out: fields up to the first empty
@@ -8,11 +9,6 @@ import {UsageError} from '../errors.js'
  * prepended by each hop, so that order is newest first.
  */
 
-export const headerFieldSchema = z.object({
-  name: z.string().describe('the field name as written (compare case-insensitively)'),
-  value: z.string().describe('the unfolded value, without the leading and trailing white space'),
-})
-export type HeaderField = z.infer<typeof headerFieldSchema>
 
 /**
  * More header than any real message carries (Gmail and Microsoft 365 messages run to 20–60 KiB),

@@ -1,8 +1,10 @@
 import {isIP} from '../net/ip.js'
 
-import * as z from 'zod'
 
 import {parseMailDate, type MailDate} from './date.js'
+import type {Received} from './schema.js'
+
+export type {Received}
 
 /**
  * One Received field (RFC 5321 §4.4), as the servers that write them really write them.
@@ -14,26 +16,6 @@ import {parseMailDate, type MailDate} from './date.js'
  * qmail write the reverse-DNS name and put the EHLO name in the comment (`helo=`, `HELO`).
  */
 
-export const receivedSchema = z.object({
-  from: z.string().nullable().describe('the word after "from", as written (usually the name the client gave in EHLO)'),
-  fromHelo: z.string().nullable().describe('the name the client gave in HELO/EHLO'),
-  fromRdns: z.string().nullable().describe('the reverse-DNS name the receiving server found for the client, when it says so'),
-  fromIp: z.string().nullable().describe('the client address (IPv4, or IPv6 without the "IPv6:" prefix)'),
-  by: z.string().nullable().describe('the receiving server, as it names itself'),
-  byIp: z.string().nullable().describe('the receiving server\'s address, when the field gives it (Exchange, Gmail)'),
-  with: z.string().nullable().describe('the protocol: ESMTP, ESMTPS, ESMTPSA, LMTP, "Microsoft SMTP Server", …'),
-  id: z.string().nullable().describe('the receiving server\'s queue ID: the key to its log'),
-  for: z.string().nullable().describe('the recipient this copy was accepted for, without angle brackets'),
-  via: z.string().nullable().describe('the link, e.g. Exchange\'s "Frontend Transport"'),
-  date: z.string().nullable().describe('when the server accepted the message, ISO 8601 in UTC; null when missing or unreadable'),
-  dateZoneKnown: z.boolean().nullable().describe('false when the date\'s zone was an unrecognised name or a military letter, so the instant may be off by hours'),
-  tls: z.boolean().nullable().describe('true when the hop says it used TLS; false when it names a plaintext protocol and nothing mentions TLS; null when unknown'),
-  tlsVersion: z.string().nullable().describe('the TLS version, normalised to OpenSSL\'s spelling (TLSv1.2, TLSv1.3)'),
-  tlsDetail: z.string().nullable().describe('version and cipher as the hop states them, e.g. "TLSv1.3 TLS_AES_256_GCM_SHA384"'),
-  authenticated: z.boolean().describe('the client authenticated (ESMTPA/ESMTPSA, "Authenticated sender"): usually the submission hop'),
-  raw: z.string().describe('the field value as read'),
-})
-export type Received = z.infer<typeof receivedSchema>
 
 type Token = {kind: 'word'; text: string} | {kind: 'comment'; text: string} | {kind: 'semicolon'}
 

@@ -1,43 +1,15 @@
-import * as z from 'zod'
-
 import {parseMailDate} from './date.js'
 import {decodeEncodedWords, headerValue, headerValues, type HeaderField} from './message.js'
-import {parseReceived, receivedSchema} from './received.js'
+import {parseReceived} from './received.js'
+import type {ClockSkew, ObservedHop, ObservedRoute} from './schema.js'
+
+export type {ClockSkew, ObservedHop, ObservedRoute}
 
 /**
  * The route a delivered message took, read from its Received fields. Each server prepends its
  * field (RFC 5321 §4.4), so the header lists them newest first; the route lists them oldest first.
  */
 
-export const observedHopSchema = receivedSchema.extend({
-  index: z.number().int().describe('position in the route, 0 for the oldest hop'),
-  delayMs: z.number().nullable().describe('this hop\'s date minus the previous hop\'s; null for the first hop or when either date is missing'),
-})
-export type ObservedHop = z.infer<typeof observedHopSchema>
-
-export const clockSkewSchema = z.object({
-  source: z.enum(['received', 'date-header']).describe('a hop\'s clock, or the sender\'s (the Date header)'),
-  hop: z.number().int().nullable().describe('index of the hop whose clock is off; null for the Date header'),
-  by: z.string().nullable().describe('the server that wrote the skewed timestamp'),
-  estimatedSkewMs: z.number().describe('how far the clock is off, at least: negative behind, positive ahead'),
-  confidence: z.enum(['likely', 'ambiguous']).describe('ambiguous: the timestamps fit another hop being off just as well'),
-  reason: z.string(),
-})
-export type ClockSkew = z.infer<typeof clockSkewSchema>
-
-export const observedRouteSchema = z.object({
-  messageId: z.string().nullable(),
-  date: z.string().nullable().describe('the Date header (when the author sent it), ISO 8601 in UTC'),
-  from: z.string().nullable().describe('the From header, encoded-words decoded'),
-  to: z.string().nullable().describe('the To headers, encoded-words decoded'),
-  subject: z.string().nullable().describe('the Subject, encoded-words decoded'),
-  hops: z.array(observedHopSchema).describe('oldest first'),
-  totalMs: z.number().nullable().describe('the last hop\'s date minus the first hop\'s'),
-  dateToFirstHopMs: z.number().nullable().describe('the first hop\'s date minus the Date header: the time before the first server had it'),
-  dateToLastHopMs: z.number().nullable().describe('the last hop\'s date minus the Date header'),
-  skew: z.array(clockSkewSchema).describe('clocks that are out of line with their neighbours'),
-})
-export type ObservedRoute = z.infer<typeof observedRouteSchema>
 
 export interface ObservedRouteOptions {
   /**

@@ -1,9 +1,11 @@
 import {nodeCrypto} from '../builtins.js'
-import * as z from 'zod'
 import type {DnsResolver, TlsaRecord} from '../dns/resolver.js'
 import {finding, type Finding} from '../findings.js'
 import type {DaneHashes} from '../tls/inspect.js'
 import {dnsFailureFinding, isDnsFailure, normalizeName} from './common.js'
+import type {DaneInfo, DaneStatus, TlsaCheck} from './schema.js'
+
+export type {DaneInfo, DaneStatus, TlsaCheck}
 
 /**
  * DANE for SMTP (RFC 7672, RFC 6698): the TLSA records at _<port>._tcp.<mx host>, matched against
@@ -14,35 +16,6 @@ import {dnsFailureFinding, isDnsFailure, normalizeName} from './common.js'
 /** RFC 6698 §2.1.1 certificate usages. SMTP uses only DANE-TA(2) and DANE-EE(3) (RFC 7672 §3.1.3). */
 const USAGE_NAMES: Record<number, string> = {0: 'PKIX-TA', 1: 'PKIX-EE', 2: 'DANE-TA', 3: 'DANE-EE'}
 
-export const daneStatusSchema = z.enum(['not-published', 'lookup-failed', 'unauthenticated', 'unusable', 'not-checked', 'no-certificate', 'matched', 'mismatch'])
-export type DaneStatus = z.infer<typeof daneStatusSchema>
-
-export const tlsaCheckSchema = z.object({
-  usage: z.number().int(),
-  selector: z.number().int(),
-  matchingType: z.number().int(),
-  data: z.string().describe('the association data, lower-case hex'),
-  usable: z.boolean().describe('SMTP can use this record: usage 2 or 3, selector 0 or 1, matching type 0, 1 or 2, data of the right length'),
-  matched: z.boolean().nullable().describe('it matches the presented certificate (usage 3) or a certificate of the presented chain (usage 2); null when not compared'),
-  note: z.string().nullable().describe('why it is unusable or was not compared'),
-})
-export type TlsaCheck = z.infer<typeof tlsaCheckSchema>
-
-export const daneInfoSchema = z.object({
-  host: z.string().describe('the MX host'),
-  port: z.number().int(),
-  name: z.string().describe('the TLSA owner name, _25._tcp.<host>'),
-  status: daneStatusSchema,
-  authenticated: z.boolean().describe('the resolver set the AD bit: the answer was DNSSEC-validated'),
-  usable: z.boolean().describe('the TLSA records can be used: validated, and at least one of a usage SMTP honours'),
-  reason: z.string().nullable().describe('the outcome in words'),
-  records: z.array(tlsaCheckSchema),
-  matched: z
-    .object({usage: z.number().int(), selector: z.number().int(), matchingType: z.number().int(), certificate: z.enum(['leaf', 'chain']), subject: z.string().nullable()})
-    .nullable()
-    .describe('the first record that matched, and which certificate it matched'),
-})
-export type DaneInfo = z.infer<typeof daneInfoSchema>
 
 /** The presented certificate (CertificateInfo from inspectTls has this shape). */
 export interface DaneCertificate {

@@ -1,27 +1,13 @@
-import * as z from 'zod'
 import type {DnsResolver} from '../dns/resolver.js'
 import {finding, type Finding} from '../findings.js'
 import {dnsFailureFinding, isDnsFailure, normalizeName, parseTagList, txtTexts} from './common.js'
+import type {DmarcInfo, DmarcPolicyValue, DmarcRecord} from './schema.js'
+
+export type {DmarcInfo, DmarcPolicyValue, DmarcRecord}
 
 /** DMARC (RFC 7489): the policy record at _dmarc.<domain>, or the organizational domain's. */
 
-const POLICIES = ['none', 'quarantine', 'reject'] as const
-export const dmarcPolicyValueSchema = z.enum(POLICIES)
-export type DmarcPolicyValue = z.infer<typeof dmarcPolicyValueSchema>
-
-export const dmarcRecordSchema = z.object({
-  p: dmarcPolicyValueSchema.describe('policy for the domain (RFC 7489 §6.3)'),
-  sp: dmarcPolicyValueSchema.nullable().describe('policy for subdomains; null: p applies'),
-  pct: z.number().int().describe('percentage of failing mail the policy applies to (default 100)'),
-  rua: z.array(z.string()).describe('aggregate report URIs'),
-  ruf: z.array(z.string()).describe('failure report URIs'),
-  adkim: z.enum(['r', 's']).describe('DKIM alignment: relaxed or strict (default r)'),
-  aspf: z.enum(['r', 's']).describe('SPF alignment: relaxed or strict (default r)'),
-  fo: z.array(z.string()).describe('failure reporting options (default ["0"])'),
-  ri: z.number().int().describe('aggregate report interval in seconds (default 86400)'),
-  rf: z.array(z.string()).describe('failure report formats (default ["afrf"])'),
-})
-export type DmarcRecord = z.infer<typeof dmarcRecordSchema>
+export const DMARC_POLICIES = ['none', 'quarantine', 'reject'] as const
 
 export type DmarcParse = {ok: true; record: DmarcRecord; warnings: string[]} | {ok: false; error: string}
 
@@ -56,14 +42,14 @@ export function parseDmarcRecord(text: string): DmarcParse {
   if (typeof ruf === 'string') return {ok: false, error: ruf}
 
   let p = tags.get('p')?.toLowerCase()
-  if (p === undefined || !(POLICIES as readonly string[]).includes(p)) {
+  if (p === undefined || !(DMARC_POLICIES as readonly string[]).includes(p)) {
     const problem = p === undefined ? 'there is no p= tag' : `p=${tags.get('p')} is not none, quarantine or reject`
     if (rua.length === 0) return {ok: false, error: problem}
     warnings.push(`${problem}; with rua= present, receivers read it as p=none (RFC 7489 §6.6.3)`)
     p = 'none'
   }
   const sp = tags.get('sp')?.toLowerCase()
-  if (sp !== undefined && !(POLICIES as readonly string[]).includes(sp)) return {ok: false, error: `sp=${tags.get('sp')} is not none, quarantine or reject`}
+  if (sp !== undefined && !(DMARC_POLICIES as readonly string[]).includes(sp)) return {ok: false, error: `sp=${tags.get('sp')} is not none, quarantine or reject`}
   const pctText = tags.get('pct')
   if (pctText !== undefined && (!/^\d{1,3}$/.test(pctText) || Number(pctText) > 100)) return {ok: false, error: `pct=${pctText} is not a whole number from 0 to 100`}
   const alignment = (name: 'adkim' | 'aspf'): 'r' | 's' | string => {
@@ -111,16 +97,6 @@ export function dmarcCandidates(domain: string): string[] {
   return out.length > 0 ? out : [labels.join('.')]
 }
 
-export const dmarcInfoSchema = z.object({
-  domain: z.string().describe('the domain asked about (the From domain)'),
-  recordDomain: z.string().nullable().describe('where the record was found: the domain itself or a parent (the approximated organizational domain)'),
-  inherited: z.boolean().describe('the record belongs to a parent domain, so its sp= (else p=) applies'),
-  record: z.string().nullable().describe('the DMARC record as published'),
-  policy: dmarcRecordSchema.nullable().describe('the parsed record, or null when absent or invalid'),
-  effectivePolicy: dmarcPolicyValueSchema.nullable().describe('what receivers do with failing mail from the domain: p=, or sp= for a subdomain'),
-  queried: z.array(z.string()).describe('the _dmarc names asked, in order'),
-})
-export type DmarcInfo = z.infer<typeof dmarcInfoSchema>
 
 /** Finds and checks the DMARC policy that applies to mail from `domain`. Never throws for DNS trouble. */
 export async function checkDmarc(domain: string, resolver: DnsResolver): Promise<{info: DmarcInfo; findings: Finding[]}> {

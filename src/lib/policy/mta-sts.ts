@@ -1,12 +1,14 @@
 import type {IncomingMessage} from 'node:http'
 import type {LookupFunction} from 'node:net'
-import * as z from 'zod'
 import {createLookup} from '../dns/lookup.js'
 import type {DnsResolver} from '../dns/resolver.js'
 import {finding, type Finding} from '../findings.js'
 import {trustedCa, type CaInput} from '../tls/trust.js'
 import {nodeHttps} from '../builtins.js'
 import {dnsFailureFinding, isDnsFailure, normalizeName, parseTagList, txtTexts} from './common.js'
+import type {MtaStsInfo, MtaStsMode, MtaStsPolicy} from './schema.js'
+
+export type {MtaStsInfo, MtaStsMode, MtaStsPolicy}
 
 /** MTA-STS (RFC 8461): the _mta-sts TXT record, the policy served over HTTPS, and the MX hosts it covers. */
 
@@ -15,16 +17,6 @@ export const MTA_STS_MAX_POLICY_BYTES = 64 * 1024
 /** §3.2: max_age is at most 31557600 seconds (about a year). */
 const MAX_AGE_LIMIT = 31_557_600
 
-export const mtaStsModeSchema = z.enum(['enforce', 'testing', 'none'])
-export type MtaStsMode = z.infer<typeof mtaStsModeSchema>
-
-export const mtaStsPolicySchema = z.object({
-  version: z.literal('STSv1'),
-  mode: mtaStsModeSchema,
-  mx: z.array(z.string()).describe('MX patterns; "*." covers exactly one leftmost label'),
-  maxAge: z.number().int().describe('seconds senders may cache the policy'),
-})
-export type MtaStsPolicy = z.infer<typeof mtaStsPolicySchema>
 
 export type MtaStsRecordParse = {ok: true; id: string} | {ok: false; error: string}
 export type MtaStsPolicyParse = {ok: true; policy: MtaStsPolicy; warnings: string[]} | {ok: false; error: string}
@@ -194,28 +186,6 @@ function describeFetchError(error: NodeJS.ErrnoException, host: string): string 
   return `${host}: ${error.message}${code && !error.message.includes(code) ? ` (${code})` : ''}`
 }
 
-export const mtaStsInfoSchema = z.object({
-  domain: z.string(),
-  record: z.string().nullable().describe('the _mta-sts TXT record, when there is exactly one'),
-  id: z.string().nullable().describe('the policy id from the record'),
-  policyUrl: z.string().describe('where the policy is served'),
-  fetch: z
-    .object({
-      ok: z.boolean(),
-      status: z.number().int().nullable().describe('HTTP status'),
-      contentType: z.string().nullable(),
-      error: z.string().nullable().describe('why the policy could not be used'),
-    })
-    .nullable()
-    .describe('the HTTPS fetch, or null when no valid record announced a policy'),
-  policy: mtaStsPolicySchema.nullable(),
-  mode: mtaStsModeSchema.nullable().describe('the policy\'s mode, or null without a usable policy'),
-  mx: z
-    .array(z.object({host: z.string(), pattern: z.string().nullable().describe('the mx: pattern that covers it, or null'), covered: z.boolean()}))
-    .describe('each MX host of the domain against the policy\'s mx: patterns (empty without a policy)'),
-  notes: z.array(z.string()).describe('lesser problems with the record or the policy'),
-})
-export type MtaStsInfo = z.infer<typeof mtaStsInfoSchema>
 
 export interface MtaStsOptions {
   resolver: DnsResolver

@@ -1,10 +1,12 @@
-import * as z from 'zod'
 import type {DnsAnswer, DnsResolver, RecordType} from '../dns/resolver.js'
 import {reverseName} from '../dns/names.js'
 import {UsageError} from '../errors.js'
 import {finding, type Finding, type FindingCode} from '../findings.js'
 import {isDnsFailure, normalizeName, txtTexts} from './common.js'
 import {dottedIp, inNetwork, parseIp, sameIp, type IpAddress} from './ip.js'
+import type {SpfInfo, SpfResult} from './schema.js'
+
+export type {SpfInfo, SpfResult}
 
 /**
  * SPF (RFC 7208): finding a domain's record and evaluating check_host() for an address.
@@ -14,8 +16,6 @@ import {dottedIp, inNetwork, parseIp, sameIp, type IpAddress} from './ip.js'
  * tells whether *some* sender will hit the 10-lookup or 2-void-lookup limit (§4.6.4).
  */
 
-export const spfResultSchema = z.enum(['pass', 'fail', 'softfail', 'neutral', 'none', 'permerror', 'temperror'])
-export type SpfResult = z.infer<typeof spfResultSchema>
 
 export type SpfQualifier = '+' | '-' | '~' | '?'
 export type SpfMechanism = 'all' | 'include' | 'a' | 'mx' | 'ptr' | 'ip4' | 'ip6' | 'exists'
@@ -664,29 +664,6 @@ async function explain(ev: Evaluation, spec: string, domain: string): Promise<st
 // ---------------------------------------------------------------------------------------------
 // The check
 
-export const spfInfoSchema = z.object({
-  domain: z.string().describe('the domain whose SPF record was checked (the sender\'s domain)'),
-  record: z.string().nullable().describe('the SPF record, when there is exactly one'),
-  records: z.array(z.string()).describe('every TXT record of the domain that begins with "v=spf1"'),
-  ip: z.string().nullable().describe('the address evaluated, or null when none was given (then only the record and its limits are checked)'),
-  sender: z.string().describe('the <sender> used for macros: --from, or postmaster@<domain>'),
-  result: spfResultSchema.nullable().describe('check_host() for ip (RFC 7208 §2.6); null without an address'),
-  reason: z.string().nullable().describe('why this result, in words'),
-  mechanism: z.string().nullable().describe('the directive that decided, as written ("ip4:192.0.2.0/24", "-all"), or null'),
-  matchedIn: z.string().nullable().describe('the domain whose record holds that directive (an include or redirect target)'),
-  explanation: z.string().optional().describe('the exp= text the domain gives for a fail'),
-  lookups: z.number().int().describe('DNS-querying terms counted (include, a, mx, ptr, exists, redirect; limit 10): during the evaluation for ip, or over the whole tree without one'),
-  voidLookups: z.number().int().describe('lookups that found nothing (limit 2), counted the same way'),
-  tree: z
-    .object({
-      lookups: z.number().int().describe('lookups needed when nothing matches early: the worst case any sender meets'),
-      voidLookups: z.number().int(),
-      domains: z.array(z.string()).describe('domains whose SPF record the walk read: the domain, its includes and redirects'),
-      unexpanded: z.array(z.string()).describe('terms whose macros need the client address, not followed without one'),
-    })
-    .describe('the whole record tree walked as if nothing matched, following every include and redirect'),
-})
-export type SpfInfo = z.infer<typeof spfInfoSchema>
 
 export interface SpfOptions {
   /** The HELO/EHLO name, for %{h}; defaults to the domain. */

@@ -1,7 +1,9 @@
-import * as z from 'zod'
 import type {DnsResolver} from '../dns/resolver.js'
 import {finding, type Finding} from '../findings.js'
 import {dnsFailureFinding, isDnsFailure, normalizeName, parseTagList, txtTexts} from './common.js'
+import type {TlsRptInfo} from './schema.js'
+
+export type {TlsRptInfo}
 
 /** SMTP TLS Reporting (RFC 8460): where senders report TLS failures, from _smtp._tls.<domain>. */
 
@@ -29,12 +31,6 @@ export function parseTlsRptRecord(text: string): TlsRptParse {
   return {ok: true, rua: uris}
 }
 
-export const tlsRptInfoSchema = z.object({
-  domain: z.string(),
-  record: z.string().nullable().describe('the _smtp._tls TXT record, when there is exactly one'),
-  rua: z.array(z.string()).describe('where reports go: mailto: and https: URIs'),
-})
-export type TlsRptInfo = z.infer<typeof tlsRptInfoSchema>
 
 /** Checks a domain's TLS-RPT record. Never throws. */
 export async function checkTlsRpt(domain: string, resolver: DnsResolver): Promise<{info: TlsRptInfo; findings: Finding[]}> {

@@ -1,17 +1,16 @@
 import type {LookupFunction} from 'node:net'
-import * as z from 'zod'
 import {isMaildigError, MaildigError, UsageError} from '../errors.js'
 import {finding, type Finding} from '../findings.js'
-import {findingSchema} from '../finding-schema.js'
 import {decodeEncodedWords, headerValue, MAX_HEADER_BYTES, readHeaders} from '../headers/message.js'
 import {elapsedMs, type StageTimeouts} from '../net/deadline.js'
 import {Transcript} from '../net/transcript.js'
-import {transcriptLineSchema} from '../net/transcript-schema.js'
 import {assertWireSafe, bareHost} from '../net/wire.js'
 import {inspectTls, type TlsInfo} from '../tls/inspect.js'
-import {tlsInfoSchema} from '../tls/schema.js'
 import type {CaInput} from '../tls/trust.js'
 import {methodLabel, Pop3Client, POP3_AUTH_METHODS, type Pop3AuthMethod} from './client.js'
+import type {Pop3Headers, Pop3ListPartial, Pop3ListResult, Pop3Message} from './schema.js'
+
+export type {Pop3Headers, Pop3ListPartial, Pop3ListResult, Pop3Message}
 
 export const POP3_TLS_MODES = ['auto', 'starttls', 'implicit', 'none'] as const
 export type Pop3TlsMode = (typeof POP3_TLS_MODES)[number]
@@ -59,79 +58,6 @@ export interface Pop3ListOptions {
   now?: Date
 }
 
-export const pop3HeadersSchema = z.object({
-  from: z.string().nullable().describe('From, with RFC 2047 encoded-words decoded'),
-  subject: z.string().nullable().describe('Subject, with RFC 2047 encoded-words decoded'),
-  date: z.string().nullable().describe('Date, as written'),
-  messageId: z.string().nullable().describe('Message-ID, as written (with its angle brackets)'),
-})
-export type Pop3Headers = z.infer<typeof pop3HeadersSchema>
-
-export const pop3MessageSchema = z.object({
-  number: z.number().int().describe('the message number in this session (RFC 1939: 1 is the oldest)'),
-  size: z.number().int().nullable().describe('octets, as LIST reports them (CRLF line ends)'),
-  uid: z.string().nullable().describe('the UIDL unique-id, stable across sessions; null when the server has no UIDL'),
-  headers: pop3HeadersSchema.nullable().describe('from TOP n 0; null when the server has no TOP'),
-})
-export type Pop3Message = z.infer<typeof pop3MessageSchema>
-
-export const pop3TimingsSchema = z.object({
-  lookupMs: z.number().optional(),
-  connectMs: z.number().optional(),
-  tlsMs: z.number().optional(),
-  greetingMs: z.number().optional(),
-  capaMs: z.number().optional(),
-  authMs: z.number().optional(),
-  statMs: z.number().optional(),
-  listMs: z.number().optional(),
-  uidlMs: z.number().optional(),
-  topMs: z.number().optional(),
-  rsetMs: z.number().optional(),
-  quitMs: z.number().optional(),
-  totalMs: z.number(),
-})
-
-/** The CONTRACT `pop3-list` fields, plus `host`, `address`, `port`, `tlsMode`, `auth`, `limit`. */
-export const pop3ListResultSchema = z.object({
-  host: z.string(),
-  address: z.string(),
-  port: z.number().int(),
-  tlsMode: z.enum(['implicit', 'starttls', 'none']).describe('how the session was secured in the end'),
-  greeting: z.object({
-    text: z.string().describe('the greeting after "+OK"'),
-    apop: z.boolean().describe('the greeting carries an APOP timestamp (RFC 1939 §7)'),
-  }),
-  capabilities: z
-    .record(z.string(), z.array(z.string()))
-    .nullable()
-    .describe('CAPA (RFC 2449): tag (upper-case) → arguments, from the last CAPA (inside TLS after STLS); null when the server does not support CAPA'),
-  tls: tlsInfoSchema.nullable(),
-  auth: z
-    .object({
-      user: z.string(),
-      method: z.enum(POP3_AUTH_METHODS).describe('how maildig logged in'),
-      offered: z.array(z.enum(POP3_AUTH_METHODS)).describe('the methods the server offered at login time'),
-    })
-    .nullable()
-    .describe('null when no --user was given (the server was checked, nothing listed)'),
-  stat: z.object({messages: z.number().int(), octets: z.number().int()}).nullable().describe('STAT: the whole maildrop'),
-  messages: z.array(pop3MessageSchema).describe('newest (highest number) first; with --limit, only that many'),
-  limit: z.number().int().nullable(),
-  timings: pop3TimingsSchema,
-  transcript: z.array(transcriptLineSchema),
-  findings: z.array(findingSchema),
-})
-export type Pop3ListResult = z.infer<typeof pop3ListResultSchema>
-
-/** What a failed listing got to know before it failed; attached to the thrown error as `partial`. */
-export const pop3ListPartialSchema = pop3ListResultSchema.partial().extend({
-  host: z.string(),
-  port: z.number().int(),
-  timings: pop3TimingsSchema,
-  transcript: z.array(transcriptLineSchema),
-  findings: z.array(findingSchema),
-})
-export type Pop3ListPartial = z.infer<typeof pop3ListPartialSchema>
 
 export type Pop3ListError = MaildigError & {partial: Pop3ListPartial}
 

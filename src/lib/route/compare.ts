@@ -1,16 +1,10 @@
-import * as z from 'zod'
 import {sameName} from '../dns/names.js'
 import type {ObservedAnalysis} from './observed.js'
 import type {PredictedRoute} from './predict.js'
+import type {RouteComparison} from './schema.js'
 
-export const routeComparisonSchema = z.object({
-  predictedVia: z.string().nullable().describe('the MX host the prediction names'),
-  enteredVia: z.string().nullable().describe('the MX host of the recipient domain that the Received lines show the message entering through'),
-  hop: z.number().int().nullable().describe('index of that hop in observed'),
-  matches: z.boolean(),
-  note: z.string(),
-})
-export type RouteComparison = z.infer<typeof routeComparisonSchema>
+export type {RouteComparison}
+
 
 /** Did the delivered message enter the recipient's domain through the MX that the prediction names? */
 export function compareRoutes(predicted: PredictedRoute, observed: ObservedAnalysis): RouteComparison {

@@ -1,38 +1,19 @@
 import type {LookupFunction} from 'node:net'
-import * as z from 'zod'
 import {isMaildigError, MaildigError} from '../errors.js'
 import {finding, type Finding} from '../findings.js'
 import type {DnsResolver, SrvRecord} from '../dns/resolver.js'
 import {Connection} from '../net/connection.js'
 import {Transcript} from '../net/transcript.js'
 import {inspectTls, type TlsInfo} from '../tls/inspect.js'
-import {tlsInfoSchema} from '../tls/schema.js'
 import type {CaInput} from '../tls/trust.js'
+import type {ServiceProbe, SrvLookup} from './schema.js'
+
+export type {ServiceProbe, SrvLookup}
 
 /** The mailbox services a domain can publish (RFC 6186 §3.2), implicit TLS first (RFC 8314 §5.1). */
 export const MAILBOX_SERVICES = ['imaps', 'imap', 'pop3s', 'pop3'] as const
 export type MailboxService = (typeof MAILBOX_SERVICES)[number]
 
-export const serviceProbeSchema = z.object({
-  service: z.string().describe('imaps, imap, pop3s, pop3, submissions or submission'),
-  host: z.string(),
-  port: z.number().int(),
-  address: z.string().nullable(),
-  ok: z.boolean(),
-  greeting: z.string().nullable(),
-  tlsMode: z.enum(['implicit', 'starttls', 'none']).nullable(),
-  tls: tlsInfoSchema.nullable(),
-  error: z.object({code: z.string(), message: z.string()}).nullable(),
-  ms: z.number(),
-})
-export type ServiceProbe = z.infer<typeof serviceProbeSchema>
-
-export const srvLookupSchema = z.object({
-  name: z.string(),
-  status: z.string().describe('ok, nodata, nxdomain, … as the DNS layer reports it; "unavailable" for a "." target (RFC 2782)'),
-  records: z.array(z.object({priority: z.number(), weight: z.number(), port: z.number(), target: z.string()})),
-})
-export type SrvLookup = z.infer<typeof srvLookupSchema>
 
 /** SRV records in the order a client tries them: priority, then weight (highest first, as a fixed stand-in for RFC 2782's weighted random). */
 export async function lookupSrv(resolver: DnsResolver, name: string): Promise<SrvLookup> {

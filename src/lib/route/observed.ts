@@ -1,27 +1,12 @@
 import {isIP} from '../net/ip.js'
-import * as z from 'zod'
 import {finding, type Finding} from '../findings.js'
 import {readHeaders} from '../headers/message.js'
-import {observedRoute, observedHopSchema, clockSkewSchema} from '../headers/route.js'
-import {analyzeAuthentication, messageAuthenticationSchema} from '../headers/authentication.js'
+import {observedRoute} from '../headers/route.js'
+import {analyzeAuthentication} from '../headers/authentication.js'
+import type {ObservedAnalysis} from './schema.js'
 
-export const observedMessageSchema = z.object({
-  messageId: z.string().nullable(),
-  date: z.string().nullable().describe('the Date header, ISO 8601'),
-  from: z.string().nullable(),
-  to: z.string().nullable(),
-  subject: z.string().nullable().describe('RFC 2047 encoded-words decoded'),
-  totalMs: z.number().nullable().describe('last hop\'s date minus the first hop\'s'),
-  dateToLastHopMs: z.number().nullable().describe('from the Date header to the last hop (the whole delivery as the recipient saw it)'),
-  skew: z.array(clockSkewSchema),
-})
+export type {ObservedAnalysis}
 
-export const observedAnalysisSchema = z.object({
-  observed: z.array(observedHopSchema).describe('the Received hops, oldest first'),
-  message: observedMessageSchema,
-  authentication: messageAuthenticationSchema,
-})
-export type ObservedAnalysis = z.infer<typeof observedAnalysisSchema>
 
 /** Results of an Authentication-Results method that mean the message failed the check (RFC 8601 §2.7). */
 const FAILING_RESULTS = new Set(['fail', 'permerror', 'softfail'])

@@ -1,57 +1,19 @@
 import type {LookupFunction} from 'node:net'
-import * as z from 'zod'
 import {isMaildigError} from '../errors.js'
 import {finding, type Finding} from '../findings.js'
 import type {MailAddress} from '../address.js'
 import type {DnsResolver} from '../dns/resolver.js'
 import {resolveMx, type MxResult} from '../mx/resolve-mx.js'
-import {mxResultSchema} from '../mx/schema.js'
 import {probeExchanges, type HostProbe} from '../smtp/probe-hosts.js'
-import {hostProbeSchema} from '../smtp/schema.js'
 import {probePartial, probeSmtp} from '../smtp/probe.js'
 import {Transcript} from '../net/transcript.js'
 import type {CaInput} from '../tls/trust.js'
-import {checkDane, checkDmarc, checkMtaSts, checkSpf, checkTlsRpt, policySchema, type PolicyInfo} from '../policy/index.js'
-import {lookupSrv, MAILBOX_SERVICES, probeMailboxServer, serviceProbeSchema, srvLookupSchema, type ServiceProbe, type SrvLookup} from './mailbox.js'
+import {checkDane, checkDmarc, checkMtaSts, checkSpf, checkTlsRpt, type PolicyInfo} from '../policy/index.js'
+import {lookupSrv, MAILBOX_SERVICES, probeMailboxServer, type ServiceProbe, type SrvLookup} from './mailbox.js'
+import type {PredictedRoute, RouteStep} from './schema.js'
 
-export const routeStepSchema = z.object({
-  step: z.enum(['submission', 'local-delivery', 'dns', 'delivery', 'policy', 'mailbox']),
-  status: z.enum(['ok', 'warning', 'failed', 'skipped']),
-  summary: z.string().describe('what was found at this step, in one sentence'),
-  host: z.string().nullable().describe('the server this step reaches, when there is one'),
-  ms: z.number().nullable().describe('how long this step\'s measurements took'),
-})
-export type RouteStep = z.infer<typeof routeStepSchema>
+export type {PredictedRoute, RouteStep}
 
-export const submissionSchema = z.object({
-  domain: z.string(),
-  srv: z.array(srvLookupSchema),
-  servers: z.array(serviceProbeSchema.extend({auth: z.array(z.string()).describe('AUTH mechanisms offered (after TLS)')})),
-})
-
-export const verdictSchema = z.object({
-  deliverable: z.boolean(),
-  via: z.object({exchange: z.string(), address: z.string()}).nullable(),
-  reason: z.string(),
-})
-
-export const predictedRouteSchema = z.object({
-  recipient: z.string(),
-  sender: z.string().nullable(),
-  sameDomain: z.boolean(),
-  route: z.array(routeStepSchema).describe('the steps in travel order'),
-  mx: mxResultSchema.nullable(),
-  probes: z.array(hostProbeSchema).describe('one per MX address, preference order'),
-  policy: policySchema,
-  mailbox: z.object({
-    imap: z.array(serviceProbeSchema),
-    pop3: z.array(serviceProbeSchema),
-    submission: submissionSchema.nullable(),
-    srv: z.array(srvLookupSchema),
-  }),
-  verdict: verdictSchema,
-})
-export type PredictedRoute = z.infer<typeof predictedRouteSchema>
 
 export interface PredictOptions {
   recipient: MailAddress

@@ -1,46 +1,19 @@
 import {format} from 'node:util'
 import type {TLSSocket} from 'node:tls'
-import * as z from 'zod'
 import {MaildigError, fromSocketError} from '../errors.js'
 import {finding, type Finding} from '../findings.js'
 import {Transcript} from '../net/transcript.js'
 import {serverNameFor} from '../net/wire.js'
 import {trustedCa, type CaInput} from '../tls/trust.js'
 import {inspectTls, isCertificateValid, type TlsInfo} from '../tls/inspect.js'
-import {tlsInfoSchema} from '../tls/schema.js'
 import {extractEnhancedCode} from '../smtp/reply.js'
+import type {Attempt, Delivery, RejectedRecipient} from './schema.js'
+
+export type {Attempt, Delivery, RejectedRecipient}
 
 export const SEND_TLS_MODES = ['auto', 'starttls', 'implicit', 'none'] as const
 export type SendTlsMode = (typeof SEND_TLS_MODES)[number]
 
-export const rejectedRecipientSchema = z.object({
-  address: z.string(),
-  code: z.number().int().nullable(),
-  enhancedCode: z.string().nullable(),
-  text: z.string(),
-})
-export type RejectedRecipient = z.infer<typeof rejectedRecipientSchema>
-
-export const attemptSchema = z.object({
-  host: z.string(),
-  address: z.string(),
-  port: z.number().int(),
-  error: z.object({code: z.string(), message: z.string()}),
-})
-export type Attempt = z.infer<typeof attemptSchema>
-
-export const deliverySchema = z.object({
-  domain: z.string().nullable().describe('direct-to-MX: the recipient domain of this group; null through a submission server'),
-  server: z.object({host: z.string(), address: z.string(), port: z.number().int()}).nullable(),
-  accepted: z.array(z.string()),
-  rejected: z.array(rejectedRecipientSchema),
-  response: z.string().nullable().describe('the server\'s reply to the message (with its queue id)'),
-  queueId: z.string().nullable(),
-  tls: tlsInfoSchema.nullable(),
-  attempts: z.array(attemptSchema).describe('servers tried before this one, and why they failed'),
-  timings: z.object({connectMs: z.number().optional(), authMs: z.number().optional(), envelopeMs: z.number().optional(), messageMs: z.number().optional()}),
-})
-export type Delivery = z.infer<typeof deliverySchema>
 
 export interface DeliveryTarget {
   /** The host name (SNI and the certificate check use it). */

@@ -1,26 +1,13 @@
-import * as z from 'zod'
 import {isMaildigError} from '../errors.js'
 import {finding, type Finding} from '../findings.js'
 import type {MailAddress} from '../address.js'
 import type {DnsResolver} from '../dns/resolver.js'
 import {resolveMx} from '../mx/resolve-mx.js'
-import {deliver, deliverySchema, rejectedRecipientSchema, type DeliverOptions, type Delivery, type DeliveryTarget, type RejectedRecipient} from './deliver.js'
+import {deliver, type DeliverOptions, type Delivery, type DeliveryTarget, type RejectedRecipient} from './deliver.js'
+import type {SendResult} from './schema.js'
 
-export const sendResultSchema = z.object({
-  messageId: z.string(),
-  subject: z.string(),
-  token: z.string().describe('the unique token in the default subject and body'),
-  envelope: z.object({from: z.string(), to: z.array(z.string())}),
-  accepted: z.array(z.string()),
-  rejected: z.array(rejectedRecipientSchema),
-  response: z.string().nullable().describe('the final server\'s reply to the message, with its queue id (the first delivery\'s when there were several)'),
-  server: z.object({host: z.string(), address: z.string(), port: z.number().int()}).nullable().describe('the server that took the message (the first, when direct-to-MX went to several domains)'),
-  deliveries: z.array(deliverySchema).describe('one per server the message went to (per recipient domain when sent direct to MX)'),
-  timings: z.record(z.string(), z.number()),
-  dryRun: z.boolean(),
-  message: z.string().optional().describe('with --dry-run: the complete MIME message'),
-})
-export type SendResult = z.infer<typeof sendResultSchema>
+export type {SendResult}
+
 
 export type SendRoute = {kind: 'server'; host: string; port: number; addresses: string[]} | {kind: 'mx'}
 

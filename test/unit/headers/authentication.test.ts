@@ -2,14 +2,8 @@ import {readFileSync} from 'node:fs'
 
 import {describe, expect, it} from 'vitest'
 
-import {
-  analyzeAuthentication,
-  authenticationResultSchema,
-  messageAuthenticationSchema,
-  parseArcChain,
-  parseAuthenticationResults,
-  parseTagList,
-} from '../../../src/lib/headers/authentication.js'
+import {analyzeAuthentication, parseArcChain, parseAuthenticationResults, parseTagList} from '../../../src/lib/headers/authentication.js'
+import {authenticationResultSchema, messageAuthenticationSchema} from '../../../src/lib/headers/schema.js'
 import {readHeaders, type HeaderField} from '../../../src/lib/headers/message.js'
 
 const example = (name: string) => readHeaders(readFileSync(new URL(`../../../examples/${name}`, import.meta.url)))

@@ -1,6 +1,7 @@
 import {describe, expect, it} from 'vitest'
 
-import {parseReceived, receivedSchema, type Received} from '../../../src/lib/headers/received.js'
+import {parseReceived, type Received} from '../../../src/lib/headers/received.js'
+import {receivedSchema} from '../../../src/lib/headers/schema.js'
 
 /**
  * A corpus of Received fields shaped like the ones real servers write, grouped by family. Each

@@ -3,7 +3,8 @@ import {readFileSync} from 'node:fs'
 import {describe, expect, it} from 'vitest'
 
 import {readHeaders, type HeaderField} from '../../../src/lib/headers/message.js'
-import {observedHopSchema, observedRoute, observedRouteSchema} from '../../../src/lib/headers/route.js'
+import {observedRoute} from '../../../src/lib/headers/route.js'
+import {observedHopSchema, observedRouteSchema} from '../../../src/lib/headers/schema.js'
 
 const example = (name: string) => readHeaders(readFileSync(new URL(`../../../examples/${name}`, import.meta.url)))
 

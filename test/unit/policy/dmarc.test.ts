@@ -1,6 +1,7 @@
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import type {DnsResolver} from '../../../src/lib/dns/resolver.js'
-import {checkDmarc, dmarcCandidates, dmarcInfoSchema, isDmarcRecord, parseDmarcRecord} from '../../../src/lib/policy/dmarc.js'
+import {checkDmarc, dmarcCandidates, isDmarcRecord, parseDmarcRecord} from '../../../src/lib/policy/dmarc.js'
+import {dmarcInfoSchema} from '../../../src/lib/policy/schema.js'
 import type {FakeDns} from '../../fixtures/fake-dns.js'
 import {startZone} from './zone.js'
 

@@ -1,14 +1,8 @@
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {createLookup} from '../../../src/lib/dns/lookup.js'
 import type {DnsResolver} from '../../../src/lib/dns/resolver.js'
-import {
-  checkMtaSts,
-  matchMxPattern,
-  mtaStsInfoSchema,
-  mxPatternMatches,
-  parseMtaStsPolicy,
-  parseMtaStsRecord,
-} from '../../../src/lib/policy/mta-sts.js'
+import {checkMtaSts, matchMxPattern, mxPatternMatches, parseMtaStsPolicy, parseMtaStsRecord} from '../../../src/lib/policy/mta-sts.js'
+import {mtaStsInfoSchema} from '../../../src/lib/policy/schema.js'
 import type {FakeDns} from '../../fixtures/fake-dns.js'
 import {policy, startPolicyServer, type PolicyServer} from '../../fixtures/https-policy-server.js'
 import {createTestPki, type TestPki} from '../../fixtures/test-pki.js'

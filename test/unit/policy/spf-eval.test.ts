@@ -1,6 +1,7 @@
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import type {DnsResolver} from '../../../src/lib/dns/resolver.js'
-import {checkSpf, spfInfoSchema} from '../../../src/lib/policy/spf.js'
+import {checkSpf} from '../../../src/lib/policy/spf.js'
+import {spfInfoSchema} from '../../../src/lib/policy/schema.js'
 import type {FakeDns} from '../../fixtures/fake-dns.js'
 import {startZone, type Zone} from './zone.js'
 

@@ -1,6 +1,7 @@
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import type {DnsResolver} from '../../../src/lib/dns/resolver.js'
-import {checkTlsRpt, parseTlsRptRecord, tlsRptInfoSchema} from '../../../src/lib/policy/tls-rpt.js'
+import {checkTlsRpt, parseTlsRptRecord} from '../../../src/lib/policy/tls-rpt.js'
+import {tlsRptInfoSchema} from '../../../src/lib/policy/schema.js'
 import type {FakeDns} from '../../fixtures/fake-dns.js'
 import {startZone} from './zone.js'
 

@@ -1,7 +1,8 @@
 import {createServer} from 'node:net'
 import {afterAll, afterEach, beforeAll, describe, expect, it} from 'vitest'
 import {MaildigError} from '../../../src/lib/errors.js'
-import {listPop3, pop3ListPartialSchema, pop3Partial, type Pop3ListOptions} from '../../../src/lib/pop3/list.js'
+import {listPop3, pop3Partial, type Pop3ListOptions} from '../../../src/lib/pop3/list.js'
+import {pop3ListPartialSchema} from '../../../src/lib/pop3/schema.js'
 import {startPop3Fixture, type Pop3Fixture, type Pop3FixtureOptions} from '../../fixtures/misbehaving-pop3.js'
 import {createTestPki, type TestPki} from '../../fixtures/test-pki.js'
 
