@@ -12,6 +12,8 @@ command -v dnsmasq >/dev/null 2>&1 || [ -x /usr/sbin/dnsmasq ] || need+=(dnsmasq
 [ -e /usr/lib/dovecot/pop3 ] || need+=(dovecot-pop3d)
 [ -e /usr/lib/dovecot/lmtp ] || need+=(dovecot-lmtpd)
 command -v openssl >/dev/null 2>&1 || need+=(openssl)
+# ss (iproute2): the test world checks that its addresses and ports are free before it starts a server.
+[ -x /usr/bin/ss ] || command -v ss >/dev/null 2>&1 || need+=(iproute2)
 
 if [ ${#need[@]} -eq 0 ]; then
   echo "test servers: already installed"

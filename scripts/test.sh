@@ -16,7 +16,8 @@ npx vitest run --reporter=default --reporter=json --outputFile.json="$report" "$
 node -e '
   const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
   console.log(`tests: ${r.numPassedTests} passed, ${r.numFailedTests} failed` + (r.numPendingTests + r.numTodoTests ? `, ${r.numPendingTests + r.numTodoTests} skipped` : ""));
-  if (r.numTotalTests === 0) process.exit(1);
+  // No tests, or a skipped one, is a failure: a skipped test does not count as passing.
+  if (r.numTotalTests === 0 || r.numPendingTests + r.numTodoTests > 0) process.exit(1);
 ' "$report" || status=1
 rm -f "$report"
 exit $status

@@ -8,8 +8,8 @@ import {toDomain} from '../lib/dns/names.js'
  * naming the flag. The schemas check strings as oclif hands them over and transform them into the
  * values the library takes.
  */
-export function flagValue<T>(schema: z.ZodType<T> | FlagSchema<T>, value: unknown, flag: string): T {
-  const result = (typeof schema === 'function' ? schema() : schema).safeParse(value)
+export function flagValue<T>(schema: FlagSchema<T>, value: unknown, flag: string): T {
+  const result = schema().safeParse(value)
   if (result.success) return result.data
   throw new UsageError(`${flag}: ${result.error.issues[0]?.message ?? 'invalid value'}`)
 }

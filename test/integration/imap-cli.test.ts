@@ -1,6 +1,7 @@
-import {afterEach, describe, expect, it} from 'vitest'
+import {afterAll, afterEach, beforeAll, describe, expect, it} from 'vitest'
 import {runCli} from '../cli/run-cli.js'
 import {startImapFixture, type ImapFixture, type ImapFixtureOptions} from '../fixtures/misbehaving-imap.js'
+import {createTestPki, type TestPki} from '../fixtures/test-pki.js'
 
 // imap-check through the built CLI: bad input (exit 2, one line, nothing contacted) and scripted
 // misbehaving servers (the CONTRACT exit code, within the --timeout + 1 s).
@@ -83,6 +84,27 @@ describe('misbehaving servers through the CLI', () => {
     expect(r.code).toBe(8)
     expect(r.json!.error.code).toBe('PROTOCOL_ERROR')
     expect(r.json!.findings).toEqual([expect.objectContaining({code: 'PROTOCOL_ERROR', severity: 'error'})])
+  })
+
+  describe('a STARTTLS answered OK, then plaintext instead of a handshake', () => {
+    let pki: TestPki
+    beforeAll(() => {
+      pki = createTestPki({names: ['imap.test'], ips: [HOST]})
+    })
+    afterAll(() => pki.cleanup())
+
+    it('exit 6, STARTTLS_FAILED in one line and its fix, within the timeout + 1 s, no stack trace, no password', async () => {
+      const server = await start({behaviour: 'broken-starttls', tls: pki.leaf})
+      const r = await runCli(['imap-check', HOST, '--port', String(server.port), '--tls', 'starttls', '--user', 'alice@mail.test', '--timeout', `${TIMEOUT}ms`], {env: {MAILDIG_PASSWORD: PASSWORD}})
+      expect(r.code).toBe(6)
+      expect(r.stdout).toBe('')
+      const [first, ...rest] = r.stderr.trim().split('\n')
+      expect(first).toMatch(/^✖ .*TLS/)
+      expect(rest.every((l) => l.startsWith('  fix: '))).toBe(true)
+      expect(r.stderr).not.toMatch(/\bat .*\.[cm]?js:\d+|Error: /)
+      expect(r.stderr).not.toContain(PASSWORD)
+      expect(server.commands.join('\n')).not.toContain(PASSWORD)
+    })
   })
 
   it('no greeting at all: exit 5 within the timeout + 1 s, the fix mentions TLS', async () => {

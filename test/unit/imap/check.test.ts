@@ -166,6 +166,14 @@ describe('TLS and when credentials are sent', () => {
     expect(ok.findings).toEqual([])
   })
 
+  it('STARTTLS answered OK, then plaintext instead of a handshake: STARTTLS_FAILED, exit 6, within the deadline, no password', async () => {
+    const server = await start({behaviour: 'broken-starttls', tls: pki.leaf})
+    const {error, ms} = await fails(server, {tls: 'starttls', allowInsecureAuth: false, ca: pki.ca.cert})
+    expect(error).toMatchObject({code: 'STARTTLS_FAILED', category: 'tls', exitCode: 6})
+    expect(ms).toBeLessThan(TIMEOUT_MS + 1000)
+    expect(server.commands.join('\n')).not.toContain(PASSWORD)
+  })
+
   it('STARTTLS when offered: the password only inside TLS, capabilities before TLS differ', async () => {
     const server = await start({behaviour: 'good', tls: pki.leaf})
     const ok = await succeeds(server, {tls: undefined, allowInsecureAuth: false, ca: pki.ca.cert})
