@@ -85,7 +85,7 @@ export function assertNoControl(value: string, flag: string): string {
 
 /** The password from MAILDIG_PASSWORD or standard input; never from a flag value. */
 export async function readPassword(fromStdin: boolean): Promise<string | undefined> {
-  if (!fromStdin) return process.env.MAILDIG_PASSWORD || undefined
+  if (!fromStdin) return process.env.MAILDIG_PASSWORD ? assertNoControl(process.env.MAILDIG_PASSWORD, 'MAILDIG_PASSWORD') : undefined
   if (process.stdin.isTTY) throw new UsageError('--password-stdin: standard input is a terminal; pipe the password in')
   const password = (await readStdin(64 * 1024, '--password-stdin')).toString('utf8').replace(/\r?\n$/, '')
   if (!password) throw new UsageError('--password-stdin: standard input was empty')

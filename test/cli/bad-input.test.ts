@@ -81,6 +81,15 @@ describe('probe-smtp bad input (no connection is made: 127.0.1.250 has no server
   })
 })
 
+describe('MAILDIG_PASSWORD with a CR, LF or NUL', () => {
+  it('is a usage error (exit 2) naming the variable, the password in no output, nothing sent', async () => {
+    const r = await runCli(['probe-smtp', '127.0.1.250', '--user', 'alice'], {env: {MAILDIG_PASSWORD: 'secret\r\nQUIT'}})
+    expect(r.code).toBe(2)
+    expect(r.stderr).toMatch(/MAILDIG_PASSWORD: the value contains a CR, LF or NUL/)
+    expect(r.stdout + r.stderr).not.toContain('secret')
+  })
+})
+
 describe('send bad input (nothing is sent: 127.0.1.250 has no server)', () => {
   const base = ['send', '--from', 'me@mail.test', '--server', '127.0.1.250']
   it.each([

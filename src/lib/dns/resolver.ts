@@ -138,7 +138,8 @@ export class DnsResolver {
     try {
       response = await this.exchange(qname, type, started)
     } catch (error) {
-      response = {error: (error as Error).message, status: 'error'}
+      // A TCP fallback that ran out of time says so (status 'timeout': DNS_TIMEOUT, exit 5), not a failure.
+      response = {error: (error as Error).message, status: (error as {status?: DnsStatus}).status ?? 'error'}
     }
     const ms = performance.now() - started
     if ('error' in response) {

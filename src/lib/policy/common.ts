@@ -37,7 +37,8 @@ export function parseTagList(text: string): TagList {
     const eq = part.indexOf('=')
     if (eq <= 0) return {ok: false, error: part === '' ? 'an empty tag (two ";" in a row)' : `"${part}" is not tag=value`}
     const name = part.slice(0, eq).trim().toLowerCase()
-    if (!/^[a-z][a-z0-9_]*$/.test(name)) return {ok: false, error: `"${part.slice(0, eq).trim()}" is not a tag name`}
+    // sts-ext-name / tlsrpt-ext-name (RFC 8461 §3.1, RFC 8460 §3): a letter or digit, then up to 31 of those, _ - .
+    if (!/^[a-z0-9][a-z0-9_.-]{0,31}$/.test(name)) return {ok: false, error: `"${part.slice(0, eq).trim()}" is not a tag name`}
     tags.push([name, part.slice(eq + 1).trim()])
   }
   return {ok: true, tags}

@@ -18,6 +18,8 @@ beforeAll(async () => {
         return {kind: 'answer', answers: [], rcode: 'NXDOMAIN'}
       case 'silent.test':
         return {kind: 'silent'}
+      case 'big-silent-tcp.test':
+        return {kind: 'truncate-then-silent'}
       case 'big.test':
         return {kind: 'truncate', answers: [{type: 'TXT', name, ttl: 300, data: [...longTxt]}]}
       case 'garbage.test':
@@ -71,6 +73,11 @@ describe('DnsResolver', () => {
     const sent = dns.queries.filter((q) => q.name === 'silent.test').length - before
     expect(sent).toBeGreaterThanOrEqual(2)
     expect(sent).toBeLessThanOrEqual(3)
+  })
+
+  it('a TCP fallback that gets no answer in time is a timeout (DNS_TIMEOUT, exit 5), not an error', async () => {
+    const answer = await resolver(600).query('big-silent-tcp.test', 'TXT')
+    expect(answer.status).toBe('timeout')
   })
 
   it('falls back to TCP when the UDP answer is truncated, and joins TXT chunks (RFC 7208 §3.3)', async () => {

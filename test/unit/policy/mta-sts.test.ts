@@ -12,6 +12,8 @@ describe('parseMtaStsRecord (RFC 8461 §3.1)', () => {
   it('reads the id and ignores extension fields', () => {
     expect(parseMtaStsRecord('v=STSv1; id=20240101T000000')).toEqual({ok: true, id: '20240101T000000'})
     expect(parseMtaStsRecord('v=STSv1;id=abc;ext=1;')).toEqual({ok: true, id: 'abc'})
+    // sts-ext-name: a letter or digit first, then letters, digits, _ - . (RFC 8461 §3.1)
+    expect(parseMtaStsRecord('v=STSv1; id=abc; 2x-ext.name_1=on')).toEqual({ok: true, id: 'abc'})
   })
   it.each([
     ['v=STSv1', /no id=/],
