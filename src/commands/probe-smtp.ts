@@ -102,7 +102,7 @@ Exit codes: 0 fine, 1 a problem found (error finding, unmet --require, rejected 
 
   protected renderHuman(outcome: Outcome<ProbeOutput>, style: ChalkInstance): string {
     const r = outcome.result
-    if ('probes' in r) return `${renderMx(style, r.mx, [])}\n\n${renderProbeTable(style, r.probes)}\n\n${renderFindings(style, outcome.findings)}`
+    if ('probes' in r) return `${renderMx(style, r.mx, null)}\n\n${renderProbeTable(style, r.probes)}\n\n${renderFindings(style, outcome.findings)}`
     return renderProbe(style, {...r, findings: [], transcript: []}, outcome.findings)
   }
 }

@@ -4,8 +4,11 @@ import type {MxResult} from '../lib/mx/resolve-mx.js'
 import {marks, table} from './style.js'
 import {renderFindings} from './findings.js'
 
-/** The `mx` table: one row per address, the exchange's name and preference on its first row. */
-export function renderMx(c: ChalkInstance, result: MxResult, findings: readonly Finding[]): string {
+/**
+ * The `mx` table: one row per address, the exchange's name and preference on its first row, then the
+ * findings; without them (`findings` null) when the table is part of a larger report that ends with its own.
+ */
+export function renderMx(c: ChalkInstance, result: MxResult, findings: readonly Finding[] | null): string {
   const m = marks(c)
   const name = result.domain === result.asciiDomain ? result.domain : `${result.domain} (${result.asciiDomain})`
   const lines: string[] = []
@@ -31,6 +34,6 @@ export function renderMx(c: ChalkInstance, result: MxResult, findings: readonly 
     lines.push('', table(c, ['PREF', 'EXCHANGE', 'ADDRESS', 'PTR', 'FCrDNS'], rows))
   }
   if (result.authenticated) lines.push('', `${m.ok} DNSSEC: the resolver validated the MX answer (AD bit)`)
-  lines.push('', renderFindings(c, findings))
+  if (findings) lines.push('', renderFindings(c, findings))
   return lines.join('\n')
 }

@@ -143,6 +143,9 @@ describe('probe-smtp --mx', () => {
     expect(r.stdout).toMatch(/PREF\s+EXCHANGE\s+ADDRESS\s+BANNER\s+TLS\s+CERT\s+RESULT/)
     expect(r.stdout).toMatch(/10\s+down\.fallback\.test\s+127\.0\.1\.26\s+CONNECT_REFUSED/)
     expect(r.stdout).toMatch(/20\s+mx\.mail\.test\s+127\.0\.1\.25\s+220/)
+    // One findings block, after the tables: the MX table does not end with a "no problems found" of its own.
+    expect(r.stdout).not.toMatch(/no problems found/)
+    expect(r.stdout.trimEnd().split('\n').slice(-2).join('\n')).toMatch(/CONNECT_REFUSED[\s\S]*fix: /)
   })
 })
 
