@@ -118,14 +118,12 @@ export abstract class MaildigCommand<R extends object = Record<string, unknown>>
       return {flags: parsed.flags as Record<string, unknown>, args: parsed.args as Record<string, unknown>}
     } catch (error) {
       // oclif's parser errors (unknown flag, missing argument, bad option) are usage errors: one line, exit 2.
-      const message = (error as Error).message.split('\n').map((l) => l.trim()).filter(Boolean).join(' ').replace(/\s*See more help with --help$/, '')
+      const message = (error as Error).message.split('\n').map((l) => l.trim()).filter(Boolean).join(' ')
+        .replace(/\s*See more help with --help$/, '')
+        // oclif's advice to put arguments before a multiple flag is wrong here: maildig's take one value each time.
+        .replace(/\s*Note: --[\w-]+ allows multiple values\..*$/, '')
       throw new UsageError(message)
     }
-  }
-
-  /** Findings plus the summary line the human renderers share. */
-  protected findingsBlock(findings: readonly Finding[], style: ChalkInstance): string {
-    return renderFindings(style, findings)
   }
 }
 

@@ -65,6 +65,8 @@ Exit codes: 0 every recipient accepted, 1 any rejected, 2 usage (nothing sent), 
     const certDays = parseCertDays(flags['cert-days'] as string)
     const dsn = parseDsn(flags)
     const route = parseServerFlag(flags.server as string | undefined, flags.tls as SendTlsMode | undefined)
+    // Before --dry-run's early return, so that a dry run refuses what the real run would.
+    if (user !== undefined && route.kind === 'mx') throw new UsageError('--user: credentials go to a submission server; add --server HOST')
     const stdinUsers = [flags['password-stdin'] && '--password-stdin', flags['body-file'] === '-' && '--body-file -', flags['html-file'] === '-' && '--html-file -'].filter(Boolean)
     if (stdinUsers.length > 1) throw new UsageError(`${stdinUsers[1]}: standard input is already used by ${stdinUsers[0]}`)
     // A body piped in (a pipe or a redirected file on standard input) is the body, as with mail(1);
@@ -87,7 +89,6 @@ Exit codes: 0 every recipient accepted, 1 any rejected, 2 usage (nothing sent), 
     }
     const password = user !== undefined ? await readPassword(flags['password-stdin'] as boolean) : undefined
     if (user !== undefined && password === undefined) throw new UsageError('--user: give the password in MAILDIG_PASSWORD or with --password-stdin')
-    if (user !== undefined && route.kind === 'mx') throw new UsageError('--user: credentials go to a submission server; add --server HOST')
 
     const transcript = new Transcript(this.started)
     transcript.protect(password)

@@ -15,8 +15,11 @@ export const envelopeSchema = z.object({
 
 /**
  * A command's document: the envelope plus its fields. The fields are optional in the schema because a
- * failed run (ok: false, error) carries only the envelope.
+ * failed run (ok: false, error) carries only the envelope (and timings).
  */
 export function commandDocumentSchema<T extends z.ZodRawShape>(command: string, fields: z.ZodObject<T>) {
-  return envelopeSchema.extend({command: z.literal(command)}).extend(fields.partial().shape)
+  // Every document has timings, failed or not: a command's own timings object stays required.
+  const {timings: _optional, ...rest} = fields.partial().shape as Record<string, z.ZodType>
+  const own = fields.shape.timings as z.ZodType | undefined
+  return envelopeSchema.extend({command: z.literal(command)}).extend({...rest, ...(own ? {timings: own} : {})})
 }

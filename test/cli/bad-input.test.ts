@@ -17,6 +17,8 @@ const cases: [string[], RegExp][] = [
   [['mx', 'example.test', '--ca-file', '/nonexistent/ca.pem'], /--ca-file: cannot read/],
   [['mx', 'example.test', '--bogus-flag'], /Nonexistent flag: --bogus-flag/],
   [['mx'], /Missing 1 required arg/],
+  // without oclif's note that arguments must come before a multiple flag (they need not)
+  [['mx', '--resolver', '127.0.0.1:9'], /Missing 1 required arg: domain[^\n]*\(see: maildig mx --help\)$/],
 ]
 
 describe('bad input', () => {
@@ -78,6 +80,14 @@ describe('probe-smtp bad input (no connection is made: 127.0.1.250 has no server
     expect(r.stdout).toBe('')
     expect(r.stderr.trim().split('\n')).toHaveLength(1)
     expect(r.stderr).toMatch(message)
+  })
+})
+
+describe('send --dry-run refuses what the real run would', () => {
+  it('--user without --server (credentials only go to a submission server): exit 2', async () => {
+    const r = await runCli(['send', '--dry-run', '--from', 'a@b.test', '--to', 'c@d.test', '--user', 'alice'])
+    expect(r.code).toBe(2)
+    expect(r.stderr).toMatch(/--user: credentials go to a submission server; add --server HOST/)
   })
 })
 
