@@ -11,6 +11,7 @@ import {renderFindings} from '../render/findings.js'
 import {renderTranscript} from '../render/transcript.js'
 import {startSpinner, type Spinner} from '../render/spinner.js'
 import {sanitizeForTerminal} from '../render/sanitize.js'
+import {onInterrupt, ownOutputErrors, SIGNAL_EXIT_CODES, writeResult} from './output.js'
 
 /** What a command's work produced: the CONTRACT fields, the findings, and optionally its own exit code. */
 export interface Outcome<R extends object = Record<string, unknown>> {
@@ -54,24 +55,33 @@ export abstract class MaildigCommand<R extends object = Record<string, unknown>>
 
   public async run(): Promise<void> {
     const json = this.argv.includes('--json')
+    let wantTranscript = this.argv.includes('--transcript')
     let outcome: Outcome<R> | undefined
     let failure: MaildigError | undefined
     let spinner: Spinner | undefined
-    let wantTranscript = this.argv.includes('--transcript')
+    const command = this.id ?? 'maildig'
+    ownOutputErrors()
+    // Under --json an interrupted run still prints its one document (docs/cli.md, "Exit codes").
+    const stopWatching = onInterrupt((signal) => {
+      spinner?.stop()
+      if (!json) return undefined
+      const error = new MaildigError('INTERRUPTED', 'check', `interrupted by ${signal} before the check finished`)
+      return toJson(envelope(command, SIGNAL_EXIT_CODES[signal], {}, [errorFinding(error)], performance.now() - this.started, {code: error.code, message: error.message}))
+    })
     try {
       const {flags, args} = await this.parseFlags()
       const options = await commonOptions(flags as unknown as CommonFlagValues, this.argv)
       wantTranscript = options.transcript
-      spinner = await startSpinner(`${this.id ?? 'maildig'}…`, options)
+      spinner = await startSpinner(`${command}…`, options)
       const style = makeStyle(json ? 0 : colourLevel(process.stdout))
       outcome = await this.work(flags, args, {options, style, spinner})
     } catch (error) {
       failure = toMaildigError(error)
     } finally {
       spinner?.stop()
+      stopWatching()
     }
     const totalMs = performance.now() - this.started
-    const command = this.id ?? 'maildig'
 
     if (failure) {
       process.exitCode = failure.exitCode
@@ -82,7 +92,7 @@ export abstract class MaildigCommand<R extends object = Record<string, unknown>>
         const extra: Record<string, unknown> = {}
         if (partial?.timings) extra.timings = partial.timings
         if (wantTranscript && partial?.transcript) extra.transcript = partial.transcript
-        process.stdout.write(toJson(envelope(command, failure.exitCode, extra, findings, totalMs, {code: failure.code, message: failure.message})))
+        await writeResult(toJson(envelope(command, failure.exitCode, extra, findings, totalMs, {code: failure.code, message: failure.message})))
       } else {
         const style = makeStyle(colourLevel(process.stderr))
         if (wantTranscript && partial?.transcript?.length) process.stderr.write(`${sanitizeForTerminal(renderTranscript(style, partial.transcript))}\n`)
@@ -104,12 +114,12 @@ export abstract class MaildigCommand<R extends object = Record<string, unknown>>
     if (json) {
       const fields: Record<string, unknown> = {...(result.result as Record<string, unknown>)}
       if (wantTranscript) fields.transcript = result.transcript ?? []
-      process.stdout.write(toJson(envelope(command, exitCode, fields, result.findings, totalMs)))
+      await writeResult(toJson(envelope(command, exitCode, fields, result.findings, totalMs)))
       return
     }
     const style = makeStyle(colourLevel(process.stdout))
     if (wantTranscript && result.transcript?.length) process.stderr.write(`${sanitizeForTerminal(renderTranscript(makeStyle(colourLevel(process.stderr)), result.transcript))}\n`)
-    process.stdout.write(`${sanitizeForTerminal(this.renderHuman(result, style))}\n`)
+    await writeResult(`${sanitizeForTerminal(this.renderHuman(result, style))}\n`)
   }
 
   private async parseFlags(): Promise<{flags: Record<string, unknown>; args: Record<string, unknown>}> {

@@ -117,6 +117,8 @@ export const FINDING_CATALOG = {
   POP3_SYS_TEMP: {severity: 'error', meaning: 'The POP3 server reported a temporary problem of its own ([SYS/TEMP], RFC 3206), not one with the credentials.', fix: 'Try again later; if it persists, look at the server\'s log (an authentication back end or storage that is down).'},
   POP3_SYS_PERM: {severity: 'error', meaning: 'The POP3 server reported a permanent problem of its own ([SYS/PERM], RFC 3206), not one with the credentials.', fix: 'The server\'s administrator must fix it; the message quotes the server\'s words.'},
   POP3_COMMAND_FAILED: {severity: 'error', meaning: 'The POP3 server answered -ERR to a command that must succeed in a logged-in session (STAT, LIST).', fix: 'The message quotes the server\'s answer; look at --transcript and the server\'s log.'},
+  // The run itself
+  INTERRUPTED: {severity: 'error', meaning: 'The run was interrupted (SIGINT, e.g. Ctrl-C, or SIGTERM) before the check finished; nothing was concluded (exit 130 or 143).', fix: 'Run the check again and let it finish; lower --timeout if it took too long.'},
 } as const satisfies Record<string, CatalogEntry>
 
 export type FindingCode = keyof typeof FINDING_CATALOG
