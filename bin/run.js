@@ -16,5 +16,12 @@ if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-v')) {
   // The bundled CLI (npm run build, scripts/build.mjs): oclif and every command in one script, from V8's code cache.
   // oclif is given the package folder, where package.json and the manifest are, not this file: looking upwards from
   // here it would stop at bin/package.json.
-  require('../dist/maildig-loader.cjs').run(require('node:path').join(__dirname, '..'))
+  const path = require('node:path')
+  const loader = path.join(__dirname, '..', 'dist', 'maildig-loader.cjs')
+  if (!require('node:fs').existsSync(loader)) {
+    // A clone that was not built (or whose build failed): say what to do instead of a Node stack trace.
+    process.stderr.write(`✖ maildig is not built (${path.relative(process.cwd(), loader) || loader} is missing): run npm ci in ${path.join(__dirname, '..')} (it builds), or npm run build\n`)
+    process.exit(1)
+  }
+  require(loader).run(path.join(__dirname, '..'))
 }

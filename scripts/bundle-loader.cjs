@@ -26,6 +26,9 @@ script.runInThisContext()(bundle.exports, require, bundle, filename, dirname(fil
 /** `run(root, argv?)` runs the CLI from the package folder `root`; `commands[id]()` is a command's class. */
 exports.run = bundle.exports.run
 exports.commands = bundle.exports.commands
+/** maildig's help class (package.json oclif.helpClass, through dist/help.cjs). */
+exports.Help = bundle.exports.Help
+exports.commandNotFound = bundle.exports.commandNotFound
 
 /** For the build: writes the code cache of the bundle as compiled so far in this process; returns its size. */
 exports.writeCodeCache = function writeCodeCache() {

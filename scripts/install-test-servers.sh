@@ -14,6 +14,8 @@ command -v dnsmasq >/dev/null 2>&1 || [ -x /usr/sbin/dnsmasq ] || need+=(dnsmasq
 command -v openssl >/dev/null 2>&1 || need+=(openssl)
 # ss (iproute2): the test world checks that its addresses and ports are free before it starts a server.
 [ -x /usr/bin/ss ] || command -v ss >/dev/null 2>&1 || need+=(iproute2)
+# zsh: the zsh completion script is checked by zsh itself (test/cli/help.test.ts).
+command -v zsh >/dev/null 2>&1 || need+=(zsh)
 
 if [ ${#need[@]} -eq 0 ]; then
   echo "test servers: already installed"

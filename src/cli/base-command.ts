@@ -12,6 +12,7 @@ import {renderTranscript} from '../render/transcript.js'
 import {startSpinner, type Spinner} from '../render/spinner.js'
 import {sanitizeForTerminal} from '../render/sanitize.js'
 import {onInterrupt, ownOutputErrors, SIGNAL_EXIT_CODES, writeResult} from './output.js'
+import {usageFromParseError, type FlagTable} from './parse-errors.js'
 
 /** What a command's work produced: the CONTRACT fields, the findings, and optionally its own exit code. */
 export interface Outcome<R extends object = Record<string, unknown>> {
@@ -98,7 +99,9 @@ export abstract class MaildigCommand<R extends object = Record<string, unknown>>
         if (wantTranscript && partial?.transcript?.length) process.stderr.write(`${sanitizeForTerminal(renderTranscript(style, partial.transcript))}\n`)
         // A usage error is one line (it names the flag); other failures add the catalog's fix.
         const hint = failure.category === 'usage' ? ` (see: maildig ${command} --help)` : ''
-        process.stderr.write(`${marks(style).fail} ${sanitizeForTerminal(printable(failure.message))}${hint}\n`)
+        // A usage error may name several problems, one per line (two required flags missing); each gets its own mark.
+        const lines = failure.category === 'usage' ? failure.message.split('\n') : [failure.message]
+        lines.forEach((line, i) => process.stderr.write(`${marks(style).fail} ${sanitizeForTerminal(printable(line))}${i === lines.length - 1 ? hint : ''}\n`))
         const fix = failure.category === 'usage' ? undefined : catalogEntry(failure.code)?.fix
         if (fix) process.stderr.write(`  ${style.dim(`fix: ${fix}`)}\n`)
         const learnt = (partial?.findings ?? []).filter((f) => f.code !== failure!.code)
@@ -127,12 +130,8 @@ export abstract class MaildigCommand<R extends object = Record<string, unknown>>
       const parsed = await this.parse(this.constructor as typeof Command)
       return {flags: parsed.flags as Record<string, unknown>, args: parsed.args as Record<string, unknown>}
     } catch (error) {
-      // oclif's parser errors (unknown flag, missing argument, bad option) are usage errors: one line, exit 2.
-      const message = (error as Error).message.split('\n').map((l) => l.trim()).filter(Boolean).join(' ')
-        .replace(/\s*See more help with --help$/, '')
-        // oclif's advice to put arguments before a multiple flag is wrong here: maildig's take one value each time.
-        .replace(/\s*Note: --[\w-]+ allows multiple values\..*$/, '')
-      throw new UsageError(message)
+      // oclif's parser errors (unknown flag, missing argument, bad option) are usage errors: one line each, exit 2.
+      throw usageFromParseError(error as Error, this.constructor as FlagTable)
     }
   }
 }

@@ -8,5 +8,14 @@ export async function run(root: string, args?: string[]): Promise<void> {
   // Handing oclif package.json spares it finding and reading the file with asynchronous reads of its own.
   const pjson = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'))
   // maildig has no plugins: oclif need not look for plugins a user installed (a read in its data folder).
-  await execute({args, loadOptions: {root, pjson, userPlugins: false, devPlugins: false}})
+  await execute({args: helpArgs(args ?? process.argv.slice(2)), loadOptions: {root, pjson, userPlugins: false, devPlugins: false}})
+}
+
+/**
+ * `maildig help` and `maildig help COMMAND` as in git and npm (oclif answers them only with its help plugin installed,
+ * which would be one more package to load): the same as `--help`. `-h` is oclif's additionalHelpFlags (package.json).
+ */
+export function helpArgs(args: string[]): string[] {
+  if (args[0] !== 'help') return args
+  return [...args.slice(1).filter((a) => a !== '--help' && a !== '-h'), '--help']
 }

@@ -15,10 +15,10 @@ const cases: [string[], RegExp][] = [
   [['mx', 'example.test', '--timeout', '-1'], /--timeout/],
   [['mx', 'example.test', '--timeout', '5parsecs'], /--timeout: "5parsecs" is not a duration/],
   [['mx', 'example.test', '--ca-file', '/nonexistent/ca.pem'], /--ca-file: cannot read/],
-  [['mx', 'example.test', '--bogus-flag'], /Nonexistent flag: --bogus-flag/],
-  [['mx'], /Missing 1 required arg/],
+  [['mx', 'example.test', '--bogus-flag'], /--bogus-flag: no such flag/],
+  [['mx'], /missing the argument <domain>/],
   // without oclif's note that arguments must come before a multiple flag (they need not)
-  [['mx', '--resolver', '127.0.0.1:9'], /Missing 1 required arg: domain[^\n]*\(see: maildig mx --help\)$/],
+  [['mx', '--resolver', '127.0.0.1:9'], /missing the argument <domain>[^\n]*\(see: maildig mx --help\)$/],
 ]
 
 describe('bad input', () => {
@@ -156,7 +156,7 @@ describe('an unknown command', () => {
   it('is a usage error: one line, exit 2', async () => {
     const r = await runCli(['nosuch'])
     expect(r.code).toBe(2)
-    expect(r.stderr.trim().split('\n')).toEqual([expect.stringMatching(/"nosuch" is not a maildig command \(commands: imap-check, mx, pop3-list, probe-smtp, send, trace/)])
+    expect(r.stderr.trim().split('\n')).toEqual([expect.stringMatching(/"nosuch" is not a maildig command \(commands: completion, imap-check, mx, pop3-list, probe-smtp, send, trace/)])
   })
   it('prints the envelope under --json', async () => {
     const r = await runCli(['nosuch', '--json'])

@@ -1,0 +1,111 @@
+import {describe, expect, it} from 'vitest'
+import {spawnSync} from 'node:child_process'
+import {mkdtempSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import {runCli} from './run-cli.js'
+
+// Help the way git and npm taught people, and typos answered with the nearest word (issue 16).
+describe('help', () => {
+  it.each([[['help']], [['-h']], [['--help']]])('maildig %j shows the root help with examples, exit codes and docs', async (args) => {
+    const r = await runCli(args)
+    expect(r.code).toBe(0)
+    expect(r.stderr).toBe('')
+    expect(r.stdout).toMatch(/^COMMANDS$/m)
+    expect(r.stdout).toMatch(/^ {2}probe-smtp /m)
+    expect(r.stdout).toMatch(/^EXAMPLES\n[\s\S]*\$ maildig mx example\.org/m)
+    expect(r.stdout).toMatch(/^EXIT CODES\n {2}0 +fine[\s\S]*\n {2}5 +timeout[\s\S]*\n {2}8 +protocol/m)
+    expect(r.stdout).toContain('docs/cli.md')
+  })
+
+  it.each([[['help', 'mx']], [['mx', '-h']], [['mx', '--help']], [['help', 'mx', '--help']]])('maildig %j shows the command help', async (args) => {
+    const r = await runCli(args)
+    expect(r.code).toBe(0)
+    expect(r.stdout).toMatch(/^Show the mail exchangers of a domain/)
+    expect(r.stdout).toMatch(/^USAGE\n {2}\$ maildig mx DOMAIN/m)
+    expect(r.stdout).not.toMatch(/^EXIT CODES$/m)
+  })
+
+  it('maildig help nosuch is a usage error naming the word', async () => {
+    const r = await runCli(['help', 'prob-smtp'])
+    expect(r.code).toBe(2)
+    expect(r.stderr.trim()).toMatch(/"prob-smtp" is not a maildig command; did you mean probe-smtp\?/)
+  })
+})
+
+describe('typos', () => {
+  it('a mistyped command shows what was typed (no internal colon) and the nearest command', async () => {
+    const r = await runCli(['prob-smtp', '127.0.0.11'])
+    expect(r.code).toBe(2)
+    expect(r.stdout).toBe('')
+    expect(r.stderr.trim().split('\n')).toEqual(['✖ "prob-smtp" is not a maildig command; did you mean probe-smtp? (see: maildig --help)'])
+  })
+
+  it('a word far from every command lists the commands', async () => {
+    const r = await runCli(['frobnicate'])
+    expect(r.stderr).toMatch(/"frobnicate" is not a maildig command \(commands: completion, imap-check, mx/)
+  })
+
+  it.each([
+    [['mx', 'example.test', '--reslover', '127.0.0.1'], '--reslover: no such flag; did you mean --resolver?'],
+    [['mx', 'example.test', '--jsno'], '--jsno: no such flag; did you mean --json?'],
+    [['send', '--from', 'a@b.test', '--to', 'c@d.test', '--dryrun'], '--dryrun: no such flag; did you mean --dry-run?'],
+    [['probe-smtp', 'h.test', '--xyzzy'], '--xyzzy: no such flag (see: maildig probe-smtp --help)'],
+  ])('maildig %j suggests the nearest flag', async (args, line) => {
+    const r = await runCli(args)
+    expect(r.code).toBe(2)
+    expect(r.stderr.trim()).toContain(line)
+    expect(r.stderr.trim().split('\n')).toHaveLength(1)
+  })
+
+  it('--password says where passwords come from', async () => {
+    const r = await runCli(['probe-smtp', 'h.test', '--user', 'u', '--password', 'hunter2'])
+    expect(r.code).toBe(2)
+    expect(r.stderr).toMatch(/--password: a password is never a flag value .*MAILDIG_PASSWORD.*--password-stdin/)
+  })
+
+  it('missing required flags: one line each, with the -- name', async () => {
+    const r = await runCli(['send'])
+    expect(r.code).toBe(2)
+    expect(r.stderr.trim().split('\n')).toEqual(['✖ --from: this flag is required', '✖ --to: this flag is required (see: maildig send --help)'])
+    const json = await runCli(['send', '--json'])
+    expect(json.json?.error).toEqual({code: 'USAGE', message: '--from: this flag is required\n--to: this flag is required'})
+  })
+})
+
+describe('completion', () => {
+  it('bash: a script bash accepts, completing commands, flags and option values', async () => {
+    const r = await runCli(['completion', 'bash'])
+    expect(r.code).toBe(0)
+    const dir = mkdtempSync(join(tmpdir(), 'maildig-completion-'))
+    const file = join(dir, 'maildig.bash')
+    writeFileSync(file, r.stdout)
+    const complete = (words: string[]) => {
+      const script = `source ${file}; COMP_WORDS=(${words.map((w) => `'${w}'`).join(' ')}); COMP_CWORD=${words.length - 1}; _maildig_complete; echo "\${COMPREPLY[*]}"`
+      const out = spawnSync('bash', ['-c', script], {encoding: 'utf8'})
+      expect(out.stderr).toBe('')
+      return out.stdout.trim()
+    }
+    expect(complete(['maildig', 'pro'])).toBe('probe-smtp')
+    expect(complete(['maildig', 'send', '--tls', ''])).toBe('starttls implicit none')
+    expect(complete(['maildig', 'mx', '--res'])).toBe('--resolver')
+    expect(complete(['maildig', 'help', 'tr'])).toBe('trace')
+  })
+
+  it('zsh: a script zsh parses, naming every command', async () => {
+    const r = await runCli(['completion', 'zsh'])
+    expect(r.code).toBe(0)
+    expect(r.stdout).toMatch(/^#compdef maildig\n/)
+    for (const id of ['mx', 'probe-smtp', 'send', 'pop3-list', 'imap-check', 'trace']) expect(r.stdout).toContain(`'${id}:`)
+    const check = spawnSync('zsh', ['-n'], {input: r.stdout, encoding: 'utf8'})
+    expect(check.error).toBeUndefined()
+    expect(check.stderr).toBe('')
+    expect(check.status).toBe(0)
+  })
+
+  it('an unknown shell is a usage error', async () => {
+    const r = await runCli(['completion', 'fish'])
+    expect(r.code).toBe(2)
+    expect(r.stderr).toMatch(/fish.*bash, zsh/)
+  })
+})
