@@ -16,6 +16,7 @@
 // nodemailer, imapflow and ora stay outside the bundle, loaded by the commands that use them (dynamic import;
 // the build fails if one is imported statically).
 import {mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {createHash} from 'node:crypto'
 import {createRequire} from 'node:module'
 import {fileURLToPath} from 'node:url'
 import {build} from 'esbuild'
@@ -169,7 +170,11 @@ async function bundle() {
   // so that line numbers in stack traces stay right: V8 then compiles the file's text as it is read, where wrapping it
   // at start made a second megabyte-long string (about 2 ms).
   writeFileSync('dist/maildig.cjs', `${BUNDLE_WRAPPER}${source}\n})`)
-  writeFileSync('dist/maildig-loader.cjs', readFileSync('scripts/bundle-loader.cjs', 'utf8'))
+  // The loader knows which V8 made the build's code cache, and which build it loads (the key of a user's own cache).
+  const buildId = createHash('sha256').update(source).digest('hex').slice(0, 16)
+  const loader = readFileSync('scripts/bundle-loader.cjs', 'utf8')
+  if (!loader.includes("'__MAILDIG_BUILD_V8__'") || !loader.includes("'__MAILDIG_BUILD_ID__'")) throw new Error('build: the loader has no build placeholders')
+  writeFileSync('dist/maildig-loader.cjs', loader.replace("'__MAILDIG_BUILD_V8__'", JSON.stringify(process.versions.v8)).replace("'__MAILDIG_BUILD_ID__'", JSON.stringify(buildId)))
 
   mkdirSync('dist/commands')
   for (const id of ids) {
