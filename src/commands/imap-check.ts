@@ -28,7 +28,7 @@ Exit codes: 0 fine, 1 a problem found (an error finding: mailbox or message not 
     '<%= config.bin %> imap-check imap.example.com',
     'MAILDIG_PASSWORD=… <%= config.bin %> imap-check imap.example.com --user me@example.com',
     '<%= config.bin %> imap-check imap.example.com --port 143 --tls starttls --user me@example.com --password-stdin < pw.txt',
-    '<%= config.bin %> imap-check imap.example.com --user me@example.com --wait-for-message-id "$(maildig send --to me@example.com --json | jq -r .messageId)" --wait 2m',
+    '<%= config.bin %> imap-check imap.example.com --user me@example.com --wait-for-message-id "$(maildig send --from me@example.com --to me@example.com --json | jq -r .messageId)" --wait 2m',
   ]
   static override args = {host: Args.string({description: 'The IMAP server (host name or IP address).', required: true, ignoreStdin: true})}
   static override flags = {
