@@ -57,6 +57,7 @@ export abstract class MaildigCommand<R extends object = Record<string, unknown>>
   public async run(): Promise<void> {
     const json = this.argv.includes('--json')
     let wantTranscript = this.argv.includes('--transcript')
+    let quiet = false
     let outcome: Outcome<R> | undefined
     let failure: MaildigError | undefined
     let spinner: Spinner | undefined
@@ -73,6 +74,7 @@ export abstract class MaildigCommand<R extends object = Record<string, unknown>>
       const {flags, args} = await this.parseFlags()
       const options = await commonOptions(flags as unknown as CommonFlagValues, this.argv)
       wantTranscript = options.transcript
+      quiet = options.quiet
       spinner = await startSpinner(`${command}…`, options)
       const style = makeStyle(json ? 0 : colourLevel(process.stdout))
       outcome = await this.work(flags, args, {options, style, spinner})
@@ -122,7 +124,11 @@ export abstract class MaildigCommand<R extends object = Record<string, unknown>>
     }
     const style = makeStyle(colourLevel(process.stdout))
     if (wantTranscript && result.transcript?.length) process.stderr.write(`${sanitizeForTerminal(renderTranscript(makeStyle(colourLevel(process.stderr)), result.transcript))}\n`)
-    await writeResult(`${sanitizeForTerminal(this.renderHuman(result, style))}\n`)
+    // -q: only the result: the report, and its warnings and errors without the fix lines (no info findings, no spinner).
+    const shown = quiet ? {...result, findings: result.findings.filter((f) => f.severity !== 'info').map(({fix: _fix, ...f}) => f)} : result
+    const text = this.renderHuman(shown, style)
+    // A terse form with nothing to say (mx --short of a null MX) prints nothing, not an empty line.
+    if (text !== '') await writeResult(`${sanitizeForTerminal(text)}\n`)
   }
 
   private async parseFlags(): Promise<{flags: Record<string, unknown>; args: Record<string, unknown>}> {

@@ -20,7 +20,7 @@ export const commonFlags = {
   }),
   transcript: Flags.boolean({description: 'Show the protocol conversation (stderr in human mode, `transcript` in JSON).', default: false}),
   'ca-file': Flags.string({description: 'Extra trusted certificate authorities (PEM file). NODE_EXTRA_CA_CERTS also works.', helpValue: 'PEM'}),
-  quiet: Flags.boolean({char: 'q', description: 'No spinner; print only the result.', default: false}),
+  quiet: Flags.boolean({char: 'q', description: 'Only the result: no spinner, no fix lines or info findings.', default: false}),
 }
 
 /** For commands that log in somewhere. The password is never a flag value (it would show in `ps` and shell history). */

@@ -1,11 +1,11 @@
-import {Args} from '@oclif/core'
+import {Args, Flags} from '@oclif/core'
 import type {ChalkInstance} from 'chalk'
 import {MaildigCommand, type Outcome, type RunContext} from '../cli/base-command.js'
 import {commonFlags} from '../cli/flags.js'
 import {UsageError} from '../lib/errors.js'
 import {toDomain} from '../lib/dns/names.js'
 import {resolveMx, type MxResult} from '../lib/mx/resolve-mx.js'
-import {renderMx} from '../render/mx.js'
+import {renderMx, renderMxShort} from '../render/mx.js'
 
 export default class Mx extends MaildigCommand<MxResult> {
   static override summary = 'Show the mail exchangers of a domain, as a sending server would choose them.'
@@ -16,11 +16,17 @@ Exit codes: 0 fine, 1 an error finding (null MX, an exchange without address…)
     '<%= config.bin %> mx example.com',
     '<%= config.bin %> mx bücher.example --resolver 9.9.9.9',
     '<%= config.bin %> mx example.com --json | jq \'.exchanges[].exchange\'',
+    '<%= config.bin %> mx example.com --short',
   ]
   static override args = {domain: Args.string({description: 'The mail domain (Unicode allowed).', required: true, ignoreStdin: true})}
-  static override flags = {...commonFlags}
+  static override flags = {
+    ...commonFlags,
+    short: Flags.boolean({description: 'Only the exchanges, one per line, in the order a sender tries them (like dig +short); the exit code still tells of problems.', default: false}),
+  }
+  private short = false
 
-  protected async work(_flags: Record<string, unknown>, args: Record<string, unknown>, {options, spinner}: RunContext): Promise<Outcome<MxResult>> {
+  protected async work(flags: Record<string, unknown>, args: Record<string, unknown>, {options, spinner}: RunContext): Promise<Outcome<MxResult>> {
+    this.short = flags.short === true
     const domain = toDomain(String(args.domain))
     if (typeof domain === 'string') throw new UsageError(`domain: ${domain}`)
     spinner.text(`looking up the mail exchangers of ${domain.ascii}`)
@@ -29,6 +35,6 @@ Exit codes: 0 fine, 1 an error finding (null MX, an exchange without address…)
   }
 
   protected renderHuman(outcome: Outcome<MxResult>, style: ChalkInstance): string {
-    return renderMx(style, outcome.result, outcome.findings)
+    return this.short ? renderMxShort(outcome.result) : renderMx(style, outcome.result, outcome.findings)
   }
 }

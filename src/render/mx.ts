@@ -37,3 +37,8 @@ export function renderMx(c: ChalkInstance, result: MxResult, findings: readonly 
   if (findings) lines.push('', renderFindings(c, findings))
   return lines.join('\n')
 }
+
+/** `mx --short`: the exchanges in the order a sender tries them, one per line; nothing for a null MX. */
+export function renderMxShort(result: MxResult): string {
+  return result.exchanges.map((e) => e.exchange).join('\n')
+}
