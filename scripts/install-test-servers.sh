@@ -12,6 +12,10 @@ command -v dnsmasq >/dev/null 2>&1 || [ -x /usr/sbin/dnsmasq ] || need+=(dnsmasq
 [ -e /usr/lib/dovecot/pop3 ] || need+=(dovecot-pop3d)
 [ -e /usr/lib/dovecot/lmtp ] || need+=(dovecot-lmtpd)
 command -v openssl >/dev/null 2>&1 || need+=(openssl)
+# DNSSEC: NSD serves the signed zone, ldns-keygen/ldns-signzone sign it, Unbound validates it.
+[ -x /usr/sbin/nsd ] || need+=(nsd)
+[ -x /usr/sbin/unbound ] || need+=(unbound)
+[ -x /usr/bin/ldns-signzone ] || need+=(ldnsutils)
 # ss (iproute2): the test world checks that its addresses and ports are free before it starts a server.
 [ -x /usr/bin/ss ] || command -v ss >/dev/null 2>&1 || need+=(iproute2)
 # zsh: the zsh completion script is checked by zsh itself (test/cli/help.test.ts).
@@ -30,8 +34,8 @@ export DEBIAN_FRONTEND=noninteractive
 # Postfix would otherwise ask which configuration to write into /etc/postfix; we want none.
 echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
 
-# Keep the packages' services from starting during install (they would listen on every
-# interface). A policy-rc.d that is already there is left exactly as it was.
+# Keep the packages' services from starting during install (Postfix, Dovecot, NSD and Unbound
+# would listen on every interface, and Unbound would take over the machine's resolver). A policy-rc.d that is already there is left exactly as it was.
 own_policy=0
 if [ ! -e /usr/sbin/policy-rc.d ]; then
   printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d

@@ -193,6 +193,63 @@ describe('DNS (dnsmasq on 127.0.1.53)', () => {
   })
 })
 
+describe('DNSSEC (NSD on 127.0.1.54 serves dane.test signed; Unbound on 127.0.1.55 validates it)', () => {
+  const {resolver: unbound, authoritative: nsd, zone} = world.dnssec
+  const ask = (name: string, type: packet.RecordType, server: {host: string; port: number}) =>
+    queryUdp(name, type, {host: server.host, port: server.port, timeoutMs: 2000, authenticated: true})
+  const ad = (r: packet.DecodedPacket) => ((r.flags ?? 0) & packet.AUTHENTIC_DATA) !== 0
+
+  it('the validating resolver vouches for the signed zone\'s MX, A and TLSA answers, and for a name it lacks', async () => {
+    for (const [name, type] of [['ee.dane.test', 'MX'], ['mx.ee.dane.test', 'A'], ['_25._tcp.mx.ee.dane.test', 'TLSA']] as const) {
+      const r = await ask(name, type, unbound)
+      expect(r.rcode, `${name} ${type}`).toBe('NOERROR')
+      expect(ad(r), `${name} ${type} AD`).toBe(true)
+      expect(r.answers?.some((a) => a.type === type)).toBe(true)
+    }
+    const tlsa = (await ask('_25._tcp.mx.ee.dane.test', 'TLSA', unbound)).answers!.find((a) => a.type === 'TLSA') as packet.TlsaAnswer
+    expect(tlsa.data.certificate.toString('hex')).toBe(createHash('sha256').update(new X509Certificate(fs.readFileSync(world.ca.certFile)).publicKey.export({type: 'spki', format: 'der'})).digest('hex'))
+    const missing = await ask('nothing.dane.test', 'A', unbound)
+    expect([missing.rcode, ad(missing)]).toEqual(['NXDOMAIN', true])
+  })
+
+  it('the zone is signed with the key the resolver trusts', async () => {
+    const r = await ask(zone, 'DNSKEY', nsd)
+    const keys = (r.answers ?? []).filter((a) => a.type === 'DNSKEY') as packet.DnskeyAnswer[]
+    expect(keys).toHaveLength(1)
+    expect(world.dnssec.trustAnchor).toMatch(new RegExp(`^${zone}\\.\\s+(\\d+\\s+)?IN\\s+DS\\s+\\d+ 13 2 [0-9a-f]{64}$`))
+    expect((r.answers ?? []).some((a) => a.type === 'RRSIG')).toBe(false) // no DO bit asked: no signatures sent
+  })
+
+  it('the same records through dnsmasq and from NSD itself carry no AD bit', async () => {
+    for (const server of [world.dns, nsd]) {
+      const r = await ask('_25._tcp.mx.ee.dane.test', 'TLSA', server)
+      expect(r.rcode).toBe('NOERROR')
+      expect(r.answers?.filter((a) => a.type === 'TLSA')).toHaveLength(1)
+      expect(ad(r), `${server.host}`).toBe(false)
+    }
+  })
+
+  it('forwards the rest of .test and the reverse zones to dnsmasq, unvalidated', async () => {
+    const mx = await ask('mail.test', 'MX', unbound)
+    expect([mx.rcode, ad(mx)]).toEqual(['NOERROR', false])
+    expect((mx.answers?.[0] as packet.MxAnswer | undefined)?.data).toEqual({preference: 10, exchange: 'mx.mail.test'})
+    const ptr = await ask('25.1.0.127.in-addr.arpa', 'PTR', unbound)
+    expect((ptr.answers?.[0] as packet.StringAnswer | undefined)?.data).toBe('mx.mail.test')
+    // insecure.test: an unsigned MX into the signed zone.
+    const insecure = await ask('insecure.test', 'MX', unbound)
+    expect([ad(insecure), (insecure.answers?.[0] as packet.MxAnswer | undefined)?.data.exchange]).toEqual([false, 'mx.bad.dane.test'])
+    expect((await ask('nx.test', 'A', unbound)).rcode).toBe('NXDOMAIN')
+  })
+
+  it('Postfix sends the test CA after its certificate, which names mx.ta.dane.test (the DANE-TA case)', async () => {
+    const pem = fs.readFileSync(world.ca.chainFile, 'utf8')
+    const certs = pem.split(/(?=-----BEGIN CERTIFICATE-----)/)
+    expect(certs).toHaveLength(2)
+    expect(new X509Certificate(certs[0]!).subjectAltName).toContain('DNS:mx.ta.dane.test')
+    expect(new X509Certificate(certs[1]!).fingerprint256).toBe(new X509Certificate(world.ca.caPem).fingerprint256)
+  })
+})
+
 /** A line-oriented conversation over TCP, upgradable to TLS (STARTTLS/STLS). */
 class Conversation {
   private buffer = ''
@@ -584,7 +641,11 @@ describe('the harness', () => {
     const mains = Object.values(world.pids)
     for (const pid of mains) expect(fs.existsSync(`/proc/${pid}`), `pid ${pid}`).toBe(true)
     const ours = new Set(mains.flatMap((pid) => [pid, ...descendants(pid)]))
-    const sockets = listeningSockets().filter((s) => s.pids.some((p) => ours.has(p)))
+    // Unbound's own queries go out from unconnected UDP sockets on high ports of its address while they run.
+    const unbound = new Set([world.pids.unbound, ...descendants(world.pids.unbound)])
+    const sockets = listeningSockets()
+      .filter((s) => s.pids.some((p) => ours.has(p)))
+      .filter((s) => !(s.pids.some((p) => unbound.has(p)) && s.proto === 'udp' && Number(s.local.split(':')[1]) >= 1024))
     const locals = sockets.map((s) => `${s.proto} ${s.local}`)
     for (const s of sockets) {
       expect(s.local, `${s.proto} ${s.local}`).toMatch(/^127\.0\.1\.\d{1,3}:\d+$/)
@@ -593,6 +654,10 @@ describe('the harness', () => {
       new Set([
         'udp 127.0.1.53:53',
         'tcp 127.0.1.53:53',
+        'udp 127.0.1.54:53',
+        'tcp 127.0.1.54:53',
+        'udp 127.0.1.55:53',
+        'tcp 127.0.1.55:53',
         'tcp 127.0.1.25:25',
         'tcp 127.0.1.25:587',
         'tcp 127.0.1.25:465',

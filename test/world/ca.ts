@@ -22,6 +22,8 @@ export const MAIL_HOST_NAMES = [
   'smtp.mail.test',
   'mta-sts.mail.test',
   'mta-sts.stsbad.test',
+  // The DANE-TA case of the signed zone (zones.ts): RFC 7672 §3.2.2 checks the name there.
+  'mx.ta.dane.test',
 ] as const
 export const MAIL_HOST_ADDRESSES = ['127.0.1.25', '127.0.1.30'] as const
 
@@ -38,6 +40,11 @@ export interface TestCa {
   keyPem: string
   /** SHA-256 of the server certificate's SubjectPublicKeyInfo, hex: the data of a TLSA 3 1 1 record. */
   certSpkiSha256: string
+  /** The server certificate followed by the test CA: the chain Postfix sends (RFC 7671 §5.2.2 asks DANE-TA servers to). */
+  chainFile: string
+  /** SHA-256 of the test CA's certificate (DER) and of its SubjectPublicKeyInfo, hex: TLSA 2 0 1 and 2 1 1 data. */
+  caCertSha256: string
+  caSpkiSha256: string
   /** Same names, signed by the test CA, validity entirely in the past. */
   expiredCertFile: string
   expiredKeyFile: string
@@ -159,17 +166,23 @@ export async function makeTestCa(
   }
   const read = (name: string) => fs.readFileSync(f(name), 'utf8')
   const certPem = read('server.pem')
-  const spki = new X509Certificate(certPem).publicKey.export({type: 'spki', format: 'der'})
+  const caPem = read('ca.pem')
+  fs.writeFileSync(f('server-chain.pem'), certPem + caPem)
+  const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex')
+  const spkiOf = (pem: string) => new X509Certificate(pem).publicKey.export({type: 'spki', format: 'der'})
   return {
     dir,
     caFile: f('ca.pem'),
     caKeyFile: f('ca.key'),
-    caPem: read('ca.pem'),
+    caPem,
     certFile: f('server.pem'),
     keyFile: f('server.key'),
     certPem,
     keyPem: read('server.key'),
-    certSpkiSha256: createHash('sha256').update(spki).digest('hex'),
+    certSpkiSha256: sha256(spkiOf(certPem)),
+    chainFile: f('server-chain.pem'),
+    caCertSha256: sha256(new X509Certificate(caPem).raw),
+    caSpkiSha256: sha256(spkiOf(caPem)),
     expiredCertFile: f('expired.pem'),
     expiredKeyFile: f('expired.key'),
     expiredCertPem: read('expired.pem'),

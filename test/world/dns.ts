@@ -3,7 +3,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import * as packet from 'dns-packet'
 import {requireBinary, startProcess, stopProcess, waitUntil, WorldError, type ServerProcess} from './proc.js'
-import {reverseName, expandIpv6, type ZoneRecord} from './zones.js'
+import {HOSTS, reverseName, expandIpv6, SIGNED_ZONE, type ZoneRecord} from './zones.js'
 
 /**
  * dnsmasq as the test world's authoritative DNS for .test and the reverse zones, on 127.0.1.53:53
@@ -127,6 +127,8 @@ function dnsmasqConfig(dir: string, records: ZoneRecord[]): string {
     'local=/test/',
     'local=/in-addr.arpa/',
     'local=/ip6.arpa/',
+    // The signed zone comes from NSD (dnssec.ts), unvalidated: the AD bit never reaches our clients.
+    `server=/${SIGNED_ZONE}/${HOSTS.nsd}`,
     // Stay root: the log and pid files live in the world's folder, which nobody else may write.
     'user=root',
     'group=root',
@@ -145,11 +147,15 @@ export interface DnsResponse extends packet.DecodedPacket {
   rcode: string
 }
 
-/** Sends one query over UDP and resolves with the decoded answer (or rejects after `timeoutMs`). */
+/**
+ * Sends one query over UDP and resolves with the decoded answer (or rejects after `timeoutMs`).
+ * `authenticated` sets the AD bit in the query: a validating resolver then reports whether it
+ * validated the answer (RFC 6840 §5.7).
+ */
 export function queryUdp(
   name: string,
   type: packet.RecordType,
-  options: {host?: string; port?: number; timeoutMs?: number} = {},
+  options: {host?: string; port?: number; timeoutMs?: number; authenticated?: boolean} = {},
 ): Promise<DnsResponse> {
   return new Promise((resolve, reject) => {
     const socket = dgram.createSocket('udp4')
@@ -172,7 +178,7 @@ export function queryUdp(
       reject(error)
     })
     socket.send(
-      packet.encode({type: 'query', id, flags: packet.RECURSION_DESIRED, questions: [{name, type, class: 'IN'}]}),
+      packet.encode({type: 'query', id, flags: packet.RECURSION_DESIRED | (options.authenticated ? packet.AUTHENTIC_DATA : 0), questions: [{name, type, class: 'IN'}]}),
       options.port ?? DNS_PORT,
       options.host ?? DNS_HOST,
     )

@@ -4,6 +4,7 @@ import os from 'node:os'
 import path from 'node:path'
 import {makeTestCa, type TestCa} from './ca.js'
 import {startDns, DNS_HOST, DNS_PORT, type DnsServer} from './dns.js'
+import {DNSSEC_PORT, NSD_HOST, startSignedDns, UNBOUND_HOST, type SignedDns} from './dnssec.js'
 import {
   deliverLmtp,
   DOVECOT_HOST,
@@ -17,25 +18,34 @@ import {
   type MailServers,
 } from './mail.js'
 import {isAlive, requireBinary, run, sleep, stopProcess, WorldError} from './proc.js'
-import {buildZones, type ZoneRecord} from './zones.js'
+import {buildSignedZone, buildZones, type ZoneRecord} from './zones.js'
 
 /**
- * The test world: dnsmasq, Postfix and Dovecot started from configuration and state in one
- * temporary folder, bound only to addresses in 127.0.1.0/24, stopped by PID.
+ * The test world: dnsmasq, NSD and Unbound (a DNSSEC-signed zone and a validating resolver),
+ * Postfix and Dovecot started from configuration and state in one temporary folder, bound only to
+ * addresses in 127.0.1.0/24, stopped by PID.
  *
  * Nothing in /etc is touched: Postfix runs its master daemon with `-c <our config dir>` (only
  * `postfix check` is used from the command, to create the queue directories), Dovecot with
- * `-c <our dovecot.conf>`, dnsmasq with `--conf-file=<ours>`. No system service is started,
- * stopped or reconfigured.
+ * `-c <our dovecot.conf>`, dnsmasq with `--conf-file=<ours>`, NSD and Unbound with `-c <ours>`.
+ * No system service is started, stopped or reconfigured.
  */
 
 /** A plain JSON object: what vitest hands to the test files (inject('world')). */
 export interface WorldInfo {
   dns: {host: string; port: number}
+  /**
+   * DNSSEC: `zone` (dane.test) is signed and served by NSD (`authoritative`); `resolver` is Unbound,
+   * which validates it against `trustAnchor` (its DS record) and forwards the rest of .test to
+   * dnsmasq, unvalidated. dnsmasq serves the same zone without the AD bit.
+   */
+  dnssec: {resolver: {host: string; port: number}; authoritative: {host: string; port: number}; zone: string; trustAnchor: string; zoneRecords: ZoneRecord[]}
   ca: {
     caFile: string
     certFile: string
     keyFile: string
+    /** The certificate followed by the test CA: what Postfix sends. */
+    chainFile: string
     expiredCertFile: string
     expiredKeyFile: string
     /** A certificate for the mail host names that expires in EXPIRING_DAYS (ca.ts) days. */
@@ -54,9 +64,9 @@ export interface WorldInfo {
   /** Dovecot's LMTP socket (root may connect): how deliver() puts mail into a mailbox. */
   lmtpSocket: string
   /** The PIDs of the servers' main processes (each one's children are its own). */
-  pids: {dnsmasq: number; postfix: number; dovecot: number}
+  pids: {dnsmasq: number; nsd: number; unbound: number; postfix: number; dovecot: number}
   /** Where each server logs. */
-  logs: {dnsmasq: string; postfix: string; dovecot: string}
+  logs: {dnsmasq: string; nsd: string; unbound: string; postfix: string; dovecot: string}
   /** The DNS data dnsmasq serves. */
   zones: ZoneRecord[]
   /** The world's temporary folder. */
@@ -96,6 +106,10 @@ const WORLDS_DIR = os.tmpdir().length <= 40 ? os.tmpdir() : '/tmp'
 const PORTS: [string, number, 'tcp' | 'udp'][] = [
   [DNS_HOST, DNS_PORT, 'udp'],
   [DNS_HOST, DNS_PORT, 'tcp'],
+  [NSD_HOST, DNSSEC_PORT, 'udp'],
+  [NSD_HOST, DNSSEC_PORT, 'tcp'],
+  [UNBOUND_HOST, DNSSEC_PORT, 'udp'],
+  [UNBOUND_HOST, DNSSEC_PORT, 'tcp'],
   ...Object.values(POSTFIX_PORTS).map((p): [string, number, 'tcp'] => [POSTFIX_HOST, p, 'tcp']),
   ...Object.values(DOVECOT_PORTS).map((p): [string, number, 'tcp'] => [DOVECOT_HOST, p, 'tcp']),
 ]
@@ -225,26 +239,40 @@ async function launch(): Promise<World> {
   // The servers' unprivileged users (dovecot, mail, postfix) must reach their files inside.
   fs.chmodSync(dir, 0o755)
   let dns: DnsServer | undefined
+  let signed: SignedDns | undefined
   let mail: MailServers | undefined
   let mtaSts: MtaStsServer | undefined
   try {
     const ca = await makeTestCa(path.join(dir, 'ca'))
     const zones = buildZones({postfixSpkiSha256: ca.certSpkiSha256})
+    const signedZone = buildSignedZone({postfixSpkiSha256: ca.certSpkiSha256, caCertSha256: ca.caCertSha256, caSpkiSha256: ca.caSpkiSha256})
     dns = await startDns(path.join(dir, 'dns'), zones)
-    writePids(dir, {dnsmasq: dns.process.pid})
     const started: Record<string, number> = {dnsmasq: dns.process.pid}
+    writePids(dir, started)
+    signed = await startSignedDns(path.join(dir, 'dnssec'), signedZone, DNS_HOST)
+    started.nsd = signed.nsd.pid
+    started.unbound = signed.unbound.pid
+    writePids(dir, started)
     mtaSts = await startMtaStsServer(ca)
     mail = await startMail(dir, ca, (name, pid) => {
       started[name] = pid
       writePids(dir, started)
     })
-    const pids = {dnsmasq: dns.process.pid, postfix: mail.postfix.pid, dovecot: mail.dovecot.pid}
+    const pids = {dnsmasq: dns.process.pid, nsd: signed.nsd.pid, unbound: signed.unbound.pid, postfix: mail.postfix.pid, dovecot: mail.dovecot.pid}
     const info: WorldInfo = {
       dns: {host: DNS_HOST, port: DNS_PORT},
+      dnssec: {
+        resolver: {host: UNBOUND_HOST, port: DNSSEC_PORT},
+        authoritative: {host: NSD_HOST, port: DNSSEC_PORT},
+        zone: signed.zone,
+        trustAnchor: signed.trustAnchor,
+        zoneRecords: signedZone,
+      },
       ca: {
         caFile: ca.caFile,
         certFile: ca.certFile,
         keyFile: ca.keyFile,
+        chainFile: ca.chainFile,
         expiredCertFile: ca.expiredCertFile,
         expiredKeyFile: ca.expiredKeyFile,
         expiringCertFile: ca.expiringCertFile,
@@ -259,14 +287,14 @@ async function launch(): Promise<World> {
       users: mail.users.map((u) => ({address: u.address, password: u.password, maildir: u.maildir})),
       lmtpSocket: mail.lmtpSocket,
       pids,
-      logs: {dnsmasq: dns.logFile, postfix: mail.postfixLog, dovecot: mail.dovecotLog},
+      logs: {dnsmasq: dns.logFile, nsd: signed.logs.nsd, unbound: signed.logs.unbound, postfix: mail.postfixLog, dovecot: mail.dovecotLog},
       zones,
       dir,
     }
     if (process.env.MAILDIG_WORLD_VERBOSE) console.log(`test world: ready in ${Date.now() - t0} ms at ${dir}`)
-    return makeWorld(info, ca, dns, mail, mtaSts)
+    return makeWorld(info, ca, dns, signed, mail, mtaSts)
   } catch (error) {
-    await Promise.allSettled([mail?.stop(), dns?.stop(), mtaSts?.stop()])
+    await Promise.allSettled([mail?.stop(), dns?.stop(), signed?.stop(), mtaSts?.stop()])
     console.error(`test world: setup failed; its files are kept in ${dir}`)
     throw error
   }
@@ -298,7 +326,7 @@ export function mailboxes(info: WorldInfo): Mailboxes {
   }
 }
 
-function makeWorld(info: WorldInfo, ca: TestCa, dns: DnsServer, mail: MailServers, mtaSts: MtaStsServer): World {
+function makeWorld(info: WorldInfo, ca: TestCa, dns: DnsServer, signed: SignedDns, mail: MailServers, mtaSts: MtaStsServer): World {
   let stopping: Promise<void> | undefined
   const world: World = {
     info,
@@ -311,7 +339,7 @@ function makeWorld(info: WorldInfo, ca: TestCa, dns: DnsServer, mail: MailServer
       }
       stopping ??= (async () => {
         current = undefined
-        const results = await Promise.allSettled([mail.stop(), stopProcess(dns.process), mtaSts.stop()])
+        const results = await Promise.allSettled([mail.stop(), stopProcess(dns.process), signed.stop(), mtaSts.stop()])
         const keep = options.keepDir || process.env.MAILDIG_KEEP_WORLD === '1'
         const failed = results.find((r) => r.status === 'rejected')
         if (keep || failed) {

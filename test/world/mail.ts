@@ -256,7 +256,7 @@ smtpd_relay_restrictions = permit_sasl_authenticated, reject_unauth_destination
 smtpd_recipient_restrictions =
 smtpd_reject_unlisted_recipient = yes
 
-smtpd_tls_cert_file = ${ca.certFile}
+smtpd_tls_cert_file = ${ca.chainFile}
 smtpd_tls_key_file = ${ca.keyFile}
 smtpd_tls_security_level = may
 smtpd_tls_auth_only = yes

@@ -9,6 +9,8 @@
  *   127.0.1.27  mx2.equal.test: nothing listens
  *   127.0.1.30  Dovecot (imap.mail.test, pop.mail.test): 143, 993, 110, 995
  *   127.0.1.53  dnsmasq: 53 UDP and TCP
+ *   127.0.1.54  NSD: authoritative for the signed zone dane.test (dnssec.ts)
+ *   127.0.1.55  Unbound: validating resolver, trust anchor for dane.test (dnssec.ts)
  *   127.0.1.60  mx.noptr.test: no PTR (NXDOMAIN)
  *   127.0.1.61  mx.badptr.test, whose PTR names other.badptr.test
  *   127.0.1.62  other.badptr.test
@@ -31,6 +33,8 @@ export type ZoneRecord =
 
 export const HOSTS = {
   dns: '127.0.1.53',
+  nsd: '127.0.1.54',
+  unbound: '127.0.1.55',
   postfix: '127.0.1.25',
   dovecot: '127.0.1.30',
   down: '127.0.1.26',
@@ -56,6 +60,49 @@ export const LONG_SPF =
 export interface ZoneOptions {
   /** SHA-256 of the Postfix certificate's public key, hex: makes the TLSA record at _25._tcp.mx.mail.test match. */
   postfixSpkiSha256: string
+}
+
+/** The DNSSEC-signed zone (NSD, validated by Unbound: dnssec.ts). dnsmasq forwards it to NSD unvalidated. */
+export const SIGNED_ZONE = 'dane.test'
+
+export interface SignedZoneOptions extends ZoneOptions {
+  /** SHA-256 of the test CA's certificate (DER), hex: the data of a DANE-TA "2 0 1" record. */
+  caCertSha256: string
+  /** SHA-256 of the test CA's public key (SubjectPublicKeyInfo), hex: a DANE-TA "2 1 1" record. */
+  caSpkiSha256: string
+}
+
+/**
+ * The records of dane.test (SOA, NS and the keys are added by dnssec.ts). Every MX points at
+ * Postfix (127.0.1.25), whose certificate names mx.mail.test and mx.ta.dane.test (ca.ts) and which
+ * sends the test CA after its leaf (RFC 7671 §5.2.2), so each domain is one DANE case (RFC 7672):
+ */
+export function buildSignedZone(options: SignedZoneOptions): ZoneRecord[] {
+  const {postfix} = HOSTS
+  const tlsa = (host: string, usage: number, selector: number, matchingType: number, data: string): ZoneRecord =>
+    ({type: 'TLSA', name: `_25._tcp.${host}`, usage, selector, matchingType, data})
+  const mx = (domain: string, exchange: string, preference = 10): ZoneRecord => ({type: 'MX', name: domain, preference, exchange})
+  const a = (name: string): ZoneRecord => ({type: 'A', name, address: postfix})
+  const mismatch = 'ab'.repeat(32)
+  return [
+    // ee: DANE-EE 3 1 1 of Postfix's key. The certificate names mx.mail.test, not this host: with
+    // DANE-EE the name is not checked (§3.1.1).
+    mx('ee.dane.test', 'mx.ee.dane.test'), a('mx.ee.dane.test'), tlsa('mx.ee.dane.test', 3, 1, 1, options.postfixSpkiSha256),
+    // bad: the only MX publishes a DANE-EE record that matches nothing: DANE senders defer (§2.2).
+    mx('bad.dane.test', 'mx.bad.dane.test'), a('mx.bad.dane.test'), tlsa('mx.bad.dane.test', 3, 1, 1, mismatch),
+    // backup: the preferred MX mismatches, the second matches: DANE senders skip to the second.
+    mx('backup.dane.test', 'mx.bad.dane.test', 10), mx('backup.dane.test', 'mx.ee.dane.test', 20),
+    // ta: DANE-TA 2 0 1 of the test CA; the certificate names mx.ta.dane.test (§3.2.2 name check passes).
+    mx('ta.dane.test', 'mx.ta.dane.test'), a('mx.ta.dane.test'), tlsa('mx.ta.dane.test', 2, 0, 1, options.caCertSha256),
+    // taname: DANE-TA 2 1 1 of the test CA, but the certificate does not name mx.taname.dane.test.
+    mx('taname.dane.test', 'mx.taname.dane.test'), a('mx.taname.dane.test'), tlsa('mx.taname.dane.test', 2, 1, 1, options.caSpkiSha256),
+    // tacname: the MX host is an alias of mx.ta.dane.test: the TLSA base domain is the alias's
+    // target, and the certificate may name either (§2.2.2, §3.2.2).
+    mx('tacname.dane.test', 'mx.tacname.dane.test'), {type: 'CNAME', name: 'mx.tacname.dane.test', target: 'mx.ta.dane.test'},
+    // pkix: only records SMTP cannot use: PKIX-EE (usage 1, §3.1.3) and a SHA-256 digest of 2 bytes.
+    mx('pkix.dane.test', 'mx.pkix.dane.test'), a('mx.pkix.dane.test'),
+    tlsa('mx.pkix.dane.test', 1, 1, 1, options.postfixSpkiSha256), tlsa('mx.pkix.dane.test', 3, 1, 1, 'abcd'),
+  ]
 }
 
 export function buildZones(options: ZoneOptions): ZoneRecord[] {
@@ -145,6 +192,10 @@ export function buildZones(options: ZoneOptions): ZoneRecord[] {
 
     // txt.test: one TXT record longer than 255 bytes, in several character-strings.
     {type: 'TXT', name: 'txt.test', strings: splitTxt(LONG_SPF)},
+
+    // insecure.test: an unsigned MX pointing into the signed zone, at a host whose TLSA record
+    // matches nothing: the MX answer is not validated, so DANE senders do not apply DANE (§2.2.1).
+    {type: 'MX', name: 'insecure.test', preference: 10, exchange: 'mx.bad.dane.test'},
   ]
 }
 
@@ -159,6 +210,14 @@ export const ALIAS_DOMAINS = [
   'dual.test',
   'xn--bcher-kva.test',
   'stsbad.test',
+  'insecure.test',
+  'ee.dane.test',
+  'bad.dane.test',
+  'backup.dane.test',
+  'ta.dane.test',
+  'taname.dane.test',
+  'tacname.dane.test',
+  'pkix.dane.test',
 ] as const
 
 /** The in-addr.arpa or ip6.arpa name of an address. */
