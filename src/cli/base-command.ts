@@ -13,6 +13,7 @@ import {startSpinner, type Spinner} from '../render/spinner.js'
 import {sanitizeForTerminal} from '../render/sanitize.js'
 import {onInterrupt, ownOutputErrors, SIGNAL_EXIT_CODES, writeResult} from './output.js'
 import {usageFromParseError, type FlagTable} from './parse-errors.js'
+import {loadConfig, profileFrom, withConfig} from './config.js'
 
 /** What a command's work produced: the CONTRACT fields, the findings, and optionally its own exit code. */
 export interface Outcome<R extends object = Record<string, unknown>> {
@@ -132,6 +133,9 @@ export abstract class MaildigCommand<R extends object = Record<string, unknown>>
   }
 
   private async parseFlags(): Promise<{flags: Record<string, unknown>; args: Record<string, unknown>}> {
+    // The configuration file's values for the flags not given (docs/cli.md "Configuration file").
+    const config = loadConfig(profileFrom(this.argv))
+    if (config.values.size > 0) this.argv = withConfig(this.argv, (this.constructor as FlagTable).flags ?? {}, config)
     try {
       const parsed = await this.parse(this.constructor as typeof Command)
       return {flags: parsed.flags as Record<string, unknown>, args: parsed.args as Record<string, unknown>}

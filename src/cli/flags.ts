@@ -20,6 +20,7 @@ export const commonFlags = {
   }),
   transcript: Flags.boolean({description: 'Show the protocol conversation (stderr in human mode, `transcript` in JSON).', default: false}),
   'ca-file': Flags.string({description: 'Extra trusted certificate authorities (PEM file). NODE_EXTRA_CA_CERTS also works.', helpValue: 'PEM'}),
+  profile: Flags.string({description: 'Use this profile of the configuration file (see: maildig config).', env: 'MAILDIG_PROFILE', helpValue: 'NAME'}),
   quiet: Flags.boolean({char: 'q', description: 'Only the result: no spinner, no fix lines or info findings.', default: false}),
 }
 

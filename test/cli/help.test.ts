@@ -43,7 +43,7 @@ describe('typos', () => {
 
   it('a word far from every command lists the commands', async () => {
     const r = await runCli(['frobnicate'])
-    expect(r.stderr).toMatch(/"frobnicate" is not a maildig command \(commands: completion, imap-check, mx/)
+    expect(r.stderr).toMatch(/"frobnicate" is not a maildig command \(commands: completion, config, imap-check, mx/)
   })
 
   it.each([

@@ -15,7 +15,8 @@ export interface CliResult {
 export function runCli(args: string[], options: {env?: Record<string, string | undefined>; input?: string; timeoutMs?: number} = {}): Promise<CliResult> {
   const started = performance.now()
   return new Promise((resolve, reject) => {
-    const env: Record<string, string | undefined> = {PATH: process.env.PATH, HOME: process.env.HOME, NO_COLOR: '1', ...options.env}
+    // XDG_CONFIG_HOME: no configuration file of the developer's changes what a test runs (docs/cli.md "Configuration file").
+    const env: Record<string, string | undefined> = {PATH: process.env.PATH, HOME: process.env.HOME, XDG_CONFIG_HOME: '/nonexistent/maildig-tests', NO_COLOR: '1', ...options.env}
     for (const [k, v] of Object.entries(env)) if (v === undefined) delete env[k]
     const child = spawn(process.execPath, [BIN, ...args], {env: env as NodeJS.ProcessEnv, stdio: ['pipe', 'pipe', 'pipe']})
     let stdout = ''

@@ -2,6 +2,7 @@ import * as z from 'zod'
 import {FINDING_CATALOG} from '../findings.js'
 import {commandDocumentSchema} from '../envelope.js'
 import {mxResultSchema} from '../mx/schema.js'
+import {configResultSchema} from '../config/schema.js'
 import {hostProbeSchema, smtpProbeResultSchema} from '../smtp/schema.js'
 import {sendResultSchema} from '../send/schema.js'
 import {imapCheckResultSchema} from '../imap/schema.js'
@@ -16,6 +17,7 @@ import {observedAnalysisSchema, predictedRouteSchema, routeComparisonSchema} fro
 export function commandSchemas(): Record<string, unknown> {
   const documents = {
     mx: commandDocumentSchema('mx', mxResultSchema),
+    config: commandDocumentSchema('config', configResultSchema),
     send: commandDocumentSchema('send', sendResultSchema),
     // One server; with --mx the document has domain, asciiDomain, mx and probes instead.
     'probe-smtp': commandDocumentSchema('probe-smtp', smtpProbeResultSchema.omit({findings: true}).extend({
