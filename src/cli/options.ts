@@ -1,10 +1,9 @@
-// node:fs's promises are reached through fs.promises where used, so a run without --ca-file does not load them.
-import {promises as fs} from 'node:fs'
 import type {LookupFunction} from 'node:net'
 import {UsageError} from '../lib/errors.js'
 import {parseDuration} from '../lib/duration.js'
 import {checked, flagValue} from './validate.js'
-import {readStdin} from './input.js'
+import {readInput} from './input.js'
+import {readCaFile} from './ca-file.js'
 import {DnsResolver, parseServer} from '../lib/dns/resolver.js'
 import {createLookup} from '../lib/dns/lookup.js'
 
@@ -62,18 +61,8 @@ export async function commonOptions(flags: CommonFlagValues, argv: readonly stri
     .filter(Boolean)
     .map((v) => flagValue(resolverSchema, v, label))
   const resolver = new DnsResolver({servers, timeoutMs})
-  let ca: string[] | undefined
-  if (flags['ca-file']) {
-    let pem: string
-    try {
-      pem = await fs.readFile(flags['ca-file'], 'utf8')
-    } catch (error) {
-      throw new UsageError(`--ca-file: cannot read ${flags['ca-file']} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`)
-    }
-    if (!pem.includes('-----BEGIN CERTIFICATE-----')) throw new UsageError(`--ca-file: ${flags['ca-file']} holds no PEM certificate`)
-    // Only the user's authorities: the TLS layer (tls/trust.ts) adds Node's roots and NODE_EXTRA_CA_CERTS.
-    ca = [pem]
-  }
+  // Only the user's authorities: the TLS layer (tls/trust.ts) adds Node's roots and NODE_EXTRA_CA_CERTS.
+  const ca = flags['ca-file'] ? await readCaFile(flags['ca-file'], timeoutMs) : undefined
   return {json: flags.json, quiet: flags.quiet, transcript: flags.transcript, timeoutMs, resolver, lookup: createLookup(resolver), ca}
 }
 
@@ -84,10 +73,13 @@ export function assertNoControl(value: string, flag: string): string {
 }
 
 /** The password from MAILDIG_PASSWORD or standard input; never from a flag value. */
-export async function readPassword(fromStdin: boolean): Promise<string | undefined> {
+/** A password, a passphrase: anything longer is not one. */
+const MAX_PASSWORD_BYTES = 64 * 1024
+
+export async function readPassword(fromStdin: boolean, deadlineMs: number): Promise<string | undefined> {
   if (!fromStdin) return process.env.MAILDIG_PASSWORD ? assertNoControl(process.env.MAILDIG_PASSWORD, 'MAILDIG_PASSWORD') : undefined
   if (process.stdin.isTTY) throw new UsageError('--password-stdin: standard input is a terminal; pipe the password in')
-  const password = (await readStdin(64 * 1024, '--password-stdin')).toString('utf8').replace(/\r?\n$/, '')
+  const password = (await readInput('-', {label: '--password-stdin', maxBytes: MAX_PASSWORD_BYTES, deadlineMs})).toString('utf8').replace(/\r?\n$/, '')
   if (!password) throw new UsageError('--password-stdin: standard input was empty')
   assertNoControl(password, '--password-stdin')
   return password

@@ -70,7 +70,7 @@ Exit codes: 0 fine, 1 a problem found (an error finding: mailbox or message not 
     const token = method === 'xoauth2' || (method === undefined && envToken && !process.env.MAILDIG_PASSWORD && !flags['password-stdin']) ? envToken : undefined
     if (method === 'xoauth2' && !token) throw new UsageError('--auth xoauth2: set the access token in MAILDIG_OAUTH_TOKEN')
     if (token !== undefined) assertNoControl(token, 'MAILDIG_OAUTH_TOKEN')
-    const password = user !== undefined && token === undefined ? await readPassword(flags['password-stdin'] as boolean) : undefined
+    const password = user !== undefined && token === undefined ? await readPassword(flags['password-stdin'] as boolean, options.timeoutMs) : undefined
     if (user !== undefined && token === undefined && password === undefined) {
       throw new UsageError('--user: give the password in MAILDIG_PASSWORD or with --password-stdin (or a token in MAILDIG_OAUTH_TOKEN)')
     }

@@ -62,7 +62,7 @@ Exit codes: 0 fine, 1 a problem found (an error finding; the mailbox locked by a
         if (!envToken) throw new UsageError('--auth xoauth2: set the access token in MAILDIG_OAUTH_TOKEN')
         secret = assertNoControl(envToken, 'MAILDIG_OAUTH_TOKEN')
       } else {
-        secret = await readPassword(flags['password-stdin'] as boolean)
+        secret = await readPassword(flags['password-stdin'] as boolean, options.timeoutMs)
         if (secret === undefined) throw new UsageError('--user: give the password in MAILDIG_PASSWORD or with --password-stdin')
         assertNoControl(secret, 'MAILDIG_PASSWORD')
       }

@@ -59,7 +59,7 @@ Exit codes: 0 fine, 1 a problem found (error finding, unmet --require, rejected 
     const mechanism = (flags['auth-mechanism'] as string | undefined)?.toUpperCase() as ProbeSettings['authMechanism']
     const token = mechanism === 'XOAUTH2' ? process.env.MAILDIG_OAUTH_TOKEN : undefined
     if (mechanism === 'XOAUTH2' && !token) throw new UsageError('--auth-mechanism xoauth2: set the access token in MAILDIG_OAUTH_TOKEN')
-    const password = user !== undefined && !token ? await readPassword(flags['password-stdin'] as boolean) : undefined
+    const password = user !== undefined && !token ? await readPassword(flags['password-stdin'] as boolean, options.timeoutMs) : undefined
     if (user !== undefined && !token && password === undefined) throw new UsageError('--user: give the password in MAILDIG_PASSWORD or with --password-stdin')
 
     const settings: ProbeSettings = {

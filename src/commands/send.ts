@@ -1,4 +1,5 @@
 import {fstatSync} from 'node:fs'
+import {basename} from 'node:path'
 import {Flags} from '@oclif/core'
 import type {ChalkInstance} from 'chalk'
 import {MaildigCommand, type Outcome, type RunContext} from '../cli/base-command.js'
@@ -9,7 +10,7 @@ import {parseEhloFlag} from '../cli/validate-smtp.js'
 import {UsageError} from '../lib/errors.js'
 import {parseMailAddress} from '../lib/address.js'
 import {composeMessage} from '../lib/send/compose.js'
-import {readInput} from '../cli/input.js'
+import {InputBudget} from '../cli/input.js'
 import type {SendTlsMode} from '../lib/send/deliver.js'
 import {sendMessage, type SendResult, type SendRoute} from '../lib/send/route.js'
 import {lookupAll} from '../lib/dns/lookup.js'
@@ -17,9 +18,8 @@ import {Transcript} from '../lib/net/transcript.js'
 import {renderSend} from '../render/send.js'
 
 const DSN_NOTIFY = ['NEVER', 'SUCCESS', 'FAILURE', 'DELAY']
-/** A diagnostic message, not a file transfer. */
-const MAX_BODY_BYTES = 25 * 1024 * 1024
-const readBodyFile = async (source: string, flag: string) => (await readInput(source, MAX_BODY_BYTES, flag)).toString('utf8')
+/** A diagnostic message, not a file transfer: its text, HTML part and attachments together. */
+const MAX_MESSAGE_INPUT_BYTES = 25 * 1024 * 1024
 
 export default class Send extends MaildigCommand<SendResult> {
   static override summary = 'Send a test message through a submission server, or straight to the recipients\' MX.'
@@ -72,22 +72,27 @@ Exit codes: 0 every recipient accepted, 1 any rejected, 2 usage (nothing sent), 
     // A body piped in (a pipe or a redirected file on standard input) is the body, as with mail(1);
     // a terminal or an inherited socket is not read, so nothing waits for input that never comes.
     const piped = stdinUsers.length === 0 && stdinIsPipeOrFile()
+    // Read one after another, so that no more than the bound is ever held.
+    const budget = new InputBudget(MAX_MESSAGE_INPUT_BYTES, 'the 25 MiB that the body and attachments may take together')
+    const readText = async (source: string, label: string) => (await budget.read(source, label, options.timeoutMs)).toString('utf8')
     const text =
       flags.body !== undefined
         ? String(flags.body)
         : flags['body-file']
-          ? await readBodyFile(flags['body-file'] as string, '--body-file')
+          ? await readText(flags['body-file'] as string, '--body-file')
           : piped
-            ? (await readBodyFile('-', 'standard input')) || undefined
+            ? (await readText('-', 'standard input')) || undefined
             : undefined
-    const html = flags['html-file'] ? await readBodyFile(flags['html-file'] as string, '--html-file') : undefined
-    const message = await composeMessage({from, to, cc, subject: flags.subject as string | undefined, text, html, attachments: list('attach'), headers: list('header')})
+    const html = flags['html-file'] ? await readText(flags['html-file'] as string, '--html-file') : undefined
+    const attachments: Array<{filename: string; content: Buffer}> = []
+    for (const path of list('attach')) attachments.push({filename: basename(path), content: await budget.read(path, '--attach', options.timeoutMs)})
+    const message = await composeMessage({from, to, cc, subject: flags.subject as string | undefined, text, html, attachments, headers: list('header')})
     const base = {messageId: message.messageId, subject: message.subject, token: message.token, envelope: message.envelope}
 
     if (flags['dry-run']) {
       return {result: {...base, accepted: [], rejected: [], response: null, server: null, deliveries: [], timings: {}, dryRun: true, message: message.raw.toString('utf8')}, findings: []}
     }
-    const password = user !== undefined ? await readPassword(flags['password-stdin'] as boolean) : undefined
+    const password = user !== undefined ? await readPassword(flags['password-stdin'] as boolean, options.timeoutMs) : undefined
     if (user !== undefined && password === undefined) throw new UsageError('--user: give the password in MAILDIG_PASSWORD or with --password-stdin')
 
     const transcript = new Transcript(this.started)

@@ -58,7 +58,7 @@ Exit codes: 0 deliverable and no error finding, 1 the route fails or an error fi
 
     let observed: {analysis: ObservedAnalysis; findings: Outcome['findings']} | undefined
     if (messageSource) {
-      const input = await readInput(messageSource, MAX_MESSAGE_BYTES, '--message', true)
+      const input = await readInput(messageSource, {label: '--message', maxBytes: MAX_MESSAGE_BYTES, truncate: true, deadlineMs: options.timeoutMs})
       try {
         observed = analyzeMessage(input)
       } catch (error) {

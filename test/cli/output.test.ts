@@ -18,7 +18,7 @@ function runToFullDisk(args: string[]) {
   }
 }
 
-describe('a result that cannot be written (standard output on /dev/full)', () => {
+describe('a result that cannot be written (standard output on /dev/full)', {timeout: 20_000}, () => {
   it.each([
     ['a document (--json)', ['trace', '--message', EXAMPLE, '--json']],
     ['a usage error document (--json)', ['mx', 'a b', '--json']],
@@ -37,7 +37,7 @@ describe('a result that cannot be written (standard output on /dev/full)', () =>
   })
 })
 
-describe('an interrupted run', () => {
+describe('an interrupted run', {timeout: 20_000}, () => {
   // A DNS server that reads queries and never answers: the run waits in its first lookup.
   let dns: Socket
   let port = 0

@@ -1,7 +1,5 @@
 import {hostname} from 'node:os'
 import {randomBytes} from 'node:crypto'
-import {readFile, stat} from 'node:fs/promises'
-import {basename} from 'node:path'
 import {UsageError} from '../errors.js'
 import type {MailAddress} from '../address.js'
 
@@ -12,7 +10,8 @@ export interface MessageInput {
   subject?: string
   text?: string
   html?: string
-  attachments: string[]
+  /** Read by the caller, within its bounds (the library reads no files). */
+  attachments: Array<{filename: string; content: Buffer}>
   /** "Name: value" strings; a name given twice keeps the last value. */
   headers: string[]
   now?: Date
@@ -29,8 +28,6 @@ export interface ComposedMessage {
 
 /** Headers whose value nodemailer owns; --header replaces them through the matching mail option. */
 const OWN_HEADERS = new Set(['from', 'to', 'cc', 'subject', 'message-id', 'date'])
-/** Bound on attachments: a diagnostic message, not a file transfer. */
-const MAX_ATTACHMENT_BYTES = 25 * 1024 * 1024
 
 export function parseHeaderFlag(text: string): {name: string; value: string} {
   if (/[\r\n\0]/.test(text)) throw new UsageError('--header: the header contains a CR, LF or NUL character')
@@ -63,21 +60,6 @@ export async function composeMessage(input: MessageInput): Promise<ComposedMessa
       ? undefined
       : `This is a test message from maildig, a mail delivery diagnostic tool.\nSent at ${now.toISOString()} from ${hostname()}.\n\nToken: ${token}\n`)
 
-  const attachments = await Promise.all(
-    input.attachments.map(async (path) => {
-      let size: number
-      try {
-        const info = await stat(path)
-        if (!info.isFile()) throw new UsageError(`--attach: ${path} is not a file`)
-        size = info.size
-      } catch (error) {
-        if (error instanceof UsageError) throw error
-        throw new UsageError(`--attach: cannot read ${path} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`)
-      }
-      if (size > MAX_ATTACHMENT_BYTES) throw new UsageError(`--attach: ${path} is larger than 25 MiB`)
-      return {filename: basename(path), content: await readFile(path)}
-    }),
-  )
   const extra: Record<string, string> = {}
   for (const [key, header] of headers) if (!OWN_HEADERS.has(key)) extra[header.name] = header.value
 
@@ -91,7 +73,7 @@ export async function composeMessage(input: MessageInput): Promise<ComposedMessa
     date: own('date') ?? now,
     text,
     html: input.html,
-    attachments,
+    attachments: input.attachments,
     headers: {...extra, 'X-Mailer': extra['X-Mailer'] ?? 'maildig'},
   })
   const raw: Buffer = await new Promise((resolve, reject) => mail.compile().build((error: Error | null, message: Buffer) => (error ? reject(error) : resolve(message))))
