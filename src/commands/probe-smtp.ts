@@ -11,12 +11,13 @@ import {toDomain} from '../lib/dns/names.js'
 import {resolveMx, type MxResult} from '../lib/mx/resolve-mx.js'
 import type {SmtpProbeResult, SmtpTlsMode} from '../lib/smtp/probe.js'
 import {probeExchanges, probeHost, takeTranscripts, type HostProbe, type ProbeSettings} from '../lib/smtp/probe-hosts.js'
+import type {DaneInfo} from '../lib/policy/dane.js'
 import {renderProbe, renderProbeTable} from '../render/smtp.js'
 import {renderFindings} from '../render/findings.js'
 import {renderMx} from '../render/mx.js'
 
 type HostOutput = Omit<SmtpProbeResult, 'findings' | 'transcript'>
-type MxOutput = {domain: string; asciiDomain: string; mx: MxResult; probes: HostProbe[]}
+type MxOutput = {domain: string; asciiDomain: string; mx: MxResult; probes: HostProbe[]; dane: DaneInfo[]}
 type ProbeOutput = HostOutput | MxOutput
 
 export default class ProbeSmtp extends MaildigCommand<ProbeOutput> {
@@ -87,10 +88,10 @@ Exit codes: 0 fine, 1 a problem found (error finding, unmet --require, rejected 
       spinner.text(`looking up the MX hosts of ${domain.ascii}`)
       const mx = await resolveMx(domain, options.resolver)
       spinner.text(`probing ${mx.result.exchanges.reduce((n, e) => n + e.addresses.length, 0)} addresses in parallel`)
-      const {probes, findings} = await probeExchanges(mx.result, settings, options.resolver, this.started)
+      const {probes, dane, findings} = await probeExchanges(mx.result, settings, options.resolver, this.started)
       const transcript = takeTranscripts(probes)
       const refused = probes.some((p) => p.result?.recipients.some((r) => !r.accepted))
-      return {result: {domain: domain.input, asciiDomain: domain.ascii, mx: mx.result, probes}, findings: [...mx.findings, ...findings], transcript, exitCode: refused ? 1 : undefined}
+      return {result: {domain: domain.input, asciiDomain: domain.ascii, mx: mx.result, probes, dane}, findings: [...mx.findings, ...findings], transcript, exitCode: refused ? 1 : undefined}
     }
 
     const host = parseHostArgument(String(args.host))
@@ -102,7 +103,7 @@ Exit codes: 0 fine, 1 a problem found (error finding, unmet --require, rejected 
 
   protected renderHuman(outcome: Outcome<ProbeOutput>, style: ChalkInstance): string {
     const r = outcome.result
-    if ('probes' in r) return `${renderMx(style, r.mx, null)}\n\n${renderProbeTable(style, r.probes)}\n\n${renderFindings(style, outcome.findings)}`
+    if ('probes' in r) return `${renderMx(style, r.mx, null)}\n\n${renderProbeTable(style, r.probes, r.dane)}\n\n${renderFindings(style, outcome.findings)}`
     return renderProbe(style, {...r, findings: [], transcript: []}, outcome.findings)
   }
 }

@@ -1,6 +1,7 @@
 import type {ChalkInstance} from 'chalk'
 import type {Finding} from '../lib/findings.js'
 import type {SmtpProbeResult} from '../lib/smtp/probe.js'
+import type {DaneInfo} from '../lib/policy/schema.js'
 import type {HostProbe} from '../lib/smtp/probe-hosts.js'
 import type {TlsInfo} from '../lib/tls/inspect.js'
 import {formatDuration} from '../lib/duration.js'
@@ -57,13 +58,23 @@ export function renderProbe(c: ChalkInstance, r: SmtpProbeResult, findings: read
 }
 
 /** Several servers (--mx, trace): one table, preference order kept. */
-export function renderProbeTable(c: ChalkInstance, probes: readonly HostProbe[]): string {
+export function renderProbeTable(c: ChalkInstance, probes: readonly HostProbe[], dane: readonly DaneInfo[] = []): string {
   const m = marks(c)
+  // A DANE column when an exchange publishes TLSA records: what a sender that uses DANE makes of it.
+  const published = dane.filter((d) => d.status !== 'not-published')
+  const daneCell = (p: HostProbe) => {
+    const d = published.find((x) => x.host === p.exchange.toLowerCase().replace(/\.$/, ''))
+    if (!d) return ''
+    if (d.senders === 'no-dane') return c.dim(d.authenticated ? 'not applied' : 'no AD bit')
+    return d.senders === 'deliver' ? `${m.ok} ${d.matched ? `${d.matched.usage} ${d.matched.selector} ${d.matched.matchingType}` : d.status}` : `${m.fail} ${d.status}`
+  }
   const rows = probes.map((p) => {
     const r = p.result
     const state = r ? m.ok : m.fail
-    const cert = r?.tls ? (r.tls.authorized && r.tls.hostnameMatches ? m.ok : m.fail) : ''
-    return [
+    const d = published.find((x) => x.host === p.exchange.toLowerCase().replace(/\.$/, ''))
+    // A DANE match vouches for the certificate (RFC 7672 §3.1.1, §3.2).
+    const cert = r?.tls ? ((r.tls.authorized && r.tls.hostnameMatches) || (d?.senders === 'deliver' && d.status === 'matched') ? m.ok : m.fail) : ''
+    const row = [
       String(p.preference),
       p.exchange,
       p.address,
@@ -72,6 +83,8 @@ export function renderProbeTable(c: ChalkInstance, probes: readonly HostProbe[])
       cert,
       `${state} ${r ? ms(r.timings.totalMs) : ms(p.error?.partial?.timings.totalMs)}`,
     ]
+    if (published.length > 0) row.splice(6, 0, daneCell(p))
+    return row
   })
-  return table(c, ['PREF', 'EXCHANGE', 'ADDRESS', 'BANNER', 'TLS', 'CERT', 'RESULT'], rows)
+  return table(c, ['PREF', 'EXCHANGE', 'ADDRESS', 'BANNER', 'TLS', 'CERT', ...(published.length > 0 ? ['DANE'] : []), 'RESULT'], rows)
 }

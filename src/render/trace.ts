@@ -24,9 +24,26 @@ export function renderRoute(c: ChalkInstance, r: PredictedRoute): string {
     for (const detail of details(c, r, step)) lines.push(`  │     ${detail}`)
     if (i < r.route.length - 1) lines.push('  │', '  ▼')
   })
-  const v = r.verdict
-  lines.push('', `${v.deliverable ? m.ok : m.fail} ${c.bold(v.deliverable ? 'Deliverable' : 'Not deliverable')}${v.via ? ` via ${v.via.exchange} [${v.via.address}]` : ''}: ${v.reason}`)
+  lines.push('', ...verdictLines(c, r.verdict))
   return lines.join('\n')
+}
+
+/**
+ * One line when every sender does the same; when senders that use DANE (RFC 7672) do otherwise
+ * than those that do not, one line for each.
+ */
+function verdictLines(c: ChalkInstance, v: PredictedRoute['verdict']): string[] {
+  const m = marks(c)
+  const line = (s: {deliverable: boolean; via: {exchange: string; address: string} | null; reason: string}, who: string) =>
+    `${s.deliverable ? m.ok : m.fail} ${c.bold(`${s.deliverable ? 'Deliverable' : 'Not deliverable'}${who}`)}${s.via ? ` via ${s.via.exchange} [${s.via.address}]` : ''}: ${s.reason}`
+  if (!daneSplit(v)) return [line(v, '')]
+  return [line(v.dane!, ' by senders that use DANE'), line(v.withoutDane, ' by senders that do not use DANE')]
+}
+
+function daneSplit(v: PredictedRoute['verdict']): boolean {
+  const d = v.dane
+  const o = v.withoutDane
+  return d !== null && (d.deliverable !== o.deliverable || d.via?.exchange !== o.via?.exchange || d.via?.address !== o.via?.address)
 }
 
 function details(c: ChalkInstance, r: PredictedRoute, step: RouteStep): string[] {
@@ -35,7 +52,11 @@ function details(c: ChalkInstance, r: PredictedRoute, step: RouteStep): string[]
     return r.probes.map((p) => {
       const rcpt = p.result?.recipients[0]
       const state = p.result ? `${rcpt?.accepted ? m.ok : m.fail} ${rcpt ? replyText(rcpt) : 'no RCPT answer'}` : `${m.fail} ${p.error?.code ?? 'failed'}`
-      const tls = p.result ? ` · ${describeTls(c, p.result.tls)}${p.result.tls ? ` · cert ${p.result.tls.authorized && p.result.tls.hostnameMatches ? m.ok : m.fail}` : ''}` : ''
+      const dane = r.policy.dane.find((d) => d.host === p.exchange.toLowerCase().replace(/\.$/, ''))
+      // A DANE match vouches for the certificate (RFC 7672 §3.1.1, §3.2); a DANE failure is what DANE senders see.
+      const daneNote = dane?.applies ? ` · DANE ${dane.senders === 'deliver' ? m.ok : m.fail} ${dane.status}` : ''
+      const certOk = p.result?.tls ? (p.result.tls.authorized && p.result.tls.hostnameMatches) || (dane?.senders === 'deliver' && dane.status === 'matched') : false
+      const tls = p.result ? ` · ${describeTls(c, p.result.tls)}${p.result.tls ? ` · cert ${certOk ? m.ok : m.fail}` : ''}${daneNote}` : ''
       return `${pad(String(p.preference), 4)}${pad(p.exchange, 28)} ${pad(p.address, 16)} ${state}${tls}`
     })
   }
@@ -57,7 +78,11 @@ export function routeMermaid(r: PredictedRoute): string {
     if (i > 0) lines.push(`  S${i - 1} --> S${i}`)
   })
   const v = r.verdict
-  lines.push(`  V["${v.deliverable ? 'Deliverable' : 'Not deliverable'}${v.via ? ` via ${label(v.via.exchange)}` : ''}"]:::${v.deliverable ? 'ok' : 'failed'}`)
+  const via = (s: {via: {exchange: string} | null}) => (s.via ? ` via ${label(s.via.exchange)}` : '')
+  const text = daneSplit(v)
+    ? `${v.dane!.deliverable ? 'Deliverable' : 'Not deliverable'} by DANE senders${via(v.dane!)}; ${v.withoutDane.deliverable ? 'deliverable' : 'not deliverable'} by others${via(v.withoutDane)}`
+    : `${v.deliverable ? 'Deliverable' : 'Not deliverable'}${via(v)}`
+  lines.push(`  V["${text}"]:::${v.deliverable ? 'ok' : 'failed'}`)
   lines.push(`  S${r.route.length - 1} --> V`)
   lines.push('  classDef ok fill:#e6f4ea,stroke:#1e8e3e', '  classDef warning fill:#fef7e0,stroke:#f9ab00', '  classDef failed fill:#fce8e6,stroke:#d93025', '  classDef skipped fill:#f1f3f4,stroke:#9aa0a6')
   return lines.join('\n')

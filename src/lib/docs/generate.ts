@@ -4,6 +4,7 @@ import {commandDocumentSchema} from '../envelope.js'
 import {mxResultSchema} from '../mx/schema.js'
 import {configResultSchema} from '../config/schema.js'
 import {hostProbeSchema, smtpProbeResultSchema} from '../smtp/schema.js'
+import {daneInfoSchema} from '../policy/schema.js'
 import {sendResultSchema} from '../send/schema.js'
 import {imapCheckResultSchema} from '../imap/schema.js'
 import {pop3ListResultSchema} from '../pop3/schema.js'
@@ -25,6 +26,7 @@ export function commandSchemas(): Record<string, unknown> {
       asciiDomain: z.string().describe('with --mx'),
       mx: mxResultSchema.describe('with --mx: the MX set, as `mx` reports it'),
       probes: z.array(hostProbeSchema).describe('with --mx: one probe per MX address, preference order'),
+      dane: z.array(daneInfoSchema).describe('with --mx: DANE (RFC 7672) per MX host that has an address, judged as a sender that uses DANE would'),
     })),
     'imap-check': commandDocumentSchema('imap-check', imapCheckResultSchema),
     // transcript and findings are envelope fields (transcript only with --transcript).

@@ -86,7 +86,7 @@ export async function resolveMx(domain: DomainName, resolver: DnsResolver): Prom
 }
 
 async function describeExchange(resolver: DnsResolver, preference: number, exchange: string, ttl: number | null, findings: Finding[]): Promise<MxExchange> {
-  const entry: MxExchange = {preference, exchange, addresses: [], cname: null, ttl}
+  const entry: MxExchange = {preference, exchange, addresses: [], cname: null, ttl, authenticated: false}
   const bare = exchange.replace(/^\[|\]$/g, '')
   if (isIP(bare)) {
     // An MX target must be a host name (RFC 5321 §5.1, RFC 7505 §3): senders look the literal up as a name and fail.
@@ -94,6 +94,7 @@ async function describeExchange(resolver: DnsResolver, preference: number, excha
     return entry
   }
   const [a, aaaa] = await Promise.all([resolver.query(exchange, 'A'), resolver.query(exchange, 'AAAA')])
+  entry.authenticated = a.authenticated && aaaa.authenticated
   const alias = a.cnames.at(-1) ?? aaaa.cnames.at(-1)
   if (alias) {
     entry.cname = alias.target

@@ -17,6 +17,7 @@ export const mxExchangeSchema = z.object({
   addresses: z.array(mxAddressSchema),
   cname: z.string().nullable().describe('the canonical name when the exchange is an alias (MX_CNAME)'),
   ttl: z.number().int().nullable().describe('TTL of the MX record; null for an implicit MX'),
+  authenticated: z.boolean().describe('the resolver set the AD bit on both address answers (A and AAAA) of the exchange: DNSSEC-validated, as DANE needs (RFC 7672 §2.2.2)'),
 })
 export type MxExchange = z.infer<typeof mxExchangeSchema>
 

@@ -100,7 +100,7 @@ export const tlsRptInfoSchema = z.object({
 })
 export type TlsRptInfo = z.infer<typeof tlsRptInfoSchema>
 
-export const daneStatusSchema = z.enum(['not-published', 'lookup-failed', 'unauthenticated', 'unusable', 'not-checked', 'no-certificate', 'matched', 'mismatch'])
+export const daneStatusSchema = z.enum(['not-published', 'lookup-failed', 'unauthenticated', 'unusable', 'not-checked', 'no-certificate', 'matched', 'mismatch', 'name-mismatch'])
 export type DaneStatus = z.infer<typeof daneStatusSchema>
 
 export const tlsaCheckSchema = z.object({
@@ -117,10 +117,13 @@ export type TlsaCheck = z.infer<typeof tlsaCheckSchema>
 export const daneInfoSchema = z.object({
   host: z.string().describe('the MX host'),
   port: z.number().int(),
-  name: z.string().describe('the TLSA owner name, _25._tcp.<host>'),
+  name: z.string().describe('the TLSA owner name, _<port>._tcp.<base domain>'),
+  baseDomain: z.string().describe('the TLSA base domain: the MX host, or the target of its alias when TLSA records are there (RFC 7672 §2.2.2)'),
   status: daneStatusSchema,
   authenticated: z.boolean().describe('the resolver set the AD bit: the answer was DNSSEC-validated'),
   usable: z.boolean().describe('the TLSA records can be used: validated, and at least one of a usage SMTP honours'),
+  applies: z.boolean().describe('senders that use DANE apply it to this MX: validated TLSA records, and validated MX and address answers (RFC 7672 §2.2)'),
+  senders: z.enum(['deliver', 'skip', 'no-dane']).describe('what a sender that uses DANE does with this MX: deliver (DANE authenticates it, or its records are unusable and TLS was offered), skip (it fails DANE: the next MX, then defer), no-dane (DANE does not apply)'),
   reason: z.string().nullable().describe('the outcome in words'),
   records: z.array(tlsaCheckSchema),
   matched: z

@@ -8,7 +8,8 @@ import {probeExchanges, type HostProbe} from '../smtp/probe-hosts.js'
 import {probePartial, probeSmtp} from '../smtp/probe.js'
 import {Transcript} from '../net/transcript.js'
 import type {CaInput} from '../tls/trust.js'
-import {checkDane, checkDmarc, checkMtaSts, checkSpf, checkTlsRpt, type PolicyInfo} from '../policy/index.js'
+import {checkDmarc, checkMtaSts, checkSpf, checkTlsRpt, type DaneInfo, type PolicyInfo} from '../policy/index.js'
+import {normalizeName} from '../policy/common.js'
 import {lookupSrv, MAILBOX_SERVICES, probeMailboxServer, type ServiceProbe, type SrvLookup} from './mailbox.js'
 import type {PredictedRoute, RouteStep} from './schema.js'
 
@@ -74,61 +75,47 @@ export async function predictRoute(options: PredictOptions): Promise<{route: Pre
       const dnsMs = performance.now() - t0
       const t1 = performance.now()
       let probes: HostProbe[] = []
+      let dane: DaneInfo[] = []
       const probeFindings: Finding[] = []
       if (mx && mx.kind !== 'null') {
         const outcome = await probeExchanges(mx, {...probeBase, port: 25, ehloName: options.ehloName, from: sender?.wireAddress ?? '', rcpts: [recipient.wireAddress]}, resolver, started)
         probes = outcome.probes
+        dane = outcome.dane
         probeFindings.push(...outcome.findings)
       }
-      return {mx, mxFindings, failure, dnsMs, probes, probeFindings, probeMs: performance.now() - t1}
+      return {mx, mxFindings, failure, dnsMs, probes, dane, probeFindings, probeMs: performance.now() - t1}
     })(),
   )
 
   const [submission, mailbox, delivery] = await Promise.all([submissionWork, mailboxWork, deliveryWork])
 
-  // Policy needs the MX hosts (MTA-STS), the certificates they showed (DANE) and the submission server's address (SPF).
+  // Policy needs the MX hosts (MTA-STS) and the submission server's address (SPF). DANE was judged with the probes.
   const tPolicy = performance.now()
   const mxHosts = delivery.mx?.exchanges.map((e) => e.exchange) ?? []
   const submissionAddress = submission?.result.servers.find((s) => s.ok)?.address ?? null
   const policy = await track(
     'policy',
     (async () => {
-      const [spf, dmarc, mtaSts, tlsRpt, dane] = await Promise.all([
+      const [spf, dmarc, mtaSts, tlsRpt] = await Promise.all([
         sender ? checkSpf(sender.asciiDomain, submissionAddress, resolver, {sender: sender.address}) : Promise.resolve(undefined),
         sender ? checkDmarc(sender.asciiDomain, resolver) : Promise.resolve(undefined),
         mxHosts.length ? checkMtaSts(recipient.asciiDomain, mxHosts, {resolver, lookup: options.lookup, ca: options.ca, timeoutMs: options.timeoutMs}) : Promise.resolve(undefined),
         checkTlsRpt(recipient.asciiDomain, resolver),
-        // One DANE check per MX host (its addresses share the TLSA name), with the certificate its first reachable address showed.
-        Promise.all(
-          [...new Set(delivery.probes.map((p) => p.exchange))].map((exchange) => {
-            const probe = delivery.probes.find((p) => p.exchange === exchange && p.result)
-            return checkDane(exchange, 25, probe?.result?.tls?.certificate ?? null, resolver, {chain: probe?.result?.tls?.chain})
-          }),
-        ),
       ])
       const policy: PolicyInfo = {
         spf: spf?.info ?? null,
         dmarc: dmarc?.info ?? null,
         mtaSts: mtaSts?.info ?? null,
         tlsRpt: tlsRpt.info,
-        dane: dane.map((d) => d.info),
+        dane: delivery.dane,
       }
-      const policyFindings = [...(spf?.findings ?? []), ...(dmarc?.findings ?? []), ...(mtaSts?.findings ?? []), ...tlsRpt.findings, ...dane.flatMap((d) => d.findings)]
+      const policyFindings = [...(spf?.findings ?? []), ...(dmarc?.findings ?? []), ...(mtaSts?.findings ?? []), ...tlsRpt.findings]
       return {policy, findings: dedupe(policyFindings)}
     })(),
   )
   const policyMs = performance.now() - tPolicy
 
-  // Verdict: the first MX address, in preference order, that accepts the recipient carries the mail.
-  const accepting = delivery.probes.find((p) => p.result?.recipients.some((r) => r.accepted))
-  const refusal = delivery.probes.map((p) => p.result?.recipients.find((r) => !r.accepted)).find(Boolean)
-  let verdict: PredictedRoute['verdict']
-  if (delivery.failure) verdict = {deliverable: false, via: null, reason: delivery.failure.message}
-  else if (delivery.mx?.kind === 'null') verdict = {deliverable: false, via: null, reason: `${recipient.asciiDomain} publishes a null MX: it accepts no mail`}
-  else if (accepting) verdict = {deliverable: true, via: {exchange: accepting.exchange, address: accepting.address}, reason: `${accepting.exchange} [${accepting.address}] accepts <${recipient.address}>${accepting === delivery.probes[0] ? '' : ' (a more preferred MX did not)'}`}
-  else if (refusal) verdict = {deliverable: false, via: null, reason: `the MX refuses <${recipient.address}>: ${refusal.code} ${refusal.enhancedCode && !refusal.text.startsWith(refusal.enhancedCode) ? `${refusal.enhancedCode} ` : ''}${refusal.text}`}
-  else if (delivery.probes.length === 0) verdict = {deliverable: false, via: null, reason: `no MX host of ${recipient.asciiDomain} has an address`}
-  else verdict = {deliverable: false, via: null, reason: `no MX host of ${recipient.asciiDomain} could be reached: ${delivery.probes.map((p) => `${p.exchange} [${p.address}] ${p.error?.code ?? 'failed'}`).join(', ')}`}
+  const verdict = routeVerdict(recipient, delivery)
 
   // Between MTAs TLS is opportunistic (RFC 7435): a bad MX certificate does not stop delivery — unless
   // the domain enforces MTA-STS (RFC 8461 §5: senders then refuse it), so it stays an error there.
@@ -152,10 +139,13 @@ export async function predictRoute(options: PredictOptions): Promise<{route: Pre
     route.push({step: 'local-delivery', status: verdict.deliverable ? 'ok' : 'failed', summary: `sender and recipient share ${recipient.asciiDomain}: the domain's own server delivers it locally, no server-to-server hop${verdict.deliverable ? ` (and ${verdict.via?.exchange} accepts the recipient)` : `; ${verdict.reason}`}`, host: verdict.via?.exchange ?? null, ms: round(delivery.probeMs)})
   } else {
     route.push(dnsStep(recipient.asciiDomain, delivery.mx, delivery.failure, delivery.dnsMs))
-    route.push({step: 'delivery', status: verdict.deliverable ? (accepting === delivery.probes[0] ? 'ok' : 'warning') : 'failed', summary: verdict.reason, host: verdict.via?.exchange ?? null, ms: delivery.probes.length ? round(delivery.probeMs) : null})
+    const firstChoice = verdict.via !== null && verdict.via.address === delivery.probes[0]?.address && verdict.via.exchange === delivery.probes[0]?.exchange
+    route.push({step: 'delivery', status: verdict.deliverable ? (firstChoice ? 'ok' : 'warning') : 'failed', summary: verdict.reason, host: verdict.via?.exchange ?? verdict.withoutDane.via?.exchange ?? null, ms: delivery.probes.length ? round(delivery.probeMs) : null})
   }
-  const policyErrors = policy.findings.filter((f) => f.severity === 'error').length
-  const policyWarnings = policy.findings.filter((f) => f.severity === 'warning').length
+  // DANE was judged with the probes; its findings count for the policy step too.
+  const policyStepFindings = [...policy.findings, ...delivery.probeFindings.filter((f) => f.code.startsWith('DANE_'))]
+  const policyErrors = policyStepFindings.filter((f) => f.severity === 'error').length
+  const policyWarnings = policyStepFindings.filter((f) => f.severity === 'warning').length
   route.push({step: 'policy', status: policyErrors ? 'failed' : policyWarnings ? 'warning' : 'ok', summary: policySummary(policy.policy), host: null, ms: round(policyMs)})
   route.push(mailbox.step)
 
@@ -176,6 +166,55 @@ export async function predictRoute(options: PredictOptions): Promise<{route: Pre
 }
 
 const round = (ms: number) => Math.round(ms * 10) / 10
+
+type SenderVerdict = PredictedRoute['verdict']['withoutDane']
+
+/** Who RFC 7672 §2.2 senders are, in words a reader recognises. */
+const DANE_SENDERS = 'senders that use DANE (Postfix with smtp_tls_security_level = dane, Exim, Exchange Online)'
+
+/**
+ * The verdict. Senders that do not use DANE take the first MX address, in preference order, that
+ * accepts the recipient (TLS between servers is opportunistic, RFC 7435). Senders that use DANE
+ * (RFC 7672 §2.2) skip every MX that fails it and defer the message when none is left. When the
+ * two differ, the verdict says both; the mail is deliverable only when both deliver.
+ */
+export function routeVerdict(recipient: MailAddress, delivery: {mx: MxResult | null; failure?: Finding; probes: HostProbe[]; dane: DaneInfo[]}): PredictedRoute['verdict'] {
+  const withoutDane = plainVerdict(recipient, delivery, delivery.probes)
+  const judged = new Map(delivery.dane.map((d) => [d.host, d]))
+  const daneOf = (p: HostProbe) => judged.get(normalizeName(p.exchange))
+  if (!withoutDane.deliverable || !delivery.dane.some((d) => d.applies)) return {...withoutDane, dane: null, withoutDane}
+  const kept = delivery.probes.filter((p) => daneOf(p)?.senders !== 'skip')
+  const skipped = [...new Set(delivery.probes.filter((p) => daneOf(p)?.senders === 'skip').map((p) => p.exchange))]
+  const why = skipped.map((exchange) => `${exchange}: ${daneOf(delivery.probes.find((p) => p.exchange === exchange)!)?.reason ?? 'fails DANE'}`).join('; ')
+  let dane: SenderVerdict
+  if (skipped.length === 0) {
+    dane = withoutDane
+  } else {
+    const accepting = kept.find((p) => p.result?.recipients.some((r) => r.accepted))
+    dane = accepting
+      ? {deliverable: true, via: {exchange: accepting.exchange, address: accepting.address}, reason: `${accepting.exchange} [${accepting.address}] accepts <${recipient.address}>, after skipping the MX that fail DANE (${why})`}
+      : {deliverable: false, via: null, reason: `${skipped.length === delivery.dane.length ? (skipped.length === 1 ? 'the only MX fails' : 'every MX fails') : 'every MX that accepts it fails'} DANE authentication (${why}), so ${DANE_SENDERS} defer the message (RFC 7672 §2.2)`}
+  }
+  if (!dane.deliverable) {
+    return {deliverable: false, via: null, reason: `${dane.reason}; senders that do not use DANE deliver it via ${withoutDane.via!.exchange} [${withoutDane.via!.address}]`, dane, withoutDane}
+  }
+  if (dane.via?.exchange !== withoutDane.via?.exchange || dane.via?.address !== withoutDane.via?.address) {
+    return {...withoutDane, reason: `${withoutDane.reason}; ${DANE_SENDERS} skip ${skipped.join(', ')} and deliver via ${dane.via!.exchange} [${dane.via!.address}]`, dane, withoutDane}
+  }
+  return {...withoutDane, dane, withoutDane}
+}
+
+/** The first MX address, in preference order, that accepts the recipient carries the mail. */
+function plainVerdict(recipient: MailAddress, delivery: {mx: MxResult | null; failure?: Finding; probes: HostProbe[]}, probes: HostProbe[]): SenderVerdict {
+  const accepting = probes.find((p) => p.result?.recipients.some((r) => r.accepted))
+  const refusal = probes.map((p) => p.result?.recipients.find((r) => !r.accepted)).find(Boolean)
+  if (delivery.failure) return {deliverable: false, via: null, reason: delivery.failure.message}
+  if (delivery.mx?.kind === 'null') return {deliverable: false, via: null, reason: `${recipient.asciiDomain} publishes a null MX: it accepts no mail`}
+  if (accepting) return {deliverable: true, via: {exchange: accepting.exchange, address: accepting.address}, reason: `${accepting.exchange} [${accepting.address}] accepts <${recipient.address}>${accepting === probes[0] ? '' : ' (a more preferred MX did not)'}`}
+  if (refusal) return {deliverable: false, via: null, reason: `the MX refuses <${recipient.address}>: ${refusal.code} ${refusal.enhancedCode && !refusal.text.startsWith(refusal.enhancedCode) ? `${refusal.enhancedCode} ` : ''}${refusal.text}`}
+  if (probes.length === 0) return {deliverable: false, via: null, reason: `no MX host of ${recipient.asciiDomain} has an address`}
+  return {deliverable: false, via: null, reason: `no MX host of ${recipient.asciiDomain} could be reached: ${probes.map((p) => `${p.exchange} [${p.address}] ${p.error?.code ?? 'failed'}`).join(', ')}`}
+}
 
 function dedupe(findings: Finding[]): Finding[] {
   const seen = new Set<string>()
@@ -202,10 +241,20 @@ function policySummary(policy: PolicyInfo): string {
   if (policy.dmarc) parts.push(`DMARC ${policy.dmarc.record ? `p=${policy.dmarc.effectivePolicy ?? policy.dmarc.policy?.p ?? '?'}` : 'missing'}`)
   parts.push(`MTA-STS ${policy.mtaSts?.policy ? policy.mtaSts.policy.mode : policy.mtaSts?.record ? 'unavailable' : 'none'}`)
   parts.push(`TLS-RPT ${policy.tlsRpt?.record ? 'published' : 'none'}`)
-  const published = policy.dane.filter((d) => d.status !== 'not-published' && d.status !== 'lookup-failed')
-  const dane = published.length === 0 ? 'none' : published.some((d) => d.status === 'mismatch') ? 'MISMATCH' : published.every((d) => d.status === 'matched') ? 'matched' : published.some((d) => d.status === 'unauthenticated') ? 'published, not validated (no AD bit)' : published.map((d) => d.status).join(', ')
-  parts.push(`DANE ${dane}`)
+  parts.push(`DANE ${daneSummary(policy.dane)}`)
   return parts.join(' · ')
+}
+
+/** DANE in a few words: what senders that use it make of the MX hosts. */
+function daneSummary(checks: DaneInfo[]): string {
+  const published = checks.filter((d) => d.status !== 'not-published' && d.status !== 'lookup-failed')
+  const failing = checks.filter((d) => d.senders === 'skip')
+  if (failing.length > 0) return [...new Set(failing.map((d) => d.status.toUpperCase()))].join(', ')
+  if (published.length === 0) return 'none'
+  if (published.every((d) => d.applies && d.status === 'matched')) return 'matched'
+  if (published.some((d) => d.status === 'unauthenticated')) return 'published, not validated (no AD bit)'
+  if (published.some((d) => !d.applies)) return 'not applied (the MX or its addresses are not validated)'
+  return published.map((d) => d.status).join(', ')
 }
 
 async function submissionStep(domain: string, options: PredictOptions, transcript: Transcript) {

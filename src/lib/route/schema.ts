@@ -44,10 +44,16 @@ export const submissionSchema = z.object({
   servers: z.array(serviceProbeSchema.extend({auth: z.array(z.string()).describe('AUTH mechanisms offered (after TLS)')})),
 })
 
-export const verdictSchema = z.object({
+const senderVerdictSchema = z.object({
   deliverable: z.boolean(),
   via: z.object({exchange: z.string(), address: z.string()}).nullable(),
   reason: z.string(),
+})
+
+export const verdictSchema = senderVerdictSchema.extend({
+  deliverable: z.boolean().describe('every sender delivers: those that use DANE and those that do not'),
+  dane: senderVerdictSchema.nullable().describe('what senders that use DANE (RFC 7672) do: they skip every MX that fails DANE and defer the message when none is left; null when DANE applies to no MX of the domain'),
+  withoutDane: senderVerdictSchema.describe('what senders that do not use DANE do (opportunistic TLS, RFC 7435): the first MX address that accepts the recipient'),
 })
 
 export const predictedRouteSchema = z.object({

@@ -10,6 +10,8 @@ import {Transcript, type TranscriptLine} from '../net/transcript.js'
 import {lookupAll} from '../dns/lookup.js'
 import {nodeDns} from '../builtins.js'
 import {probePartial, probeSmtp, type SmtpProbeOptions, type SmtpProbeResult} from './probe.js'
+import {checkDane, type DaneInfo} from '../policy/dane.js'
+import {normalizeName} from '../policy/common.js'
 import type {HostProbe} from './schema.js'
 
 export type {HostProbe}
@@ -69,8 +71,11 @@ export function takeTranscripts(probes: HostProbe[]): TranscriptLine[] {
  * Probes every address of every exchange of an MX set at once: the slowest host sets the time,
  * not the sum. Preference order is kept in the result. A host that fails is a finding: an error
  * when no host works (the route fails), a warning while another host still takes the mail.
+ *
+ * Then DANE per exchange (RFC 7672), as a sender that uses it would judge the MX: see
+ * applyDane. `dane` holds one check per exchange that has an address.
  */
-export async function probeExchanges(mx: MxResult, settings: ProbeSettings, resolver: DnsResolver, started = performance.now()): Promise<{probes: HostProbe[]; findings: Finding[]}> {
+export async function probeExchanges(mx: MxResult, settings: ProbeSettings, resolver: DnsResolver, started = performance.now()): Promise<{probes: HostProbe[]; dane: DaneInfo[]; findings: Finding[]}> {
   const targets = mx.exchanges.flatMap((e) => e.addresses.map((a) => ({exchange: e.exchange, preference: e.preference, address: a.address, family: a.family, ptr: a.ptr})))
   const probes = await Promise.all(
     targets.map(async (t): Promise<HostProbe> => {
@@ -84,6 +89,8 @@ export async function probeExchanges(mx: MxResult, settings: ProbeSettings, reso
       }
     }),
   )
+  const port = settings.port ?? 25
+  const dane = await applyDane(mx, probes, port, resolver)
   const findings: Finding[] = []
   const anyOk = probes.some((p) => p.ok)
   for (const p of probes) {
@@ -93,12 +100,49 @@ export async function probeExchanges(mx: MxResult, settings: ProbeSettings, reso
       findings.push(finding(code, `${p.exchange} [${p.address}]: ${p.error.message}`, p.exchange, anyOk ? 'warning' : 'error'))
     }
   }
-  const port = settings.port ?? 25
+  findings.push(...dane.findings)
   if (port === 25 && probes.length > 0 && probes.every((p) => p.error?.code === 'CONNECT_TIMEOUT')) {
     const blocked = await diagnosePort25(probes.map((p) => p.address), settings.timeoutMs)
     if (blocked) findings.push(blocked)
   }
-  return {probes, findings}
+  return {probes, dane: dane.infos, findings}
+}
+
+/** Certificate findings a DANE match makes moot: what DANE-EE (§3.1.1) and DANE-TA (§3.2) do not check. */
+const DANE_EE_MOOT = new Set(['TLS_HOSTNAME_MISMATCH', 'TLS_CERT_UNTRUSTED', 'TLS_CERT_EXPIRED'])
+const DANE_TA_MOOT = new Set(['TLS_HOSTNAME_MISMATCH', 'TLS_CERT_UNTRUSTED'])
+
+/**
+ * DANE for each exchange, matched against the certificate its first reachable address showed (its
+ * addresses share the TLSA name), with the MX answer's and the exchange's address answers' AD bits
+ * (RFC 7672 §2.2.1, §2.2.2). Where DANE authenticates the server, the certificate findings it makes
+ * moot leave the probes (DANE-EE: name, trust and dates are not checked; DANE-TA: the record is the
+ * trust anchor, and the name was checked against the MX host and the TLSA base domain). An exchange
+ * that fails DANE is an error while no other exchange passes, a warning once one does: DANE senders
+ * skip it and go on to the next MX.
+ */
+async function applyDane(mx: MxResult, probes: HostProbe[], port: number, resolver: DnsResolver): Promise<{infos: DaneInfo[]; findings: Finding[]}> {
+  const checks = await Promise.all(
+    mx.exchanges
+      .filter((e) => e.addresses.length > 0)
+      .map((e) => {
+        const reached = probes.find((p) => p.exchange === e.exchange && p.result)
+        const tls = reached?.result?.tls ?? null
+        return checkDane(e.exchange, port, tls?.certificate ?? null, resolver, {chain: tls?.chain, mxAuthenticated: mx.authenticated, addressAuthenticated: e.authenticated, cname: e.cname, reached: reached !== undefined})
+      }),
+  )
+  const passes = checks.some((c) => c.info.senders === 'deliver')
+  const findings: Finding[] = []
+  for (const {info, findings: own} of checks) {
+    if (info.applies && info.status === 'matched' && info.matched) {
+      const moot = info.matched.usage === 3 ? DANE_EE_MOOT : DANE_TA_MOOT
+      for (const p of probes.filter((x) => normalizeName(x.exchange) === info.host && x.result)) {
+        p.result!.findings = p.result!.findings.filter((f) => !moot.has(f.code))
+      }
+    }
+    findings.push(...own.map((f) => (passes && f.severity === 'error' && /^DANE_/.test(f.code) ? {...f, severity: 'warning' as const, message: `${f.message}; they deliver to another MX that passes`} : f)))
+  }
+  return {infos: checks.map((c) => c.info), findings}
 }
 
 /** Error codes that are not finding codes of their own map to the nearest catalog code. */

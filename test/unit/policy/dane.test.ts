@@ -4,7 +4,7 @@ import {createServer, type Server, type TLSSocket} from 'node:tls'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import type {DnsResolver} from '../../../src/lib/dns/resolver.js'
 import {Connection} from '../../../src/lib/net/connection.js'
-import {checkDane, tlsaMatches, tlsaProblem} from '../../../src/lib/policy/dane.js'
+import {certificateNamesHost, checkDane, daneSenders, tlsaMatches, tlsaProblem} from '../../../src/lib/policy/dane.js'
 import {daneInfoSchema} from '../../../src/lib/policy/schema.js'
 import {inspectTls, type TlsInfo} from '../../../src/lib/tls/inspect.js'
 import type {FakeDns} from '../../fixtures/fake-dns.js'
@@ -55,6 +55,9 @@ beforeAll(async () => {
     '_25._tcp.unsigned.test': {ad: false, TLSA: [tlsa(3, 1, 1, leaf.spkiSha256)]},
     '_25._tcp.pkix.test': {ad: true, TLSA: [tlsa(1, 1, 1, leaf.spkiSha256), tlsa(3, 1, 1, 'abcd')]},
     '_25._tcp.ta.test': {ad: true, TLSA: [tlsa(2, 1, 1, ca.spkiSha256)]},
+    '_25._tcp.mx.dane.test': {ad: true, TLSA: [tlsa(2, 1, 1, ca.spkiSha256)]},
+    '_25._tcp.alias.test': {ad: true, TLSA: [tlsa(3, 1, 1, 'ab'.repeat(32))]},
+    '_25._tcp.lonealias.test': {ad: true, TLSA: [tlsa(2, 0, 1, ca.certSha256)]},
     '_25._tcp.tawrong.test': {ad: true, TLSA: [tlsa(2, 1, 1, leaf.spkiSha256), tlsa(2, 0, 1, 'ef'.repeat(32))]},
     '_25._tcp.broken.test': {rcode: 'SERVFAIL'},
     '_465._tcp.ee.test': {ad: true, TLSA: [tlsa(3, 1, 2, leaf.spkiSha512)]},
@@ -165,12 +168,13 @@ describe('checkDane', () => {
     expect(codes(findings)).toEqual(['DANE_TLSA_UNUSABLE'])
   })
 
-  it('matches DANE-TA against the issuer in the presented chain, and leaves it unchecked without the chain', async () => {
-    const ta = await checkDane('ta.test', 25, tls.certificate, resolver(), {chain: tls.chain})
+  it('matches DANE-TA against the issuer in the presented chain when the certificate names the host, and leaves it unchecked without the chain', async () => {
+    const ta = await checkDane('mx.dane.test', 25, tls.certificate, resolver(), {chain: tls.chain})
     expect(ta.info.status).toBe('matched')
     expect(ta.info.matched).toEqual({usage: 2, selector: 1, matchingType: 1, certificate: 'chain', subject: 'CN=maildig test CA'})
+    expect([ta.info.applies, ta.info.senders]).toEqual([true, 'deliver'])
     expect(ta.findings).toEqual([])
-    const without = await checkDane('ta.test', 25, tls.certificate, resolver())
+    const without = await checkDane('mx.dane.test', 25, tls.certificate, resolver())
     expect(without.info.status).toBe('not-checked')
     expect(without.info.records[0].note).toMatch(/needs the presented chain/)
     expect(without.findings).toEqual([])
@@ -178,6 +182,51 @@ describe('checkDane', () => {
     const wrong = await checkDane('tawrong.test', 25, tls.certificate, resolver(), {chain: tls.chain})
     expect(wrong.info.status).toBe('mismatch')
     expect(codes(wrong.findings)).toEqual(['DANE_TLSA_MISMATCH'])
+  })
+
+  it('checks the name with DANE-TA (RFC 7672 §3.2.2): the issuer matches, but the certificate names mx.dane.test, not ta.test', async () => {
+    const {info, findings} = await checkDane('ta.test', 25, tls.certificate, resolver(), {chain: tls.chain})
+    expect(info.status).toBe('name-mismatch')
+    expect(info.senders).toBe('skip')
+    expect(info.matched).toBeNull()
+    expect(info.records[0]).toMatchObject({matched: false, note: expect.stringMatching(/names neither ta\.test/)})
+    expect(findings.map((f) => [f.code, f.severity])).toEqual([['DANE_NAME_MISMATCH', 'error']])
+    expect(findings[0].message).toMatch(/DANE senders will not deliver to it/)
+  })
+
+  it('looks for TLSA records at the alias target first, and accepts its name as the DANE-TA reference identifier (RFC 7672 §2.2.2, §3.2.3)', async () => {
+    // alias.test is an alias of mx.dane.test: the target's DANE-TA record is used, and the certificate names the target.
+    const viaTarget = await checkDane('alias.test', 25, tls.certificate, resolver(), {chain: tls.chain, cname: 'mx.dane.test', addressAuthenticated: true, mxAuthenticated: true})
+    expect([viaTarget.info.name, viaTarget.info.baseDomain, viaTarget.info.status]).toEqual(['_25._tcp.mx.dane.test', 'mx.dane.test', 'matched'])
+    // No TLSA records at the target: the original name's, and the certificate may name the target.
+    const fallback = await checkDane('lonealias.test', 25, tls.certificate, resolver(), {chain: tls.chain, cname: 'nothing.test', addressAuthenticated: true, mxAuthenticated: true})
+    expect([fallback.info.name, fallback.info.baseDomain, fallback.info.status]).toEqual(['_25._tcp.lonealias.test', 'lonealias.test', 'name-mismatch'])
+    // An alias chain that was not validated is not followed for TLSA records: the MX name's own are used.
+    const insecureAlias = await checkDane('alias.test', 25, tls.certificate, resolver(), {chain: tls.chain, cname: 'mx.dane.test', addressAuthenticated: false})
+    expect([insecureAlias.info.baseDomain, insecureAlias.info.status, insecureAlias.info.applies]).toEqual(['alias.test', 'mismatch', false])
+  })
+
+  it('does not apply DANE when the MX answer or the address answers were not validated (RFC 7672 §2.2.1, §2.2.2)', async () => {
+    for (const options of [{mxAuthenticated: false, addressAuthenticated: true}, {mxAuthenticated: true, addressAuthenticated: false}]) {
+      const {info, findings} = await checkDane('mismatch.test', 25, tls.certificate, resolver(), {chain: tls.chain, ...options})
+      expect([info.status, info.applies, info.senders]).toEqual(['mismatch', false, 'no-dane'])
+      expect(findings.map((f) => [f.code, f.severity])).toEqual([['DANE_MX_INSECURE', 'warning'], ['DANE_TLSA_MISMATCH', 'warning']])
+      expect(findings[1].message).toMatch(/would not deliver to it if DANE applied/)
+    }
+    const secure = await checkDane('mismatch.test', 25, tls.certificate, resolver(), {chain: tls.chain, mxAuthenticated: true, addressAuthenticated: true})
+    expect([secure.info.applies, secure.info.senders]).toEqual([true, 'skip'])
+  })
+
+  it('matches DANE-EE whatever the certificate names (RFC 7672 §3.1.1)', async () => {
+    const {info} = await checkDane('ee.test', 25, tls.certificate, resolver(), {chain: tls.chain, mxAuthenticated: true, addressAuthenticated: true})
+    expect(certificateNamesHost(tls.certificate!, ['ee.test'])).toBe(false)
+    expect([info.status, info.senders]).toEqual(['matched', 'deliver'])
+  })
+
+  it('an MX that could not be reached is not a DANE failure', async () => {
+    const {info, findings} = await checkDane('ee.test', 25, null, resolver(), {reached: false, mxAuthenticated: true, addressAuthenticated: true})
+    expect([info.status, info.senders]).toEqual(['not-checked', 'no-dane'])
+    expect(findings).toEqual([])
   })
 
   it('fails an MX that publishes usable TLSA records but offered no TLS', async () => {
@@ -191,5 +240,26 @@ describe('checkDane', () => {
     expect(info.status).toBe('lookup-failed')
     expect(codes(findings)).toEqual(['DNS_SERVFAIL'])
     expect(findings[0].message).toMatch(/RFC 7672 §2\.2\.1/)
+  })
+})
+
+describe('certificateNamesHost and daneSenders', () => {
+  it('compares DNS names case-insensitively, a wildcard standing for one label, the CN only without DNS names', () => {
+    const cert = {altNames: ['MX.Example.org', '*.pool.example.org', '192.0.2.1'], subject: 'CN=other.example.org'}
+    expect(certificateNamesHost(cert, ['mx.example.org.'])).toBe(true)
+    expect(certificateNamesHost(cert, ['a.pool.example.org'])).toBe(true)
+    expect(certificateNamesHost(cert, ['a.b.pool.example.org'])).toBe(false)
+    expect(certificateNamesHost(cert, ['pool.example.org'])).toBe(false)
+    expect(certificateNamesHost(cert, ['other.example.org'])).toBe(false)
+    expect(certificateNamesHost(cert, ['192.0.2.1'])).toBe(false)
+    expect(certificateNamesHost({altNames: [], subject: 'O=x, CN=other.example.org'}, ['other.example.org'])).toBe(true)
+    expect(certificateNamesHost(cert, ['nope.example.org', 'mx.example.org'])).toBe(true)
+  })
+
+  it('says what a DANE sender does with an MX', () => {
+    expect(daneSenders({applies: false, status: 'mismatch'})).toBe('no-dane')
+    expect(daneSenders({applies: true, status: 'matched'})).toBe('deliver')
+    expect(daneSenders({applies: true, status: 'unusable'})).toBe('deliver')
+    for (const status of ['mismatch', 'name-mismatch', 'no-certificate', 'lookup-failed'] as const) expect(daneSenders({applies: true, status})).toBe('skip')
   })
 })
