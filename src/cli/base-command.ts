@@ -1,7 +1,7 @@
 import {Command, Config, Errors} from '@oclif/core'
 import type {ChalkInstance} from 'chalk'
 import {MaildigError, UsageError, EXIT_CODES, isMaildigError} from '../lib/errors.js'
-import {catalogEntry, hasErrors, type Finding} from '../lib/findings.js'
+import {catalogEntry, contextOf, fixFor, hasErrors, type FixContext, type Finding} from '../lib/findings.js'
 import type {TranscriptLine} from '../lib/net/transcript.js'
 import {printable} from '../lib/dns/names.js'
 import {commonOptions, type CommonFlagValues, type CommonOptions} from './options.js'
@@ -63,6 +63,7 @@ export abstract class MaildigCommand<R extends object = Record<string, unknown>>
     let failure: MaildigError | undefined
     let spinner: Spinner | undefined
     const command = this.id ?? 'maildig'
+    const fixContext: FixContext = {command, protocol: protocolOf(command, this.argv), authenticated: this.argv.some((a) => a === '--user' || a.startsWith('--user=')) || Boolean(process.env.MAILDIG_USER)}
     ownOutputErrors()
     // Under --json an interrupted run still prints its one document (docs/cli.md, "Exit codes").
     const stopWatching = onInterrupt((signal) => {
@@ -92,7 +93,7 @@ export abstract class MaildigCommand<R extends object = Record<string, unknown>>
       const partial = (failure as MaildigError & {partial?: {transcript?: TranscriptLine[]; timings?: Record<string, number>; findings?: Finding[]}}).partial
       if (json) {
         // What the command learnt before it failed (a certificate finding before AUTH failed) stays in the document.
-        const findings: Finding[] = failure.category === 'usage' ? [] : [...(partial?.findings ?? []), errorFinding(failure)]
+        const findings: Finding[] = failure.category === 'usage' ? [] : [...withFittingFixes(partial?.findings ?? [], fixContext), errorFinding(failure, fixContext)]
         const extra: Record<string, unknown> = {}
         if (partial?.timings) extra.timings = partial.timings
         if (wantTranscript && partial?.transcript) extra.transcript = partial.transcript
@@ -105,16 +106,16 @@ export abstract class MaildigCommand<R extends object = Record<string, unknown>>
         // A usage error may name several problems, one per line (two required flags missing); each gets its own mark.
         const lines = failure.category === 'usage' ? failure.message.split('\n') : [failure.message]
         lines.forEach((line, i) => process.stderr.write(`${marks(style).fail} ${sanitizeForTerminal(printable(line))}${i === lines.length - 1 ? hint : ''}\n`))
-        const fix = failure.category === 'usage' ? undefined : catalogEntry(failure.code)?.fix
+        const fix = failure.category === 'usage' ? undefined : fixFor(failure.code, errorContext(failure, fixContext))
         if (fix) process.stderr.write(`  ${style.dim(`fix: ${fix}`)}\n`)
-        const learnt = (partial?.findings ?? []).filter((f) => f.code !== failure!.code)
+        const learnt = withFittingFixes(partial?.findings ?? [], fixContext).filter((f) => f.code !== failure!.code)
         if (learnt.length > 0) process.stderr.write(`${sanitizeForTerminal(renderFindings(style, learnt))}\n`)
         if (failure.category === 'internal' && debugEnabled() && failure.cause instanceof Error) process.stderr.write(`${failure.cause.stack}\n`)
       }
       return
     }
 
-    const result = outcome!
+    const result = {...outcome!, findings: withFittingFixes(outcome!.findings, fixContext)}
     const exitCode = result.exitCode ?? (hasErrors(result.findings) ? EXIT_CODES.check : EXIT_CODES.ok)
     process.exitCode = exitCode
     if (json) {
@@ -153,9 +154,45 @@ function toMaildigError(error: unknown): MaildigError {
   return new MaildigError('INTERNAL_ERROR', 'internal', `unexpected error: ${message}${debugEnabled() ? '' : ' (set DEBUG=maildig for details)'}`, {cause: error})
 }
 
-function errorFinding(error: MaildigError): Finding {
-  const entry = catalogEntry(error.code)
-  return {code: error.code, severity: 'error', message: error.message, ...(error.subject ? {subject: error.subject} : {}), ...(entry ? {fix: entry.fix} : {})}
+function errorFinding(error: MaildigError, context: FixContext = {}): Finding {
+  const fix = fixFor(error.code, errorContext(error, context))
+  return {code: error.code, severity: 'error', message: error.message, ...(error.subject ? {subject: error.subject} : {}), ...(fix ? {fix} : {})}
+}
+
+/** The context of a fatal error's fix: the command's, and the reply that caused it (code, enhanced status code). */
+function errorContext(error: MaildigError, context: FixContext): FixContext {
+  const fromText = contextOf({message: `${error.response ?? ''} ${error.message}`}, context)
+  return {...fromText, ...(error.responseCode === undefined ? {} : {replyCode: error.responseCode})}
+}
+
+/**
+ * Findings with the fix that fits where they came from (docs/findings.md "Fixes that depend on the situation"): a
+ * catalog fix is replaced by the variant for this command, protocol and reply; a fix the library wrote itself stays.
+ */
+function withFittingFixes(findings: readonly Finding[], context: FixContext): Finding[] {
+  return findings.map((f) => {
+    if (!f.fix || f.fix !== catalogEntry(f.code)?.fix) return f
+    const fix = fixFor(f.code, contextOf(f, context))
+    return fix === f.fix ? f : {...f, fix}
+  })
+}
+
+/** The protocol a command speaks, as far as the fix texts need it: submission where a login is the point. */
+function protocolOf(command: string, argv: readonly string[]): FixContext['protocol'] {
+  const port = argv.find((a, i) => argv[i - 1] === '--port' || a.startsWith('--port='))?.replace(/^--port=/, '')
+  const server = argv.find((a, i) => argv[i - 1] === '--server' || a.startsWith('--server='))
+  switch (command) {
+    case 'imap-check':
+      return 'imap'
+    case 'pop3-list':
+      return 'pop3'
+    case 'send':
+      return server === undefined ? 'smtp' : 'submission'
+    case 'probe-smtp':
+      return port === '587' || port === '465' ? 'submission' : 'smtp'
+    default:
+      return undefined
+  }
 }
 
 function debugEnabled(): boolean {

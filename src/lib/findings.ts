@@ -40,7 +40,7 @@ export const FINDING_CATALOG = {
   AUTH_NOT_OFFERED: {severity: 'warning', meaning: 'The server offers no AUTH mechanism (at this stage of the session).', fix: 'Submission servers usually offer AUTH only after STARTTLS; enable SASL on the submission port.'},
   AUTH_FAILED: {severity: 'error', meaning: 'The server rejected the credentials.', fix: 'Check the user name and password (MAILDIG_USER, MAILDIG_PASSWORD) and the mechanism the server expects.'},
   AUTH_INSECURE: {severity: 'error', meaning: 'Credentials were not sent because the connection is plaintext or the certificate is not verified.', fix: 'Use TLS with a trusted certificate (--ca-file for a private CA), or pass --allow-insecure-auth if you accept the risk.'},
-  RCPT_REJECTED: {severity: 'error', meaning: 'The server rejected the recipient at RCPT TO.', fix: 'Check the address; the reply text and enhanced status code say why (5.1.1: no such user).'},
+  RCPT_REJECTED: {severity: 'error', meaning: 'The server rejected the recipient at RCPT TO.', fix: 'The reply text and its enhanced status code say why (5.1.x: the address, 5.2.x: the mailbox, 5.7.x: a policy).'},
   SENDER_REJECTED: {severity: 'error', meaning: 'The server rejected the sender at MAIL FROM.', fix: 'The reply text says why: often SPF, a blocklist, or an unknown sender domain.'},
   MX_FALLBACK: {severity: 'warning', meaning: 'The most preferred MX host(s) could not be reached; the message went to a less preferred one.', fix: 'Check the primary MX host: is the server running, is port 25 open?'},
   DSN_NOT_OFFERED: {severity: 'warning', meaning: 'Delivery status notifications were asked for (--dsn-*), but the server does not offer DSN (RFC 3461), so they were not sent.', fix: 'Send through a server that offers DSN, or do without notifications.'},
@@ -137,4 +137,93 @@ export function finding(code: FindingCode, message: string, subject?: string, se
 
 export function hasErrors(findings: readonly Finding[]): boolean {
   return findings.some((f) => f.severity === 'error')
+}
+
+/** What a fix text depends on besides the code: the protocol spoken, the command, and the server's reply. */
+export interface FixContext {
+  command?: string
+  protocol?: 'smtp' | 'submission' | 'imap' | 'pop3'
+  /** The reply code (503, 554…) and the enhanced status code (5.7.1) of the reply that caused the finding. */
+  replyCode?: number
+  enhancedCode?: string
+  /** Whether the run logged in (gave a user). */
+  authenticated?: boolean
+}
+
+interface FixVariant {
+  authenticated?: boolean
+  protocol?: FixContext['protocol'][]
+  command?: string[]
+  replyCode?: number[]
+  enhancedCode?: RegExp
+  fix: string
+}
+
+/**
+ * Fix texts for the situations where the catalog's general one would send a person the wrong way: by protocol (an
+ * IMAP server's TLS is not Postfix's), by command (trace has no --tls), by reply code. The first that matches wins.
+ */
+const FIX_VARIANTS: Partial<Record<FindingCode, FixVariant[]>> = {
+  STARTTLS_NOT_OFFERED: [
+    {protocol: ['imap', 'pop3'], fix: 'Give the IMAP/POP3 server a certificate and turn TLS on (Dovecot: ssl = yes with ssl_cert and ssl_key); or connect to its TLS port (993 for IMAP, 995 for POP3).'},
+    {protocol: ['submission'], fix: 'A submission server must offer STARTTLS before AUTH (RFC 8314): configure a certificate (Postfix: smtpd_tls_security_level = encrypt on the submission service), or use port 465 with TLS from the first byte.'},
+  ],
+  GREETING_TIMEOUT: [
+    {command: ['trace'], fix: 'The server may be overloaded or tarpitting this client; a server that waits for TLS from the first byte (ports 465, 993, 995) is not one mail is delivered to. Probe it on its own with probe-smtp HOST --transcript.'},
+    {protocol: ['imap', 'pop3'], fix: 'The server may be overloaded, or it expects TLS from the first byte: try its TLS port (993 for IMAP, 995 for POP3) or --tls implicit.'},
+  ],
+  AUTH_FAILED: [
+    {
+      replyCode: [502, 503, 504],
+      fix: 'The server does not take a login here (503/502: authentication not enabled on this port or at this stage), so the credentials were not judged: send through the submission port, 587 with STARTTLS or 465 with TLS, where AUTH is offered.',
+    },
+  ],
+  RCPT_REJECTED: [
+    {enhancedCode: /^5\.1\.[0-3]$/, fix: 'No such address at that server (5.1.x): check the spelling of the recipient, and that the server is the right one for its domain.'},
+    {
+      command: ['send'],
+      protocol: ['submission'],
+      authenticated: false,
+      enhancedCode: /^5\.7\.1$/,
+      fix: 'Relaying denied (5.7.1): the server sends mail on to other domains only for clients that log in. Add --user (with MAILDIG_PASSWORD or --password-stdin) on the submission port (587 or 465).',
+    },
+    {enhancedCode: /^5\.7\.\d+$/, fix: 'A policy refused it (5.7.x): the reply text names it (relaying denied, SPF, a blocklist, a sender not allowed); relaying needs a login on the submission port.'},
+  ],
+}
+
+/** The fix for a code in its context: a variant where one fits, the catalog's fix otherwise. */
+export function fixFor(code: string, context: FixContext = {}): string | undefined {
+  const variants = (FIX_VARIANTS as Record<string, FixVariant[] | undefined>)[code] ?? []
+  const match = variants.find(
+    (v) =>
+      (v.authenticated === undefined || context.authenticated === v.authenticated) &&
+      (!v.protocol || (context.protocol !== undefined && v.protocol.includes(context.protocol))) &&
+      (!v.command || (context.command !== undefined && v.command.includes(context.command))) &&
+      (!v.replyCode || (context.replyCode !== undefined && v.replyCode.includes(context.replyCode))) &&
+      (!v.enhancedCode || (context.enhancedCode !== undefined && v.enhancedCode.test(context.enhancedCode))),
+  )
+  return match?.fix ?? catalogEntry(code)?.fix
+}
+
+/** Every fix text a code can have (the catalog's and its variants'), for the docs and tests. */
+export function fixVariants(code: string): {when: Omit<FixVariant, 'fix'>; fix: string}[] {
+  return ((FIX_VARIANTS as Record<string, FixVariant[] | undefined>)[code] ?? []).map(({fix, ...when}) => ({when, fix}))
+}
+
+/**
+ * The context of a finding as its text shows it: the reply code and enhanced status code a server's reply put in the
+ * message (`550 5.1.1 …`), and for trace's mailbox step the protocol it names.
+ */
+export function contextOf(finding: {message: string}, base: FixContext): FixContext {
+  const reply = /(?:^|[\s:(])([245]\d\d)[\s-]([245]\.\d{1,3}\.\d{1,3})?/.exec(finding.message)
+  const context: FixContext = {...base}
+  if (reply) {
+    context.replyCode = Number(reply[1])
+    if (reply[2]) context.enhancedCode = reply[2]
+  }
+  if (base.command === 'trace' && base.protocol === undefined) {
+    if (/\bSTLS\b|\bpop3s?\b|\bPOP3\b/.test(finding.message)) context.protocol = 'pop3'
+    else if (/\bimaps?\b|\bIMAP\b/.test(finding.message)) context.protocol = 'imap'
+  }
+  return context
 }

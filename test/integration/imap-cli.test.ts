@@ -79,6 +79,15 @@ describe('misbehaving servers through the CLI', () => {
     expect(r.json!.timings.totalMs).toBeLessThan(TIMEOUT + 1000 + 400)
   })
 
+  it("no STARTTLS offered: the fix names the IMAP server's setting (Dovecot), not Postfix's", async () => {
+    const server = await start({behaviour: 'good'})
+    const r = await runCli(['imap-check', HOST, '--port', String(server.port), '--json'])
+    const finding = r.json!.findings.find((f: any) => f.code === 'STARTTLS_NOT_OFFERED')
+    expect(finding, r.stdout).toBeDefined()
+    expect(finding.fix).toMatch(/Dovecot: ssl = yes/)
+    expect(finding.fix).not.toMatch(/smtpd_tls|Postfix/)
+  })
+
   it('garbage: exit 8', async () => {
     const r = await run(await start({behaviour: 'garbage-greeting'}), ['--json'])
     expect(r.code).toBe(8)

@@ -1,5 +1,5 @@
 import * as z from 'zod'
-import {FINDING_CATALOG} from '../findings.js'
+import {FINDING_CATALOG, fixVariants} from '../findings.js'
 import {commandDocumentSchema} from '../envelope.js'
 import {mxResultSchema} from '../mx/schema.js'
 import {configResultSchema} from '../config/schema.js'
@@ -52,6 +52,28 @@ export function findingsMarkdown(): string {
   ]
   for (const [code, entry] of Object.entries(FINDING_CATALOG)) {
     sections.push(`| \`${code}\` | ${entry.severity} | ${escape(entry.meaning)} | ${escape(entry.fix)} |`)
+  }
+  sections.push(
+    '',
+    '## Fixes that depend on the situation',
+    '',
+    'Where the general fix would send a person the wrong way, the fix in a finding depends on the command, the',
+    'protocol spoken and the server\'s reply (its code and enhanced status code); the first that fits is used.',
+    '',
+    '| code | when | fix |',
+    '|---|---|---|',
+  )
+  for (const code of Object.keys(FINDING_CATALOG)) {
+    for (const {when, fix} of fixVariants(code)) {
+      const parts = [
+        when.command && `command ${when.command.join('/')}`,
+        when.authenticated !== undefined && (when.authenticated ? 'with a login' : 'without a login (--user)'),
+        when.protocol && `protocol ${when.protocol.join('/')}`,
+        when.replyCode && `reply ${when.replyCode.join('/')}`,
+        when.enhancedCode && `enhanced code ${when.enhancedCode.source.replace(/^\^|\$$/g, '').replaceAll('\\.', '.').replaceAll('\\d+', 'x').replace(/\[(\d)-(\d)\]/, '$1–$2')}`,
+      ].filter(Boolean)
+      sections.push(`| \`${code}\` | ${escape(parts.join(', '))} | ${escape(fix)} |`)
+    }
   }
   return `${sections.join('\n')}\n`
 }
