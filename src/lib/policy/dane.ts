@@ -23,6 +23,8 @@ export interface DaneCertificate {
   /** subjectAltName entries (DNS names and addresses): DANE-TA checks the name (RFC 7672 §3.2.3). */
   altNames?: readonly string[]
   dane: DaneHashes
+  /** In a chain: its signature verifies with the next certificate's key (TlsInfo.chain). */
+  signedByNext?: boolean | null
 }
 
 export interface DaneOptions {
@@ -206,10 +208,15 @@ export async function checkDane(mxHost: string, port: number, certificate: DaneC
       unchecked++
       r.note = 'DANE-TA needs the presented chain, which was not given: not checked'
     } else {
-      const hit = issuers.find((c) => tlsaMatches(r, c.dane))
-      // DANE-TA: the issuer matches, and the leaf must name the host (RFC 7672 §3.2.2).
-      r.matched = hit !== undefined && leafNamed
-      if (hit && !leafNamed) {
+      const at = issuers.findIndex((c) => tlsaMatches(r, c.dane))
+      const hit = at >= 0 ? issuers[at] : undefined
+      // DANE-TA: the issuer matches, every certificate below it is signed by the one above (RFC 7671
+      // §5.2.2), and the leaf names the host (RFC 7672 §3.2.2).
+      const linked = at >= 0 && options.chain!.slice(0, at + 1).every((c) => c.signedByNext === true)
+      r.matched = hit !== undefined && linked && leafNamed
+      if (hit && !linked) {
+        r.note = `matches ${hit.subject ?? 'an issuer'} in the presented chain, but the certificates below it are not signed by it`
+      } else if (hit && !leafNamed) {
         taWithoutName = true
         r.note = `matches ${hit.subject ?? 'an issuer'} in the presented chain, but the certificate names neither ${names.join(' nor ')} (RFC 7672 §3.2.3)`
       } else if (hit) {

@@ -123,13 +123,25 @@ function describeChain(leaf: DetailedPeerCertificate): TlsInfo['chain'] {
   const seen = new Set<string>()
   let current: DetailedPeerCertificate | undefined = leaf
   // issuerCertificate links end in a self-reference at the root; bound the walk anyway.
+  const certificates: X509Certificate[] = []
   while (current?.raw && chain.length < 10 && !seen.has(current.fingerprint256)) {
     seen.add(current.fingerprint256)
     const x509: X509Certificate = new (nodeCrypto().X509Certificate)(current.raw)
-    chain.push({subject: formatName(x509.subject), issuer: formatName(x509.issuer), validTo: isoDate(x509.validTo), fingerprint256: x509.fingerprint256, dane: daneHashes(x509)})
+    certificates.push(x509)
+    chain.push({subject: formatName(x509.subject), issuer: formatName(x509.issuer), validTo: isoDate(x509.validTo), fingerprint256: x509.fingerprint256, dane: daneHashes(x509), signedByNext: null})
     current = current.issuerCertificate
   }
+  // The links a DANE-TA match relies on (RFC 7671 §5.2.2): each certificate signed by the next one's key.
+  for (let i = 0; i + 1 < certificates.length; i++) chain[i]!.signedByNext = signedBy(certificates[i]!, certificates[i + 1]!)
   return chain
+}
+
+function signedBy(certificate: X509Certificate, issuer: X509Certificate): boolean {
+  try {
+    return certificate.checkIssued(issuer) && certificate.verify(issuer.publicKey)
+  } catch {
+    return false
+  }
 }
 
 /** X509Certificate gives "C=US\nO=Example\nCN=mail.example.com"; one line reads better. */

@@ -34,6 +34,7 @@ export const chainCertificateSchema = z.object({
   validTo: z.string().describe('ISO 8601'),
   fingerprint256: z.string(),
   dane: daneHashesSchema.describe('hashes a DANE-TA (usage 2) TLSA record is matched against'),
+  signedByNext: z.boolean().nullable().describe('its signature verifies with the public key of the next certificate in the chain; null for the last one'),
 })
 
 /** The CONTRACT `tls` object of `probe-smtp` (and `pop3-list`, `imap-check`). */

@@ -75,6 +75,7 @@ describe('inspectTls: the DANE hashes of the presented certificates', () => {
   it('match what openssl computes, for the leaf and the chain', () => {
     expect(tls.certificate?.dane).toEqual({certSha256: leaf.certSha256, certSha512: leaf.certSha512, spkiSha256: leaf.spkiSha256, spkiSha512: leaf.spkiSha512})
     expect(tls.chain.map((c) => c.dane.spkiSha256)).toEqual([leaf.spkiSha256, ca.spkiSha256])
+    expect(tls.chain.map((c) => c.signedByNext)).toEqual([true, null])
     // fingerprint256 and certSha256 are the same digest, written differently.
     expect(tls.certificate?.fingerprint256.replace(/:/g, '').toLowerCase()).toBe(leaf.certSha256)
   })
@@ -178,6 +179,10 @@ describe('checkDane', () => {
     expect(without.info.status).toBe('not-checked')
     expect(without.info.records[0].note).toMatch(/needs the presented chain/)
     expect(without.findings).toEqual([])
+    // The issuer must have signed the certificate below it: a CA certificate merely appended to the chain is no match.
+    const forged = await checkDane('mx.dane.test', 25, tls.certificate, resolver(), {chain: tls.chain.map((c) => ({...c, signedByNext: c.signedByNext === null ? null : false}))})
+    expect(forged.info.status).toBe('mismatch')
+    expect(forged.info.records[0].note).toMatch(/not signed by it/)
     // A DANE-TA record naming the leaf's own key is not an issuer: no match.
     const wrong = await checkDane('tawrong.test', 25, tls.certificate, resolver(), {chain: tls.chain})
     expect(wrong.info.status).toBe('mismatch')
