@@ -40,7 +40,7 @@ Exit codes: 0 every recipient accepted, 1 any rejected, 2 usage (nothing sent), 
     from: Flags.string({description: 'Sender (envelope and From header).', required: true, helpValue: 'ADDRESS'}),
     subject: Flags.string({description: 'Subject (default: "maildig test <token> <time>").'}),
     body: Flags.string({description: 'The message text.', exclusive: ['body-file']}),
-    'body-file': Flags.string({description: 'The message text from a file, or - for standard input (a body piped in is read without it).', helpValue: 'FILE|-'}),
+    'body-file': Flags.string({description: 'The message text from a file, or - for standard input (standard input is read only then).', helpValue: 'FILE|-'}),
     'html-file': Flags.string({description: 'An HTML part from a file.', helpValue: 'FILE'}),
     attach: Flags.string({description: 'Attach a file. Repeatable.', multiple: true, multipleNonGreedy: true, helpValue: 'FILE'}),
     header: Flags.string({description: 'Add a header "Name: value"; replaces a header of the same name. Repeatable.', multiple: true, multipleNonGreedy: true, helpValue: '"Name: value"'}),
@@ -69,9 +69,6 @@ Exit codes: 0 every recipient accepted, 1 any rejected, 2 usage (nothing sent), 
     if (user !== undefined && route.kind === 'mx') throw new UsageError('--user: credentials go to a submission server; add --server HOST')
     const stdinUsers = [flags['password-stdin'] && '--password-stdin', flags['body-file'] === '-' && '--body-file -', flags['html-file'] === '-' && '--html-file -'].filter(Boolean)
     if (stdinUsers.length > 1) throw new UsageError(`${stdinUsers[1]}: standard input is already used by ${stdinUsers[0]}`)
-    // A body piped in (a pipe or a redirected file on standard input) is the body, as with mail(1);
-    // a terminal or an inherited socket is not read, so nothing waits for input that never comes.
-    const piped = stdinUsers.length === 0 && stdinIsPipeOrFile()
     // Read one after another, so that no more than the bound is ever held.
     const budget = new InputBudget(MAX_MESSAGE_INPUT_BYTES, 'the 25 MiB that the body and attachments may take together')
     const readText = async (source: string, label: string) => (await budget.read(source, label, options.timeoutMs)).toString('utf8')
@@ -80,9 +77,9 @@ Exit codes: 0 every recipient accepted, 1 any rejected, 2 usage (nothing sent), 
         ? String(flags.body)
         : flags['body-file']
           ? await readText(flags['body-file'] as string, '--body-file')
-          : piped
-            ? (await readText('-', 'standard input')) || undefined
-            : undefined
+          : // Standard input is read only when asked for (--body-file -, as in swaks): in a `while read` loop, or
+            // under ssh or docker exec -i, an unasked read would swallow the loop's input or wait for ever.
+            undefined
     const html = flags['html-file'] ? await readText(flags['html-file'] as string, '--html-file') : undefined
     const attachments: Array<{filename: string; content: Buffer}> = []
     for (const path of list('attach')) attachments.push({filename: basename(path), content: await budget.read(path, '--attach', options.timeoutMs)})
@@ -148,15 +145,6 @@ Exit codes: 0 every recipient accepted, 1 any rejected, 2 usage (nothing sent), 
 
   protected renderHuman(outcome: Outcome<SendResult>, style: ChalkInstance): string {
     return renderSend(style, outcome.result, outcome.findings)
-  }
-}
-
-function stdinIsPipeOrFile(): boolean {
-  try {
-    const stat = fstatSync(0)
-    return stat.isFIFO() || stat.isFile()
-  } catch {
-    return false
   }
 }
 

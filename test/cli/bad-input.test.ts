@@ -136,19 +136,24 @@ describe('flags and arguments in any order', () => {
   })
 })
 
-describe('send reads a piped body', () => {
-  it('takes standard input as the body when it is a shell pipe', () => {
-    // A shell pipe is a FIFO (Node's own 'pipe' stdio is a socket, which send deliberately does not read).
-    const r = spawnSync('sh', ['-c', `printf 'Piped body text.\\n' | "${process.execPath}" "${BIN}" send --from me@mail.test --to you@mail.test --dry-run`], {encoding: 'utf8', env: {PATH: process.env.PATH, NO_COLOR: '1'}})
-    expect(r.status).toBe(0)
-    expect(r.stdout).toContain('Piped body text.')
-    expect(r.stdout).not.toContain('test message from maildig')
+describe('send reads standard input only when asked (--body-file -)', () => {
+  it('a shell pipe is not read without --body-file -: the rest of a `while read` list stays with the loop', () => {
+    const script = `printf 'one@mail.test\\ntwo@mail.test\\n' | while read r; do "${process.execPath}" "${BIN}" send --from me@mail.test --to "$r" --dry-run | grep -c '^To: '; done`
+    const r = spawnSync('sh', ['-c', script], {encoding: 'utf8', env: {PATH: process.env.PATH, NO_COLOR: '1'}})
+    expect(r.stdout.trim().split('\n')).toEqual(['1', '1'])
   })
 
-  it('does not wait on a standard input that is not a pipe or file', async () => {
-    const r = await runCli(['send', '--from', 'me@mail.test', '--to', 'you@mail.test', '--dry-run'])
-    expect(r.code).toBe(0)
+  it('a standard input that stays open is not waited on', () => {
+    // `timeout 5` would end a maildig that waited for the pipe's end (exit 124); sleep keeps the pipe open for 8 s.
+    const r = spawnSync('sh', ['-c', `sleep 8 | timeout 5 "${process.execPath}" "${BIN}" send --from me@mail.test --to you@mail.test --dry-run`], {encoding: 'utf8', env: {PATH: process.env.PATH, NO_COLOR: '1'}, timeout: 20_000})
+    expect(r.status).toBe(0)
     expect(r.stdout).toContain('test message from maildig')
+  }, 20_000)
+
+  it('with --body-file - the pipe is the body', () => {
+    const r = spawnSync('sh', ['-c', `printf 'Piped body text.\\n' | "${process.execPath}" "${BIN}" send --from me@mail.test --to you@mail.test --dry-run --body-file -`], {encoding: 'utf8', env: {PATH: process.env.PATH, NO_COLOR: '1'}})
+    expect(r.status).toBe(0)
+    expect(r.stdout).toContain('Piped body text.')
   })
 })
 
