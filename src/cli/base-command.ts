@@ -10,7 +10,7 @@ import {colourLevel, makeStyle, marks} from '../render/style.js'
 import {renderFindings} from '../render/findings.js'
 import {renderTranscript} from '../render/transcript.js'
 import {startSpinner, type Spinner} from '../render/spinner.js'
-import {sanitizeForTerminal} from '../render/sanitize.js'
+import {escapeControls, escapeUntrusted} from '../render/sanitize.js'
 import {onInterrupt, ownOutputErrors, SIGNAL_EXIT_CODES, writeResult} from './output.js'
 import {usageFromParseError, type FlagTable} from './parse-errors.js'
 import {loadConfig, profileFrom, withConfig} from './config.js'
@@ -99,17 +99,18 @@ export abstract class MaildigCommand<R extends object = Record<string, unknown>>
         if (wantTranscript && partial?.transcript) extra.transcript = partial.transcript
         await writeResult(toJson(envelope(command, failure.exitCode, extra, findings, totalMs, {code: failure.code, message: failure.message})))
       } else {
+        // Server and message text is escaped where it enters the rendering; the colours are added after.
         const style = makeStyle(colourLevel(process.stderr))
-        if (wantTranscript && partial?.transcript?.length) process.stderr.write(`${sanitizeForTerminal(renderTranscript(style, partial.transcript))}\n`)
+        if (wantTranscript && partial?.transcript?.length) process.stderr.write(`${renderTranscript(style, escapeUntrusted(partial.transcript))}\n`)
         // A usage error is one line (it names the flag); other failures add the catalog's fix.
         const hint = failure.category === 'usage' ? ` (see: maildig ${command} --help)` : ''
         // A usage error may name several problems, one per line (two required flags missing); each gets its own mark.
         const lines = failure.category === 'usage' ? failure.message.split('\n') : [failure.message]
-        lines.forEach((line, i) => process.stderr.write(`${marks(style).fail} ${sanitizeForTerminal(printable(line))}${i === lines.length - 1 ? hint : ''}\n`))
+        lines.forEach((line, i) => process.stderr.write(`${marks(style).fail} ${escapeControls(printable(line))}${i === lines.length - 1 ? hint : ''}\n`))
         const fix = failure.category === 'usage' ? undefined : fixFor(failure.code, errorContext(failure, fixContext))
-        if (fix) process.stderr.write(`  ${style.dim(`fix: ${fix}`)}\n`)
+        if (fix) process.stderr.write(`  ${style.dim(`fix: ${escapeControls(fix)}`)}\n`)
         const learnt = withFittingFixes(partial?.findings ?? [], fixContext).filter((f) => f.code !== failure!.code)
-        if (learnt.length > 0) process.stderr.write(`${sanitizeForTerminal(renderFindings(style, learnt))}\n`)
+        if (learnt.length > 0) process.stderr.write(`${renderFindings(style, escapeUntrusted(learnt))}\n`)
         if (failure.category === 'internal' && debugEnabled() && failure.cause instanceof Error) process.stderr.write(`${failure.cause.stack}\n`)
       }
       return
@@ -125,12 +126,14 @@ export abstract class MaildigCommand<R extends object = Record<string, unknown>>
       return
     }
     const style = makeStyle(colourLevel(process.stdout))
-    if (wantTranscript && result.transcript?.length) process.stderr.write(`${sanitizeForTerminal(renderTranscript(makeStyle(colourLevel(process.stderr)), result.transcript))}\n`)
+    // Server and message text is escaped where it enters the rendering; the renderers add the colours.
+    const escaped = escapeUntrusted(result)
+    if (wantTranscript && escaped.transcript?.length) process.stderr.write(`${renderTranscript(makeStyle(colourLevel(process.stderr)), escaped.transcript)}\n`)
     // -q: only the result: the report, and its warnings and errors without the fix lines (no info findings, no spinner).
-    const shown = quiet ? {...result, findings: result.findings.filter((f) => f.severity !== 'info').map(({fix: _fix, ...f}) => f)} : result
+    const shown = quiet ? {...escaped, findings: escaped.findings.filter((f) => f.severity !== 'info').map(({fix: _fix, ...f}) => f)} : escaped
     const text = this.renderHuman(shown, style)
     // A terse form with nothing to say (mx --short of a null MX) prints nothing, not an empty line.
-    if (text !== '') await writeResult(`${sanitizeForTerminal(text)}\n`)
+    if (text !== '') await writeResult(`${text}\n`)
   }
 
   private async parseFlags(): Promise<{flags: Record<string, unknown>; args: Record<string, unknown>}> {
