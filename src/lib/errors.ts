@@ -97,6 +97,8 @@ export function fromSocketError(error: NodeJS.ErrnoException, subject: string): 
       return new MaildigError('DOMAIN_NOT_FOUND', 'dns', `${subject}: the name has no address (${error.message})`, {cause: error, subject})
     case 'ETIMEOUT':
       return new MaildigError('DNS_TIMEOUT', 'timeout', `${subject}: no DNS answer in time`, {cause: error, subject})
+    case 'EBADRESP':
+      return new MaildigError('DNS_MALFORMED', 'dns', `${subject}: the DNS answer was malformed (${error.message})`, {cause: error, subject})
     case 'EAI_AGAIN':
     case 'ESERVFAIL':
       return new MaildigError('DNS_SERVFAIL', 'dns', `${subject}: the name could not be resolved (${error.message})`, {cause: error, subject})

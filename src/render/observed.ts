@@ -41,13 +41,13 @@ export function renderObserved(c: ChalkInstance, analysis: ObservedAnalysis): st
     if (skew) lines.push(`      ${m.warn} ${c.yellow(skew.reason)}`)
     previousDate = hop.date ?? previousDate
   }
-  const newest = analysis.authentication.authenticationResults[0]
-  if (newest) {
-    const verdicts = newest.results.map((r) => {
+  const receiver = analysis.authentication.receiver
+  if (receiver) {
+    const verdicts = receiver.results.map((r) => {
       const colour = r.result === 'pass' ? c.green : ['fail', 'permerror', 'softfail'].includes(r.result) ? c.red : c.yellow
       return `${r.method}=${colour(r.result)}`
     })
-    lines.push('', `Authentication at ${newest.authservId ?? 'the receiver'}: ${verdicts.join(' ') || 'none'}`)
+    lines.push('', `Authentication at ${receiver.authservId ?? 'the receiver'}: ${verdicts.join(' ') || 'none'}${receiver.fields > 1 ? c.dim(` (${receiver.fields} Authentication-Results fields)`) : ''}`)
   }
   const arc = analysis.authentication.arc
   if (arc.status !== 'none') lines.push(`ARC chain: ${arc.status === 'pass' ? c.green('pass') : c.red(arc.status)} (${arc.instances.length} set${arc.instances.length === 1 ? '' : 's'})${arc.reason ? ` — ${arc.reason}` : ''}`)

@@ -1,4 +1,4 @@
-import {writeFileSync, mkdtempSync} from 'node:fs'
+import {readFileSync, writeFileSync, mkdtempSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {describe, expect, it} from 'vitest'
@@ -14,6 +14,27 @@ describe('trace --message (offline)', () => {
     expect(r.json!.observed.every((h: any) => h.index === r.json!.observed.indexOf(h))).toBe(true)
     expect(r.json!.observed.at(-1).with).toMatch(/LMTP/i)
     expect(r.json!.authentication.authenticationResults.length).toBeGreaterThan(0)
+  })
+
+  it('counts every Authentication-Results field of the receiver (Postfix + OpenDKIM + OpenDMARC write one each)', async () => {
+    const example = readFileSync('examples/postfix-relay-chain.eml', 'utf8')
+    const failing = example.replace('; spf=pass smtp.mailfrom', '; spf=fail smtp.mailfrom').replace('; dmarc=pass (p=quarantine', '; dmarc=fail (p=quarantine')
+    expect(failing).not.toBe(example)
+    const json = await runCli(['trace', '--message', '-', '--json'], {input: failing})
+    // A warning: the message was delivered, but the receiver found it failing (docs/findings.md).
+    expect(json.code).toBe(0)
+    expect(json.json!.findings.filter((f: any) => f.code === 'AUTHENTICATION_FAILED').map((f: any) => f.message)).toEqual([
+      expect.stringMatching(/^dmarc=fail at mx1\.example\.net/),
+      expect.stringMatching(/^spf=fail at mx1\.example\.net/),
+    ])
+    const human = await runCli(['trace', '--message', '-'], {input: failing})
+    expect(human.stdout).toMatch(/AUTHENTICATION_FAILED dmarc=fail at mx1\.example\.net/)
+    expect(human.stdout).toMatch(/Authentication at mx1\.example\.net: dkim=pass dkim-atps=neutral dmarc=fail spf=fail/)
+    expect(human.stdout).not.toMatch(/no problems found/)
+    // The example itself passes everything.
+    const clean = await runCli(['trace', '--message', 'examples/postfix-relay-chain.eml'])
+    expect(clean.code).toBe(0)
+    expect(clean.stdout).toMatch(/Authentication at mx1\.example\.net: dkim=pass dkim-atps=neutral dmarc=pass spf=pass/)
   })
 
   it('blames the skewed clock', async () => {

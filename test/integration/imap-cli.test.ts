@@ -69,6 +69,13 @@ describe('misbehaving servers through the CLI', () => {
     expect(r.stderr).toMatch(/fix: /)
   })
 
+  it('a flood of untagged responses instead of a reply is said to be one (exit 8), not silence', async () => {
+    const r = await run(await start({behaviour: 'untagged-flood'}), ['--json', '--timeout', '1500ms'])
+    expect(r.code, r.stdout).toBe(8)
+    expect(r.json).toMatchObject({ok: false, error: {code: 'PROTOCOL_ERROR', message: expect.stringMatching(/sent \d+ untagged responses and never the reply to \w+: it floods/)}})
+    expect(r.json!.error.message).not.toMatch(/stopped answering/)
+  })
+
   it('silence after the greeting: exit 5 within the timeout + 1 s', async () => {
     const server = await start({behaviour: 'silent-after-greeting'})
     const r = await run(server, ['--json', '--transcript'])

@@ -1,6 +1,7 @@
 import dgram from 'node:dgram'
 import {afterAll, beforeAll, describe, expect, inject, it} from 'vitest'
 import {runCli} from '../cli/run-cli.js'
+import {startFakeDns, type FakeDns} from '../fixtures/fake-dns.js'
 
 // `maildig mx` through the built CLI against the real dnsmasq of the test world.
 const world = inject('world')
@@ -139,5 +140,27 @@ describe('mx when DNS does not answer', () => {
     expect(r.code).toBe(5)
     expect(r.stderr).toMatch(/no DNS answer for mail\.test MX/)
     expect(r.stderr).not.toMatch(/\bat .*\.js:\d+/)
+  })
+})
+
+describe('mx when DNS answers garbage', () => {
+  let bad: FakeDns
+  beforeAll(async () => {
+    bad = await startFakeDns('127.0.1.55', (name) => ({kind: 'malformed', how: name.startsWith('loop') ? 'pointer-loop' : name.startsWith('counts') ? 'bad-counts' : 'garbage'}))
+  })
+  afterAll(() => bad.close())
+
+  it.each([
+    ['garbage.test', /not a DNS message/],
+    ['loop.test', /compression pointer/],
+    ['counts.test', /record counts/],
+  ])('%s: exit 3 with DNS_MALFORMED, not a timeout', async (domain, why) => {
+    const r = await runCli(['mx', domain, '--resolver', `${bad.host}:${bad.port}`, '--timeout', '1s', '--json'])
+    expect(r.code).toBe(3)
+    expect(r.json).toMatchObject({ok: false, exitCode: 3, error: {code: 'DNS_MALFORMED', message: expect.stringMatching(why)}})
+    const human = await runCli(['mx', domain, '--resolver', `${bad.host}:${bad.port}`, '--timeout', '1s'])
+    expect(human.code).toBe(3)
+    expect(human.stderr).toMatch(/malformed answer/)
+    expect(human.stderr).not.toMatch(/no DNS answer|within \d+ ms/)
   })
 })

@@ -46,7 +46,8 @@ export async function resolveAddresses(resolver: DnsResolver, hostname: string, 
   if (addresses.length > 0) return addresses
   const answers = [a, aaaa].filter((x) => x !== undefined)
   const worst = answers.find((x) => x.status === 'timeout') ?? answers.find((x) => x.status !== 'ok' && x.status !== 'nodata') ?? answers[0]
-  const code = worst?.status === 'nxdomain' || worst?.status === 'nodata' ? 'ENOTFOUND' : worst?.status === 'timeout' ? 'ETIMEOUT' : 'ESERVFAIL'
+  // EBADRESP is node:dns's code for an answer that cannot be parsed.
+  const code = worst?.status === 'nxdomain' || worst?.status === 'nodata' ? 'ENOTFOUND' : worst?.status === 'timeout' ? 'ETIMEOUT' : worst?.status === 'malformed' ? 'EBADRESP' : 'ESERVFAIL'
   const error = new Error(`${hostname}: ${worst?.status === 'nodata' ? 'no A or AAAA record' : (worst?.detail ?? 'not found')}`) as NodeJS.ErrnoException & {hostname: string}
   error.code = code
   error.hostname = hostname

@@ -20,7 +20,7 @@ export interface DnsServer {
 export type RecordType = 'A' | 'AAAA' | 'MX' | 'PTR' | 'TXT' | 'SRV' | 'CNAME' | 'TLSA'
 
 /** Distinct outcomes: a domain that does not exist is not a domain without that record type. */
-export type DnsStatus = 'ok' | 'nodata' | 'nxdomain' | 'servfail' | 'refused' | 'timeout' | 'error'
+export type DnsStatus = 'ok' | 'nodata' | 'nxdomain' | 'servfail' | 'refused' | 'timeout' | 'malformed' | 'error'
 
 export interface MxRecord { preference: number; exchange: string; ttl: number }
 export interface AddressRecord { address: string; ttl: number }
@@ -198,6 +198,8 @@ export class DnsResolver {
       const timers: NodeJS.Timeout[] = []
       const errors: string[] = []
       let failed: {packet: Decoded; server: DnsServer} | undefined
+      /** The last answer that could not be decoded: what to report at the deadline instead of "no answer". */
+      let malformed: string | undefined
       const ATTEMPTS = Math.max(MIN_ATTEMPTS, this.servers.length)
       let sent = 0
       let finished = false
@@ -226,10 +228,25 @@ export class DnsResolver {
           let decoded: Decoded
           try {
             decoded = packet.decode(message) as Decoded
-          } catch {
-            return // not a DNS message: keep waiting for a real answer
+          } catch (error) {
+            malformed = `${formatServer(server)} sent a malformed answer (${describeDecodeError(error)})`
+            // A response to this very query (its id, the QR bit) that cannot be read is the server's
+            // answer: another server may do better, else it is final. Anything else may be a stray or
+            // spoofed datagram: keep waiting for the real answer until the deadline.
+            if (message.length >= 3 && message.readUInt16BE(0) === id && (message[2] & 0x80) !== 0) {
+              if (this.servers.length > 1 && sent < ATTEMPTS) send()
+              else finish({error: malformed, status: 'malformed'})
+            }
+            return
           }
-          if (decoded.id !== id || !sameQuestion(decoded, name, type)) return
+          if (decoded.id !== id) return
+          if (!sameQuestion(decoded, name, type)) {
+            // Our id, but not our question (or none, with impossible counts): the server's answer is broken.
+            malformed = `${formatServer(server)} sent a malformed answer (it does not repeat the question)`
+            if (this.servers.length > 1 && sent < ATTEMPTS) send()
+            else finish({error: malformed, status: 'malformed'})
+            return
+          }
           const rcode = decoded.rcode ?? 'NOERROR'
           // A server that fails or refuses is worth one more try at another server, if there is one.
           if ((rcode === 'SERVFAIL' || rcode === 'REFUSED') && this.servers.length > 1 && sent < ATTEMPTS) {
@@ -253,6 +270,7 @@ export class DnsResolver {
       timers.push(
         setTimeout(() => {
           if (failed) finish({...failed, transport: 'udp'})
+          else if (malformed) finish({error: malformed, status: 'malformed'})
           else if (errors.length > 0 && errors.length >= sent) finish({error: [...new Set(errors)].join('; '), status: 'error'})
           else finish({error: `no answer from ${this.servers.map(formatServer).join(', ')} within ${this.timeoutMs} ms`, status: 'timeout'})
         }, Math.max(0, deadline - performance.now())),
@@ -299,14 +317,16 @@ function tcpExchange(server: DnsServer, query: Buffer, timeoutMs: number): Promi
       if (all.length >= 2 && all.length >= 2 + all.readUInt16BE(0)) {
         clearTimeout(timer)
         socket.destroy()
+        let reply: Decoded
         try {
-          const reply = packet.decode(all.subarray(2, 2 + all.readUInt16BE(0))) as Decoded
-          // The same checks as over UDP: the answer must be to this query.
-          if (reply.id !== query.readUInt16BE(0)) reject(new Error(`${formatServer(server)} answered another query over TCP`))
-          else resolve(reply)
+          reply = packet.decode(all.subarray(2, 2 + all.readUInt16BE(0))) as Decoded
         } catch (error) {
-          reject(error)
+          reject(Object.assign(new Error(`${formatServer(server)} sent a malformed answer over TCP (${describeDecodeError(error)})`), {status: 'malformed'}))
+          return
         }
+        // The same checks as over UDP: the answer must be to this query.
+        if (reply.id !== query.readUInt16BE(0)) reject(new Error(`${formatServer(server)} answered another query over TCP`))
+        else resolve(reply)
       }
     })
     socket.on('error', (error) => {
@@ -314,6 +334,19 @@ function tcpExchange(server: DnsServer, query: Buffer, timeoutMs: number): Promi
       reject(error)
     })
   })
+}
+
+/**
+ * dns-packet's reason, in words: "Cannot decode name (bad pointer)" is a compression-pointer loop,
+ * a read past the end is a record count the message does not hold (RFC 1035 §4.1.1).
+ */
+function describeDecodeError(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error)
+  if (/bad pointer/.test(message)) return 'a name\'s compression pointer loops or points forward'
+  if (/Header must be/.test(message)) return 'shorter than a DNS header'
+  if (/overflow|out of range|outside|beyond/i.test(message) || error instanceof RangeError) return 'it is shorter than its record counts say'
+  if (/bad label/.test(message)) return 'not a DNS message'
+  return message
 }
 
 function toRecord(type: RecordType, answer: packet.Answer): RecordMap[RecordType] {

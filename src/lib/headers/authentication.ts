@@ -1,7 +1,7 @@
 import {headerValues, type HeaderField} from './message.js'
-import type {ArcChain, ArcInstance, AuthenticationResult, AuthMethodResult, MessageAuthentication} from './schema.js'
+import type {ArcChain, ArcInstance, AuthenticationResult, AuthMethodResult, MessageAuthentication, ReceiverAuthentication} from './schema.js'
 
-export type {ArcChain, ArcInstance, AuthenticationResult, AuthMethodResult, MessageAuthentication}
+export type {ArcChain, ArcInstance, AuthenticationResult, AuthMethodResult, MessageAuthentication, ReceiverAuthentication}
 
 /**
  * What the receiving servers concluded about a message's authenticity: Authentication-Results
@@ -273,10 +273,26 @@ export function parseArcChain(fields: readonly HeaderField[]): ArcChain {
   return {status: unique.length === 0 ? 'pass' : 'fail', reason: unique.length === 0 ? null : unique.join('; '), instances}
 }
 
-/** Every Authentication-Results field (newest first, as in the header) and the ARC chain. */
+/**
+ * The final receiver's verdicts: the newest Authentication-Results field names the receiver, and
+ * every field with the same authserv-id is its own (Postfix with OpenDKIM and OpenDMARC writes one per
+ * verifier, all with the same id). RFC 8601 §5 has the receiver delete fields with its id that
+ * arrived with the message, so none of them is the sender's. Without an id (Microsoft 365), only
+ * the newest field is known to be the receiver's.
+ */
+export function receiverAuthentication(fields: readonly AuthenticationResult[]): ReceiverAuthentication | null {
+  const newest = fields[0]
+  if (newest === undefined) return null
+  const own = newest.authservId === null ? [newest] : fields.filter((f) => f.authservId === newest.authservId)
+  return {authservId: newest.authservId, fields: own.length, results: own.flatMap((f) => f.results)}
+}
+
+/** Every Authentication-Results field (newest first, as in the header), the receiver's verdicts and the ARC chain. */
 export function analyzeAuthentication(fields: readonly HeaderField[]): MessageAuthentication {
+  const authenticationResults = headerValues(fields, 'Authentication-Results').map(parseAuthenticationResults)
   return {
-    authenticationResults: headerValues(fields, 'Authentication-Results').map(parseAuthenticationResults),
+    authenticationResults,
+    receiver: receiverAuthentication(authenticationResults),
     arc: parseArcChain(fields),
   }
 }

@@ -97,8 +97,16 @@ export const arcChainSchema = z.object({
 })
 export type ArcChain = z.infer<typeof arcChainSchema>
 
+export const receiverAuthenticationSchema = z.object({
+  authservId: z.string().nullable().describe('the final receiver\'s authserv-id: that of the newest Authentication-Results field'),
+  fields: z.number().int().describe('how many Authentication-Results fields carry it (Postfix with OpenDKIM and OpenDMARC writes one per verifier)'),
+  results: z.array(authMethodResultSchema).describe('every method\'s result from all those fields, newest field first'),
+})
+export type ReceiverAuthentication = z.infer<typeof receiverAuthenticationSchema>
+
 export const messageAuthenticationSchema = z.object({
   authenticationResults: z.array(authenticationResultSchema).describe('every Authentication-Results field, in header order: the newest (the final receiver\'s) first'),
+  receiver: receiverAuthenticationSchema.nullable().describe('what the final receiver concluded, from every field with its authserv-id; null without Authentication-Results'),
   arc: arcChainSchema,
 })
 export type MessageAuthentication = z.infer<typeof messageAuthenticationSchema>

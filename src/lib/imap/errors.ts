@@ -45,8 +45,23 @@ interface ImapflowError extends Error {
   reason?: string
 }
 
+/**
+ * More untagged responses than this while one command waits, and no reply by its deadline: the
+ * server was not silent, it flooded. maildig's commands get a few lines each (LIST: one per mailbox;
+ * FETCH and SEARCH: one match), so hundreds of them without the tagged reply are not an answer.
+ */
+export const UNTAGGED_FLOOD = 500
+
 export function imapError(error: unknown, context: ImapErrorContext): MaildigError {
   const {wire, endpoint} = context
+  if (wire.failure?.code === 'REPLY_TIMEOUT' && wire.untaggedWhileWaiting > UNTAGGED_FLOOD) {
+    return new MaildigError(
+      'PROTOCOL_ERROR',
+      'protocol',
+      `${endpoint} sent ${wire.untaggedWhileWaiting} untagged responses and never the reply to ${wire.failure.command ?? 'the command'}: it floods the client instead of answering (${wire.failure.message.replace(/: the server stopped answering$/, '')})`,
+      {subject: endpoint, command: wire.failure.command},
+    )
+  }
   if (wire.failure) return wire.failure
   if (isMaildigError(error)) return error
   const e = (error ?? {}) as ImapflowError

@@ -83,6 +83,8 @@ export class ImapWireLog {
   bye?: string
   /** Tagged replies by command name, the latest of each (for error messages). */
   readonly lastReply = new Map<string, TaggedReply>()
+  /** Untagged responses since the last tagged reply while a command waited for one (a flood instead of an answer). */
+  untaggedWhileWaiting = 0
   /** Texts of [ALERT] response codes (RFC 9051 §7.1): meant to be shown to the user. */
   readonly alerts: string[] = []
 
@@ -262,6 +264,7 @@ export class ImapWireLog {
         return
       }
       case 'untagged':
+        if ([...this.pending.values()].some((p) => !p.idling)) this.untaggedWhileWaiting++
         if (line.code === 'ALERT') this.alerts.push(line.text)
         if (line.status === 'BYE' && ![...this.pending.values()].some((p) => p.command === 'LOGOUT')) this.bye = line.text
         return
@@ -278,6 +281,7 @@ export class ImapWireLog {
           return
         }
         this.pending.delete(line.tag)
+        this.untaggedWhileWaiting = 0
         const reply = {status: line.status, code: line.code, text: line.text}
         this.lastReply.set(pending.command, reply)
         if (line.tag === this.sensitiveTag) {

@@ -23,6 +23,8 @@ export function dnsFailure(answer: DnsAnswer, subject: string): MaildigError | u
     case 'servfail':
     case 'refused':
       return new MaildigError('DNS_SERVFAIL', 'dns', `the resolver could not answer for ${subject} ${answer.type}: ${answer.detail}`, {subject})
+    case 'malformed':
+      return new MaildigError('DNS_MALFORMED', 'dns', `no usable DNS answer for ${subject} ${answer.type}: ${answer.detail}`, {subject})
     case 'error':
       return new MaildigError('DNS_UNREACHABLE', 'dns', `DNS query for ${subject} ${answer.type} failed: ${answer.detail}`, {subject})
     default:

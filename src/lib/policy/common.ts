@@ -14,6 +14,7 @@ export function dnsFailureFinding(answer: DnsAnswer, consequence: string): Findi
   const what = `${answer.type} ${answer.name}: ${answer.detail ?? answer.status}; ${consequence}`
   if (answer.status === 'timeout') return finding('DNS_TIMEOUT', what, answer.name)
   if (answer.status === 'error') return finding('DNS_UNREACHABLE', what, answer.name)
+  if (answer.status === 'malformed') return finding('DNS_MALFORMED', what, answer.name)
   return finding('DNS_SERVFAIL', what, answer.name)
 }
 

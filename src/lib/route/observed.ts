@@ -35,11 +35,12 @@ export function analyzeMessage(input: Uint8Array | string): {analysis: ObservedA
       findings.push(finding('TLS_OLD_VERSION', `hop ${hop.index} to ${hop.by ?? '?'} used ${hop.tlsVersion}`, hop.by ?? undefined))
     }
   }
-  // The topmost Authentication-Results is the one the final receiver added (RFC 8601 §5: trust only your own).
-  const newest = authentication.authenticationResults[0]
-  for (const result of newest?.results ?? []) {
-    if (FAILING_RESULTS.has(result.result.toLowerCase())) {
-      findings.push(finding('AUTHENTICATION_FAILED', `${result.method}=${result.result}${result.reason ? ` (${result.reason})` : ''} at ${newest.authservId ?? 'the receiver'}`, newest.authservId ?? undefined))
+  // The final receiver's verdicts, from every field it wrote (RFC 8601 §5: trust only your own).
+  const receiver = authentication.receiver
+  for (const result of receiver?.results ?? []) {
+    if (FAILING_RESULTS.has(result.result)) {
+      const at = receiver!.authservId ?? 'the receiver'
+      findings.push(finding('AUTHENTICATION_FAILED', `${result.method}=${result.result}${result.reason ? ` (${result.reason})` : ''} at ${at}`, receiver!.authservId ?? undefined))
     }
   }
   if (authentication.arc.status === 'fail') {

@@ -38,6 +38,14 @@ beforeAll(async () => {
         }
       case '_25._tcp.mx.test':
         return {kind: 'answer', answers: [{type: 'TLSA', name, ttl: 300, data: {usage: 3, selector: 1, matchingType: 1, certificate: Buffer.from('ab'.repeat(32), 'hex')}} as packet.Answer]}
+      case 'garbage-only.test':
+        return {kind: 'malformed', how: 'garbage'}
+      case 'loop.test':
+        return {kind: 'malformed', how: 'pointer-loop'}
+      case 'counts.test':
+        return {kind: 'malformed', how: 'bad-counts'}
+      case 'big-malformed-tcp.test':
+        return type === 'TXT' && dns.queries.at(-1)?.transport === 'tcp' ? {kind: 'malformed', how: 'pointer-loop'} : {kind: 'truncate', answers: []}
       case 'nodata.test':
         return {kind: 'answer', answers: []}
       default:
@@ -92,6 +100,24 @@ describe('DnsResolver', () => {
   it('ignores garbage and answers with the wrong id', async () => {
     expect((await resolver().query('garbage.test', 'A')).records).toEqual([{address: '192.0.2.7', ttl: 60}])
     expect((await resolver().query('wrongid.test', 'A')).records).toEqual([{address: '192.0.2.8', ttl: 60}])
+  })
+
+  it('says an answer was malformed, not that none came: garbage, a compression-pointer loop, impossible counts', async () => {
+    // Garbage may be a stray datagram: the real answer is awaited until the deadline, then it is reported.
+    const garbage = await resolver(600).query('garbage-only.test', 'A')
+    expect(garbage.status).toBe('malformed')
+    expect(garbage.detail).toMatch(/malformed answer \(not a DNS message\)/)
+    // A response with the query's id that cannot be read is the server's answer: no need to wait.
+    const started = performance.now()
+    const loop = await resolver(3000).query('loop.test', 'A')
+    expect(loop.status).toBe('malformed')
+    expect(loop.detail).toMatch(/compression pointer/)
+    const counts = await resolver(3000).query('counts.test', 'A')
+    expect(counts.status).toBe('malformed')
+    expect(counts.detail).toMatch(/record counts/)
+    expect(performance.now() - started).toBeLessThan(1500)
+    const tcp = await resolver(3000).query('big-malformed-tcp.test', 'TXT')
+    expect(tcp).toMatchObject({status: 'malformed', detail: expect.stringMatching(/over TCP.*compression pointer/)})
   })
 
   it('returns the AD flag and asks for it', async () => {

@@ -2,7 +2,7 @@ import {readFileSync} from 'node:fs'
 
 import {describe, expect, it} from 'vitest'
 
-import {analyzeAuthentication, parseArcChain, parseAuthenticationResults, parseTagList} from '../../../src/lib/headers/authentication.js'
+import {analyzeAuthentication, parseArcChain, parseAuthenticationResults, parseTagList, receiverAuthentication} from '../../../src/lib/headers/authentication.js'
 import {authenticationResultSchema, messageAuthenticationSchema} from '../../../src/lib/headers/schema.js'
 import {readHeaders, type HeaderField} from '../../../src/lib/headers/message.js'
 
@@ -212,5 +212,25 @@ describe('analyzeAuthentication on the examples', () => {
     expect(auth.authenticationResults.map((r) => r.results.map((x) => x.method))).toEqual([['dkim', 'dkim-atps'], ['dmarc'], ['spf']])
     expect(auth.authenticationResults.every((r) => r.authservId === 'mx1.example.net')).toBe(true)
     expect(auth.arc.status).toBe('none')
+  })
+
+  it('takes the receiver\'s verdicts from every field with its authserv-id, not only the newest', () => {
+    const auth = analyzeAuthentication(example('postfix-relay-chain.eml'))
+    expect(auth.receiver).toMatchObject({authservId: 'mx1.example.net', fields: 3})
+    expect(auth.receiver!.results.map((r) => `${r.method}=${r.result}`)).toEqual(['dkim=pass', 'dkim-atps=neutral', 'dmarc=pass', 'spf=pass'])
+    expect(messageAuthenticationSchema.parse(auth)).toEqual(auth)
+  })
+})
+
+describe('receiverAuthentication', () => {
+  const field = (value: string) => parseAuthenticationResults(value)
+  it('leaves out fields of another authserv-id (an earlier hop\'s, or a forgery)', () => {
+    const receiver = receiverAuthentication([field('mx.b.example; spf=pass'), field('relay.a.example; spf=fail'), field('mx.b.example; dmarc=fail')])
+    expect(receiver).toMatchObject({authservId: 'mx.b.example', fields: 2})
+    expect(receiver!.results.map((r) => `${r.method}=${r.result}`)).toEqual(['spf=pass', 'dmarc=fail'])
+  })
+  it('without an authserv-id (Microsoft 365) only the newest field is the receiver\'s', () => {
+    expect(receiverAuthentication([field('spf=pass'), field('spf=fail')])!.results.map((r) => r.result)).toEqual(['pass'])
+    expect(receiverAuthentication([])).toBeNull()
   })
 })
