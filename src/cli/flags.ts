@@ -1,7 +1,7 @@
 import {Flags} from '@oclif/core'
 
 /**
- * Flags every command shares (CONTRACT "Flags every command shares"). Values arrive as strings and
+ * Flags every command shares (docs/cli.md, "Shared flags"). Values arrive as strings and
  * are validated in one place (src/cli/options.ts), so every bad value gives the same one-line usage error.
  */
 export const commonFlags = {

@@ -66,7 +66,7 @@ export async function commonOptions(flags: CommonFlagValues, argv: readonly stri
   return {json: flags.json, quiet: flags.quiet, transcript: flags.transcript, timeoutMs, resolver, lookup: createLookup(resolver), ca}
 }
 
-/** Rejects a CR, LF or NUL in anything that could reach the wire (CONTRACT safety promise). */
+/** Rejects a CR, LF or NUL in anything that could reach the wire (docs/cli.md, safety promises). */
 export function assertNoControl(value: string, flag: string): string {
   if (/[\r\n\0]/.test(value)) throw new UsageError(`${flag}: the value contains a CR, LF or NUL character`)
   return value

@@ -97,7 +97,7 @@ Exit codes: 0 fine, 1 a problem found (error finding, unmet --require, rejected 
     const host = parseHostArgument(String(args.host))
     spinner.text(`connecting to ${host}:${port}`)
     const {findings, transcript, ...result} = await probeHost(host, settings, options.resolver, this.started)
-    // CONTRACT: a rejected recipient is exit 1, a temporary (4xx) refusal included.
+    // docs/cli.md: a rejected recipient is exit 1, a temporary (4xx) refusal included.
     return {result, findings, transcript, exitCode: result.recipients.some((r) => !r.accepted) ? 1 : undefined}
   }
 

@@ -138,7 +138,7 @@ Exit codes: 0 every recipient accepted, 1 any rejected, 2 usage (nothing sent), 
     for (const r of rejected) {
       if (!findings.some((f) => f.subject === r.address || r.text.startsWith(f.code))) findings.push({code: 'RCPT_REJECTED', severity: 'error', message: `<${r.address}>: ${r.text}`, subject: r.address})
     }
-    // CONTRACT: 1 when any recipient was rejected, whatever the findings say.
+    // docs/cli.md: 1 when any recipient was rejected, whatever the findings say.
     const exitCode = result.rejected.length > 0 ? 1 : undefined
     return {result, findings, transcript: transcript.lines, exitCode}
   }

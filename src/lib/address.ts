@@ -17,7 +17,7 @@ export interface MailAddress {
  * Validates a mailbox address (RFC 5321 §4.1.2 Mailbox: Local-part "@" Domain) given on the command
  * line. Deliberately strict: no display name, no comments, no source routes, no quoted local parts
  * with spaces — a diagnostic tool should not guess what an address means. A CR, LF or NUL is always
- * a usage error (CONTRACT safety promise), before anything reaches the wire.
+ * a usage error (docs/cli.md, safety promises), before anything reaches the wire.
  */
 export function parseMailAddress(text: string, flag: string): MailAddress {
   if (/[\r\n\0]/.test(text)) throw new UsageError(`${flag}: the address contains a CR, LF or NUL character`)

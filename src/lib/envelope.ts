@@ -2,11 +2,11 @@ import * as z from 'zod'
 import {findingSchema} from './finding-schema.js'
 import {transcriptLineSchema} from './net/transcript-schema.js'
 
-/** The CONTRACT JSON envelope every --json document has; command fields sit beside these. */
+/** The JSON envelope (docs/cli.md) every --json document has; command fields sit beside these. */
 export const envelopeSchema = z.object({
   command: z.string().describe('the command that ran'),
   ok: z.boolean().describe('exitCode is 0'),
-  exitCode: z.number().int().min(0).max(8).describe('the process exit code (CONTRACT table)'),
+  exitCode: z.number().int().min(0).max(8).describe('the process exit code (docs/cli.md)'),
   findings: z.array(findingSchema),
   timings: z.record(z.string(), z.number()).describe('milliseconds per phase; totalMs is the whole command'),
   error: z.object({code: z.string(), message: z.string()}).optional().describe('present when the command failed as a whole'),

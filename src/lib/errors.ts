@@ -1,6 +1,6 @@
 /**
  * Errors the library throws. Each carries a stable `code` (an UPPER_SNAKE finding or error code,
- * like undici's UND_ERR_*) and a `category` that decides the CONTRACT exit code, so a command
+ * like undici's UND_ERR_*) and a `category` that decides the exit code docs/cli.md gives, so a command
  * never has to guess from a message.
  */
 export type ErrorCategory =
@@ -14,7 +14,7 @@ export type ErrorCategory =
   | 'protocol'
   | 'internal'
 
-/** CONTRACT exit codes. `internal` (a bug) also exits 1: the check could not complete. */
+/** Exit codes (docs/cli.md). `internal` (a bug) also exits 1: the check could not complete. */
 export const EXIT_CODES: Record<ErrorCategory | 'ok', number> = {
   ok: 0,
   check: 1,

@@ -1,6 +1,6 @@
 import type {Finding} from '../lib/findings.js'
 
-/** The CONTRACT envelope: command fields at the top level beside command, ok, exitCode, findings, timings. */
+/** The JSON envelope (docs/cli.md): command fields at the top level beside command, ok, exitCode, findings, timings. */
 export interface Envelope {
   command: string
   ok: boolean

@@ -1,7 +1,7 @@
 import {describe, expect, it} from 'vitest'
 import {runCli} from './run-cli.js'
 
-// Colour follows NO_COLOR / FORCE_COLOR and the TTY (CONTRACT); spinners never show when not on a terminal.
+// Colour follows NO_COLOR / FORCE_COLOR and the TTY (docs/cli.md); spinners never show when not on a terminal.
 describe('colour and spinners', () => {
   const args = ['trace', '--message', 'examples/skewed-clock.eml']
   it('no colour when output is not a terminal', async () => {

@@ -2,8 +2,8 @@ import {fromSocketError, isMaildigError, MaildigError} from '../errors.js'
 import type {ImapWireLog} from './wire-log.js'
 
 /**
- * Turning what imapflow throws into a MaildigError a person can act on, with the CONTRACT exit
- * code. What maildig observed itself (wire-log.ts, transport.ts: garbage, a BYE greeting, a stage
+ * Turning what imapflow throws into a MaildigError a person can act on, with the exit code of
+ * docs/cli.md. What maildig observed itself (wire-log.ts, transport.ts: garbage, a BYE greeting, a stage
  * deadline, a TLS failure) wins over imapflow's error, which is often only the consequence
  * ("Connection not available" after maildig closed the connection).
  *

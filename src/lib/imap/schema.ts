@@ -79,7 +79,7 @@ export const imapTimingsSchema = z.object({
 })
 export type ImapTimings = z.infer<typeof imapTimingsSchema>
 
-/** The CONTRACT `imap-check` fields, plus what a person needs to act on them. */
+/** The `imap-check` fields docs/cli.md names, plus what a person needs to act on them. */
 export const imapCheckResultSchema = z.object({
   host: z.string().describe('as given'),
   address: z.string().describe('the address connected to'),

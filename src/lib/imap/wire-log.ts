@@ -44,7 +44,7 @@ export interface AuthExchange {
 
 export interface WireLogOptions {
   transcript: Transcript
-  /** Deadline for each reply (CONTRACT --timeout "each reply"). 0 or Infinity: none. */
+  /** Deadline for each reply (docs/cli.md, --timeout "each reply"). 0 or Infinity: none. */
   replyTimeoutMs: number
   /** `host [address]:port`, for messages. */
   endpoint: string

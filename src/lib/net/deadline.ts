@@ -1,7 +1,7 @@
 import {MaildigError} from '../errors.js'
 
 /**
- * Per-stage deadlines. The CONTRACT's `--timeout` is a deadline for *each* stage, not an idle
+ * Per-stage deadlines. The `--timeout` of docs/cli.md is a deadline for *each* stage, not an idle
  * timer: a server that trickles one byte every 200 ms (a tarpit, or a slowloris-style attack on
  * the client) must not keep a reply open for ever, so a stage's clock runs from its start to its
  * end whatever arrives in between.
@@ -15,7 +15,7 @@ export const DEFAULT_TIMEOUT_MS = 10_000
 
 /**
  * After a failure, closing (FIN, then waiting for the server's FIN) takes at most this long before
- * the socket is destroyed (CONTRACT: "Closing a connection after a failure takes at most 1 s more").
+ * the socket is destroyed (docs/cli.md: "Closing a connection after a failure takes at most 1 s more").
  */
 export const CLOSE_GRACE_MS = 1000
 

@@ -2,7 +2,7 @@ import {isIP} from './ip.js'
 import {UsageError} from '../errors.js'
 
 /**
- * CONTRACT safety promise: every value that reaches the wire is validated first. A CR or LF in an
+ * docs/cli.md, safety promises: every value that reaches the wire is validated first. A CR or LF in an
  * address or name would end the command early and let the rest run as a second command (SMTP
  * command injection, RFC 5321 §2.3.8); a NUL confuses C servers.
  */

@@ -94,7 +94,7 @@ export interface Pop3LoginOptions {
   password: string
   /** Default: the best the server offers (see SECURE_PREFERENCE). */
   method?: Pop3AuthMethod
-  /** CONTRACT `--allow-insecure-auth`: send credentials without TLS or over an unverified certificate. */
+  /** `--allow-insecure-auth` (docs/cli.md): send credentials without TLS or over an unverified certificate. */
   allowInsecureAuth?: boolean
 }
 
@@ -129,7 +129,7 @@ type State = 'new' | 'authorization' | 'transaction' | 'closed'
  * bounded in lines and bytes, every value is validated before it reaches the wire, every
  * credential is masked in the transcript.
  *
- * Error categories (→ CONTRACT exit codes) chosen here:
+ * Error categories (→ exit codes in docs/cli.md) chosen here:
  * - a `-ERR` greeting → POP3_GREETING_ERR, 'connection' (4): the server will not hold a session with
  *   this client and closes, like a refused connection; temporary unless it says [SYS/PERM];
  * - `-ERR` to USER, PASS, APOP or AUTH → LOGIN_FAILED, 'auth' (7), except when a response code says

@@ -39,7 +39,7 @@ export const pop3TimingsSchema = z.object({
   totalMs: z.number(),
 })
 
-/** The CONTRACT `pop3-list` fields, plus `host`, `address`, `port`, `tlsMode`, `auth`, `limit`. */
+/** The `pop3-list` fields docs/cli.md names, plus `host`, `address`, `port`, `tlsMode`, `auth`, `limit`. */
 export const pop3ListResultSchema = z.object({
   host: z.string(),
   address: z.string(),

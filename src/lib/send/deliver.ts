@@ -145,7 +145,7 @@ async function deliverOnce(target: DeliveryTarget, envelope: {from: string; to: 
     })
   const closeSoon = () => {
     conn.quit()
-    // QUIT then at most 1 s for the server to close (CONTRACT: closing after a failure ≤ 1 s).
+    // QUIT then at most 1 s for the server to close (docs/cli.md: closing after a failure ≤ 1 s).
     setTimeout(() => conn.close(), 1000).unref()
   }
 
@@ -254,7 +254,7 @@ export function queueIdOf(response: string | null): string | null {
   return match ? match[1] : null
 }
 
-/** nodemailer's error codes to the CONTRACT's categories. `retryElsewhere`: the next server may do better. */
+/** nodemailer's error codes to the categories of docs/cli.md. `retryElsewhere`: the next server may do better. */
 function mapError(error: NodemailerError, endpoint: string, connecting: boolean): MaildigError & {retryElsewhere?: boolean} {
   const original = error.originalCode ?? error.code ?? ''
   let mapped: MaildigError

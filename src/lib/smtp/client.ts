@@ -51,7 +51,7 @@ export interface SmtpAuthOptions {
   token?: string
   /** Default: XOAUTH2 with a token, else the first of PLAIN, LOGIN, CRAM-MD5 the server offers. */
   mechanism?: SaslMechanism
-  /** CONTRACT `--allow-insecure-auth`: send credentials without TLS or over an unverified certificate. */
+  /** `--allow-insecure-auth` (docs/cli.md): send credentials without TLS or over an unverified certificate. */
   allowInsecureAuth?: boolean
 }
 
@@ -67,7 +67,7 @@ export interface MailFromOptions {
   smtputf8?: boolean
 }
 
-/** One RCPT TO outcome (the CONTRACT `recipients[]` entry). */
+/** One RCPT TO outcome (the `recipients[]` entry of docs/cli.md). */
 export interface RecipientResult {
   address: string
   accepted: boolean
@@ -103,7 +103,7 @@ const FATAL_CATEGORIES = new Set(['timeout', 'connection', 'protocol', 'tls'])
  * Every reply is read under a deadline, every value validated before it reaches the wire, every
  * credential masked in the transcript, and the session always ends with RSET/QUIT when it can.
  *
- * Error categories (→ CONTRACT exit codes) chosen here:
+ * Error categories (→ exit codes in docs/cli.md) chosen here:
  * - greeting 421 (or another 4xx) → GREETING_REJECTED, 'connection' (4): "service not
  *   available, closing transmission channel" (RFC 5321 §3.8) is the server going away, temporary;
  * - greeting 554 (or another 5xx) → GREETING_REJECTED, 'check' (1): the server runs and answers,

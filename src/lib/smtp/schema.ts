@@ -32,7 +32,7 @@ export const smtpTimingsSchema = z.object({
 })
 export type SmtpProbeTimings = z.infer<typeof smtpTimingsSchema>
 
-/** The CONTRACT `probe-smtp` fields (plus `tlsMode`, `relay`, `findings`). */
+/** The `probe-smtp` fields docs/cli.md names (plus `tlsMode`, `relay`, `findings`). */
 export const smtpProbeResultSchema = z.object({
   host: z.string(),
   address: z.string(),

@@ -37,7 +37,7 @@ export const chainCertificateSchema = z.object({
   signedByNext: z.boolean().nullable().describe('its signature verifies with the public key of the next certificate in the chain; null for the last one'),
 })
 
-/** The CONTRACT `tls` object of `probe-smtp` (and `pop3-list`, `imap-check`). */
+/** The `tls` object (docs/cli.md) of `probe-smtp` (and `pop3-list`, `imap-check`). */
 export const tlsInfoSchema = z.object({
   version: z.string().nullable().describe('negotiated protocol: "TLSv1.3", "TLSv1.2", …'),
   cipher: z.string().nullable().describe('negotiated cipher suite (OpenSSL name)'),

@@ -6,8 +6,8 @@ import {startImapFixture, type ImapFixture, type ImapFixtureOptions} from '../..
 import {createTestPki, type TestPki} from '../../fixtures/test-pki.js'
 
 /**
- * checkImap against scripted servers: each misbehaviour ends in a MaildigError with the CONTRACT
- * exit code within the stage timeout + 1 s, with a message that says what to do and the partial
+ * checkImap against scripted servers: each misbehaviour ends in a MaildigError with the exit code
+ * of docs/cli.md within the stage timeout + 1 s, with a message that says what to do and the partial
  * result attached; the well-behaved server checks login, mailboxes, quota and waiting, and that
  * nothing but reading commands reached it.
  */

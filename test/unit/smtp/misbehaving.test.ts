@@ -8,7 +8,7 @@ import {createTestPki, type TestPki} from '../../fixtures/test-pki.js'
 
 /**
  * The probe against servers that misbehave byte by byte. Each case must end with a MaildigError
- * carrying the CONTRACT exit code, within the stage timeout + 1 s, with a message a person can act
+ * carrying the exit code docs/cli.md gives, within the stage timeout + 1 s, with a message a person can act
  * on and the partial result (transcript, timings) attached.
  */
 const TIMEOUT_MS = 500
