@@ -9,6 +9,24 @@ export function isDnsFailure(answer: DnsAnswer): boolean {
   return answer.status !== 'ok' && answer.status !== 'nodata' && answer.status !== 'nxdomain'
 }
 
+/**
+ * Why a policy record is unknown, in a few words for the policy line ("DMARC unknown (lookup timed
+ * out)"); the finding says more. A failed lookup is never an absent record.
+ */
+export function lookupFailure(answer: DnsAnswer): string {
+  switch (answer.status) {
+    case 'timeout':
+      return 'lookup timed out'
+    case 'servfail':
+    case 'refused':
+      return `lookup failed: ${answer.rcode ?? answer.status.toUpperCase()}`
+    case 'malformed':
+      return 'lookup failed: malformed answer'
+    default:
+      return 'lookup failed: no DNS server reachable'
+  }
+}
+
 /** The DNS finding for a failed policy lookup; `consequence` says what it means for mail. */
 export function dnsFailureFinding(answer: DnsAnswer, consequence: string): Finding {
   const what = `${answer.type} ${answer.name}: ${answer.detail ?? answer.status}; ${consequence}`

@@ -1,6 +1,6 @@
 import type {DnsResolver} from '../dns/resolver.js'
 import {finding, type Finding} from '../findings.js'
-import {dnsFailureFinding, isDnsFailure, normalizeName, parseTagList, txtTexts} from './common.js'
+import {dnsFailureFinding, isDnsFailure, lookupFailure, normalizeName, parseTagList, txtTexts} from './common.js'
 import type {DmarcInfo, DmarcPolicyValue, DmarcRecord} from './schema.js'
 
 export type {DmarcInfo, DmarcPolicyValue, DmarcRecord}
@@ -102,7 +102,7 @@ export function dmarcCandidates(domain: string): string[] {
 export async function checkDmarc(domain: string, resolver: DnsResolver): Promise<{info: DmarcInfo; findings: Finding[]}> {
   const name = normalizeName(domain)
   const findings: Finding[] = []
-  const info: DmarcInfo = {domain: name, recordDomain: null, inherited: false, record: null, policy: null, effectivePolicy: null, queried: []}
+  const info: DmarcInfo = {domain: name, recordDomain: null, inherited: false, record: null, lookupError: null, policy: null, effectivePolicy: null, queried: []}
   for (const candidate of dmarcCandidates(name)) {
     const qname = `_dmarc.${candidate}`
     info.queried.push(qname)
@@ -110,6 +110,7 @@ export async function checkDmarc(domain: string, resolver: DnsResolver): Promise
     if (isDnsFailure(answer)) {
       // Receivers cannot tell whether a policy exists: they apply none for now (§6.6.3 step 1 is a temporary failure).
       findings.push(dnsFailureFinding(answer, 'the DMARC policy could not be read'))
+      info.lookupError = lookupFailure(answer)
       return {info, findings}
     }
     const records = txtTexts(answer).filter(isDmarcRecord)

@@ -5,7 +5,7 @@ import type {DnsResolver} from '../dns/resolver.js'
 import {finding, type Finding} from '../findings.js'
 import {trustedCa, type CaInput} from '../tls/trust.js'
 import {nodeHttps} from '../builtins.js'
-import {dnsFailureFinding, isDnsFailure, normalizeName, parseTagList, txtTexts} from './common.js'
+import {dnsFailureFinding, isDnsFailure, lookupFailure, normalizeName, parseTagList, txtTexts} from './common.js'
 import type {MtaStsInfo, MtaStsMode, MtaStsPolicy} from './schema.js'
 
 export type {MtaStsInfo, MtaStsMode, MtaStsPolicy}
@@ -202,11 +202,12 @@ export async function checkMtaSts(domain: string, mxHosts: string[], options: Mt
   const name = normalizeName(domain)
   const policyHost = `mta-sts.${name}`
   const findings: Finding[] = []
-  const info: MtaStsInfo = {domain: name, record: null, id: null, policyUrl: `https://${policyHost}/.well-known/mta-sts.txt`, fetch: null, policy: null, mode: null, mx: [], notes: []}
+  const info: MtaStsInfo = {domain: name, record: null, lookupError: null, id: null, policyUrl: `https://${policyHost}/.well-known/mta-sts.txt`, fetch: null, policy: null, mode: null, mx: [], notes: []}
   const qname = `_mta-sts.${name}`
   const answer = await options.resolver.query(qname, 'TXT')
   if (isDnsFailure(answer)) {
     findings.push(dnsFailureFinding(answer, 'senders cannot tell whether the domain has an MTA-STS policy'))
+    info.lookupError = lookupFailure(answer)
     return {info, findings}
   }
   const records = txtTexts(answer).filter(isMtaStsRecord)

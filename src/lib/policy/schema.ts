@@ -10,6 +10,7 @@ export type SpfResult = z.infer<typeof spfResultSchema>
 export const spfInfoSchema = z.object({
   domain: z.string().describe('the domain whose SPF record was checked (the sender\'s domain)'),
   record: z.string().nullable().describe('the SPF record, when there is exactly one'),
+  lookupError: z.string().nullable().describe('why the record is unknown: its DNS lookup failed ("lookup timed out"); null when the lookup was answered. A failed lookup is not an absent record'),
   records: z.array(z.string()).describe('every TXT record of the domain that begins with "v=spf1"'),
   ip: z.string().nullable().describe('the address evaluated, or null when none was given (then only the record and its limits are checked)'),
   sender: z.string().describe('the <sender> used for macros: --from, or postmaster@<domain>'),
@@ -53,6 +54,7 @@ export const dmarcInfoSchema = z.object({
   recordDomain: z.string().nullable().describe('where the record was found: the domain itself or a parent (the approximated organizational domain)'),
   inherited: z.boolean().describe('the record belongs to a parent domain, so its sp= (else p=) applies'),
   record: z.string().nullable().describe('the DMARC record as published'),
+  lookupError: z.string().nullable().describe('why the record is unknown: its DNS lookup failed ("lookup timed out"); null when the lookup was answered. A failed lookup is not an absent record'),
   policy: dmarcRecordSchema.nullable().describe('the parsed record, or null when absent or invalid'),
   effectivePolicy: dmarcPolicyValueSchema.nullable().describe('what receivers do with failing mail from the domain: p=, or sp= for a subdomain'),
   queried: z.array(z.string()).describe('the _dmarc names asked, in order'),
@@ -73,6 +75,7 @@ export type MtaStsPolicy = z.infer<typeof mtaStsPolicySchema>
 export const mtaStsInfoSchema = z.object({
   domain: z.string(),
   record: z.string().nullable().describe('the _mta-sts TXT record, when there is exactly one'),
+  lookupError: z.string().nullable().describe('why the record is unknown: its DNS lookup failed ("lookup timed out"); null when the lookup was answered. A failed lookup is not an absent record'),
   id: z.string().nullable().describe('the policy id from the record'),
   policyUrl: z.string().describe('where the policy is served'),
   fetch: z
@@ -96,6 +99,7 @@ export type MtaStsInfo = z.infer<typeof mtaStsInfoSchema>
 export const tlsRptInfoSchema = z.object({
   domain: z.string(),
   record: z.string().nullable().describe('the _smtp._tls TXT record, when there is exactly one'),
+  lookupError: z.string().nullable().describe('why the record is unknown: its DNS lookup failed ("lookup timed out"); null when the lookup was answered. A failed lookup is not an absent record'),
   rua: z.array(z.string()).describe('where reports go: mailto: and https: URIs'),
 })
 export type TlsRptInfo = z.infer<typeof tlsRptInfoSchema>
@@ -134,7 +138,7 @@ export const daneInfoSchema = z.object({
 export type DaneInfo = z.infer<typeof daneInfoSchema>
 
 /**
- * The CONTRACT `policy` object of `trace`: each part null when it was not checked (no --from: no
+ * The `policy` object (docs/cli.md) of `trace`: each part null when it was not checked (no --from: no
  * SPF or DMARC for the sender; null MX: no MTA-STS), `dane` one entry per MX host probed.
  */
 export const policySchema = z.object({

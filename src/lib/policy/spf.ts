@@ -2,7 +2,7 @@ import type {DnsAnswer, DnsResolver, RecordType} from '../dns/resolver.js'
 import {reverseName} from '../dns/names.js'
 import {UsageError} from '../errors.js'
 import {finding, type Finding, type FindingCode} from '../findings.js'
-import {isDnsFailure, normalizeName, txtTexts} from './common.js'
+import {isDnsFailure, lookupFailure, normalizeName, txtTexts} from './common.js'
 import {dottedIp, inNetwork, parseIp, sameIp, type IpAddress} from './ip.js'
 import type {SpfInfo, SpfResult} from './schema.js'
 
@@ -711,6 +711,7 @@ export async function checkSpf(domain: string, ip: string | null, resolver: DnsR
   const info: SpfInfo = {
     domain: name,
     record: records.length === 1 ? records[0] : null,
+    lookupError: isDnsFailure(top) ? lookupFailure(top) : null,
     records,
     ip: address?.text ?? null,
     sender,

@@ -1,6 +1,6 @@
 import type {DnsResolver} from '../dns/resolver.js'
 import {finding, type Finding} from '../findings.js'
-import {dnsFailureFinding, isDnsFailure, normalizeName, parseTagList, txtTexts} from './common.js'
+import {dnsFailureFinding, isDnsFailure, lookupFailure, normalizeName, parseTagList, txtTexts} from './common.js'
 import type {TlsRptInfo} from './schema.js'
 
 export type {TlsRptInfo}
@@ -36,9 +36,12 @@ export function parseTlsRptRecord(text: string): TlsRptParse {
 export async function checkTlsRpt(domain: string, resolver: DnsResolver): Promise<{info: TlsRptInfo; findings: Finding[]}> {
   const name = normalizeName(domain)
   const qname = `_smtp._tls.${name}`
-  const info: TlsRptInfo = {domain: name, record: null, rua: []}
+  const info: TlsRptInfo = {domain: name, record: null, lookupError: null, rua: []}
   const answer = await resolver.query(qname, 'TXT')
-  if (isDnsFailure(answer)) return {info, findings: [dnsFailureFinding(answer, 'senders cannot find where to send TLS reports')]}
+  if (isDnsFailure(answer)) {
+    info.lookupError = lookupFailure(answer)
+    return {info, findings: [dnsFailureFinding(answer, 'senders cannot find where to send TLS reports')]}
+  }
   const records = txtTexts(answer).filter(isTlsRptRecord)
   if (records.length === 0) return {info, findings: [finding('TLSRPT_MISSING', `${name} publishes no TLS-RPT record (${qname} TXT): TLS failures of senders go unreported`, name)]}
   if (records.length > 1) {

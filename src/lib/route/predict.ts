@@ -123,7 +123,7 @@ export async function predictRoute(options: PredictOptions): Promise<{route: Pre
   delivery.probeFindings = delivery.probeFindings.map((f) =>
     !enforced && /^TLS_(CERT_|HOSTNAME_)/.test(f.code) && f.severity === 'error' ? {...f, severity: 'warning' as const, message: `${f.message} (opportunistic TLS between servers: senders deliver anyway)`} : f,
   )
-  // Findings: the route as a whole decides severities (CONTRACT: per-server failures are findings; exit 1 when the route fails).
+  // Findings: the route as a whole decides severities (docs/cli.md: per-server failures are findings; exit 1 when the route fails).
   if (delivery.failure) findings.push(delivery.failure)
   findings.push(...delivery.mxFindings, ...delivery.probeFindings.map((f) => (f.code === 'RCPT_REJECTED' && verdict.deliverable ? {...f, severity: 'warning' as const} : f)))
   if (submission) findings.push(...submission.findings)
@@ -237,10 +237,12 @@ function dnsStep(domain: string, mx: MxResult | null, failure: Finding | undefin
 
 function policySummary(policy: PolicyInfo): string {
   const parts: string[] = []
-  if (policy.spf) parts.push(`SPF ${policy.spf.record ? (policy.spf.result ?? 'published') : 'missing'}`)
-  if (policy.dmarc) parts.push(`DMARC ${policy.dmarc.record ? `p=${policy.dmarc.effectivePolicy ?? policy.dmarc.policy?.p ?? '?'}` : 'missing'}`)
-  parts.push(`MTA-STS ${policy.mtaSts?.policy ? policy.mtaSts.policy.mode : policy.mtaSts?.record ? 'unavailable' : 'none'}`)
-  parts.push(`TLS-RPT ${policy.tlsRpt?.record ? 'published' : 'none'}`)
+  // A record whose lookup failed is unknown, never missing.
+  const unknown = (info: {lookupError: string | null} | null) => (info?.lookupError ? `unknown (${info.lookupError})` : undefined)
+  if (policy.spf) parts.push(`SPF ${unknown(policy.spf) ?? (policy.spf.record ? (policy.spf.result ?? 'published') : 'missing')}`)
+  if (policy.dmarc) parts.push(`DMARC ${unknown(policy.dmarc) ?? (policy.dmarc.record ? `p=${policy.dmarc.effectivePolicy ?? policy.dmarc.policy?.p ?? '?'}` : 'missing')}`)
+  parts.push(`MTA-STS ${unknown(policy.mtaSts) ?? (policy.mtaSts?.policy ? policy.mtaSts.policy.mode : policy.mtaSts?.record ? 'unavailable' : 'none')}`)
+  parts.push(`TLS-RPT ${unknown(policy.tlsRpt) ?? (policy.tlsRpt?.record ? 'published' : 'none')}`)
   parts.push(`DANE ${daneSummary(policy.dane)}`)
   return parts.join(' · ')
 }
@@ -250,6 +252,9 @@ function daneSummary(checks: DaneInfo[]): string {
   const published = checks.filter((d) => d.status !== 'not-published' && d.status !== 'lookup-failed')
   const failing = checks.filter((d) => d.senders === 'skip')
   if (failing.length > 0) return [...new Set(failing.map((d) => d.status.toUpperCase()))].join(', ')
+  // A TLSA lookup that failed is unknown, never "none".
+  const failed = checks.filter((d) => d.status === 'lookup-failed')
+  if (published.length === 0 && failed.length > 0) return `unknown (TLSA lookup failed for ${failed.map((d) => d.host).join(', ')})`
   if (published.length === 0) return 'none'
   if (published.every((d) => d.applies && d.status === 'matched')) return 'matched'
   if (published.some((d) => d.status === 'unauthenticated')) return 'published, not validated (no AD bit)'

@@ -42,7 +42,7 @@ describe('checkTlsRpt', () => {
   it('reads the record at _smtp._tls', async () => {
     const {info, findings} = await checkTlsRpt('Good.test.', resolver())
     expect(tlsRptInfoSchema.parse(info)).toEqual(info)
-    expect(info).toEqual({domain: 'good.test', record: 'v=TLSRPTv1; rua=mailto:tlsrpt@good.test', rua: ['mailto:tlsrpt@good.test']})
+    expect(info).toEqual({domain: 'good.test', record: 'v=TLSRPTv1; rua=mailto:tlsrpt@good.test', lookupError: null, rua: ['mailto:tlsrpt@good.test']})
     expect(findings).toEqual([])
   })
   it('reports a missing record as info, a bad or doubled one as invalid, and DNS failure', async () => {
