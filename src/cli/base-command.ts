@@ -15,7 +15,7 @@ import {onInterrupt, ownOutputErrors, SIGNAL_EXIT_CODES, writeResult} from './ou
 import {usageFromParseError, type FlagTable} from './parse-errors.js'
 import {loadConfig, profileFrom, withConfig} from './config.js'
 
-/** What a command's work produced: the CONTRACT fields, the findings, and optionally its own exit code. */
+/** What a command's work produced: the fields docs/cli.md names, the findings, and optionally its own exit code. */
 export interface Outcome<R extends object = Record<string, unknown>> {
   result: R
   findings: Finding[]
@@ -32,7 +32,7 @@ export interface RunContext {
 
 /**
  * The base of every command: parses flags, builds the shared options, runs the command's work and
- * renders it per CONTRACT. It owns the exit code (oclif loses it under --json, oclif/core#1423), so
+ * renders it per docs/cli.md. It owns the exit code (oclif loses it under --json, oclif/core#1423), so
  * commands only return an Outcome or throw a MaildigError.
  */
 export abstract class MaildigCommand<R extends object = Record<string, unknown>> extends Command {
@@ -94,7 +94,9 @@ export abstract class MaildigCommand<R extends object = Record<string, unknown>>
       if (json) {
         // What the command learnt before it failed (a certificate finding before AUTH failed) stays in the document.
         const findings: Finding[] = failure.category === 'usage' ? [] : [...withFittingFixes(partial?.findings ?? [], fixContext), errorFinding(failure, fixContext)]
-        const extra: Record<string, unknown> = {}
+        // So do the command's fields it had filled (the TLS section before a refused login).
+        const {findings: _f, transcript: _t, timings: _m, ...learntFields} = (partial ?? {}) as Record<string, unknown>
+        const extra: Record<string, unknown> = {...learntFields}
         if (partial?.timings) extra.timings = partial.timings
         if (wantTranscript && partial?.transcript) extra.transcript = partial.transcript
         await writeResult(toJson(envelope(command, failure.exitCode, extra, findings, totalMs, {code: failure.code, message: failure.message})))

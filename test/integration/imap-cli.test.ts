@@ -4,7 +4,7 @@ import {startImapFixture, type ImapFixture, type ImapFixtureOptions} from '../fi
 import {createTestPki, type TestPki} from '../fixtures/test-pki.js'
 
 // imap-check through the built CLI: bad input (exit 2, one line, nothing contacted) and scripted
-// misbehaving servers (the CONTRACT exit code, within the --timeout + 1 s).
+// misbehaving servers (the exit code docs/cli.md gives, within the --timeout + 1 s).
 const HOST = '127.0.1.82'
 const PASSWORD = 'fixture-password-1'
 
@@ -119,6 +119,28 @@ describe('misbehaving servers through the CLI', () => {
       expect(rest.every((l) => l.startsWith('  fix: '))).toBe(true)
       expect(r.stderr).not.toMatch(/\bat .*\.[cm]?js:\d+|Error: /)
       expect(r.stderr).not.toContain(PASSWORD)
+      expect(server.commands.join('\n')).not.toContain(PASSWORD)
+    })
+  })
+
+  describe('a certificate that names another host, with --user', () => {
+    let pki: TestPki
+    beforeAll(() => {
+      pki = createTestPki({names: ['other.test']})
+    })
+    afterAll(() => pki.cleanup())
+
+    it('AUTH_INSECURE (exit 7) keeps the TLS section and TLS_HOSTNAME_MISMATCH beside it, in JSON and on screen', async () => {
+      const server = await start({behaviour: 'good', tls: pki.leaf, implicitTls: true})
+      const args = ['imap-check', HOST, '--port', String(server.port), '--ca-file', `${pki.dir}/ca.pem`, '--user', 'alice@mail.test', '--timeout', `${TIMEOUT}ms`]
+      const json = await runCli([...args, '--json'], {env: {MAILDIG_PASSWORD: PASSWORD}})
+      expect(json.code).toBe(7)
+      expect(json.json).toMatchObject({ok: false, error: {code: 'AUTH_INSECURE'}, tlsMode: 'implicit', tls: {authorized: true, hostnameMatches: false}})
+      expect(json.json!.findings.map((f: any) => f.code)).toEqual(expect.arrayContaining(['TLS_HOSTNAME_MISMATCH', 'AUTH_INSECURE']))
+      const human = await runCli(args, {env: {MAILDIG_PASSWORD: PASSWORD}})
+      expect(human.code).toBe(7)
+      expect(human.stderr).toMatch(/AUTH_INSECURE|not sending the password/)
+      expect(human.stderr).toMatch(/TLS_HOSTNAME_MISMATCH/)
       expect(server.commands.join('\n')).not.toContain(PASSWORD)
     })
   })

@@ -22,7 +22,7 @@ type ListResponse = import('imapflow').ListResponse
 type QuotaResponse = import('imapflow').QuotaResponse
 type StatusObject = import('imapflow').StatusObject
 
-/** Bounds on what imapflow reads (CONTRACT: every read is bounded). A check reads names, counts and envelopes. */
+/** Bounds on what imapflow reads (docs/cli.md: every read is bounded). A check reads names, counts and envelopes. */
 const MAX_LINE_BYTES = 1024 * 1024
 const MAX_LITERAL_BYTES = 1024 * 1024
 const MAX_RESPONSE_BYTES = 8 * 1024 * 1024
@@ -261,11 +261,23 @@ export async function checkImap(options: ImapCheckOptions): Promise<ImapCheckOut
     if (record.readyAt !== undefined && wire.greeting) timings.greetingMs = round(wire.greeting.at - record.readyAt)
     if (wire.auth?.finishedAt !== undefined) timings.authMs = round(wire.auth.finishedAt - wire.auth.startedAt)
   }
+  /** The TLS result and its findings, once: kept when a later step fails (AUTH_INSECURE keeps TLS_HOSTNAME_MISMATCH beside it). */
+  let tlsNoted = false
+  const noteTls = (): TlsInspection | undefined => {
+    const tls = inspect()
+    if (tlsNoted) return tls
+    tlsNoted = true
+    if (record.tlsKind) result.tlsMode = record.tlsKind
+    result.tls = tls?.tls ?? null
+    findings.push(...(tls?.findings ?? []))
+    return tls
+  }
   const abort = (error: unknown): MaildigError => {
     closing = true
     wire.stop()
     session.close()
     sessionTimings()
+    noteTls()
     return fail(imapError(error, context()))
   }
 
@@ -285,8 +297,7 @@ export async function checkImap(options: ImapCheckOptions): Promise<ImapCheckOut
   // What the session told us up to here.
   const greeting = wire.greeting!
   sessionTimings()
-  const tlsInspection = inspect()
-  findings.push(...(tlsInspection?.findings ?? []))
+  const tlsInspection = noteTls()
   const beforeLogin = gate.capabilities ?? [...session.capabilities.keys()]
   result.greeting = {status: greeting.status, text: greeting.text, capabilities: greeting.capabilities}
   result.tlsMode = record.tlsKind ?? 'none'
