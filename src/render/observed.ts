@@ -1,6 +1,7 @@
 import type {ChalkInstance} from 'chalk'
 import type {ObservedAnalysis} from '../lib/route/observed.js'
 import {formatDuration} from '../lib/duration.js'
+import {hopNumber} from '../lib/headers/route.js'
 import {marks} from './style.js'
 
 /** A signed duration for delays between hops: "+1.20 s", "−2.0 h". */
@@ -34,7 +35,7 @@ export function renderObserved(c: ChalkInstance, analysis: ObservedAnalysis): st
     lines.push(`     │ ${delayText}`)
     const tls = hop.tls === true ? `${m.ok} TLS${hop.tlsDetail ? ` ${hop.tlsDetail}` : hop.tlsVersion ? ` ${hop.tlsVersion}` : ''}` : hop.tls === false ? `${m.fail} no TLS` : c.dim('TLS not stated')
     const from = [hop.from ?? hop.fromHelo ?? c.dim('(sender not stated)'), hop.fromIp ? `[${hop.fromIp}]` : ''].filter(Boolean).join(' ')
-    lines.push(`  ${c.bold(`[${hop.index + 1}]`)} ${c.bold(hop.by ?? '?')} ${c.dim('←')} ${from}`)
+    lines.push(`  ${c.bold(`[${hopNumber(hop.index)}]`)} ${c.bold(hop.by ?? '?')} ${c.dim('←')} ${from}`)
     const details = [hop.with ? `with ${hop.with}` : null, tls, hop.authenticated ? 'authenticated' : null, hop.id ? `id ${hop.id}` : null, shortDate(hop.date)].filter(Boolean)
     lines.push(`      ${details.join(c.dim(' · '))}`)
     const skew = skewed.get(hop.index)

@@ -44,6 +44,19 @@ describe('trace --message (offline)', () => {
     expect(r.stdout).toMatch(/−2\.0 h/)
   })
 
+  it('numbers hops the same way everywhere: from 1, as the route shows them', async () => {
+    const r = await runCli(['trace', '--message', 'examples/skewed-clock.eml'])
+    // The route shows "[2] gw.example.com"; its clock-skew line and the finding say hop 2 as well.
+    expect(r.stdout).toMatch(/\[2\] gw\.example\.com/)
+    expect(r.stdout).toMatch(/hop 2 \(gw\.example\.com\) is 2\.0 h earlier than hop 1 \(smtp\.example\.com\)/)
+    expect(r.stdout).not.toMatch(/hop 0\b/)
+    const noTls = 'Received: from b.example (b.example [198.51.100.2]) by c.example with ESMTP id 2; Mon, 1 Jan 2024 10:00:02 +0000\r\n'
+      + 'Received: from a.example (a.example [198.51.100.1]) by b.example with ESMTPS id 1; Mon, 1 Jan 2024 10:00:01 +0000\r\n\r\n'
+    const json = await runCli(['trace', '--message', '-', '--json'], {input: noTls})
+    expect(json.json!.observed.map((h: any) => h.by)).toEqual(['b.example', 'c.example'])
+    expect(json.json!.findings).toEqual([expect.objectContaining({code: 'HOP_WITHOUT_TLS', message: expect.stringMatching(/^hop 2 from b\.example/)})])
+  })
+
   it('reads standard input', async () => {
     const r = await runCli(['trace', '--message', '-', '--json'], {input: 'Received: from a.example (a.example [192.0.2.1]) by b.example with ESMTPS id X; Mon, 1 Jan 2024 10:00:00 +0000\r\nSubject: hi\r\n\r\nbody\r\n'})
     expect(r.code).toBe(0)

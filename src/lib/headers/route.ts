@@ -43,9 +43,21 @@ function nearWholeHours(ms: number): boolean {
   return abs >= 3_540_000 && Math.min(off, 3_600_000 - off) < 120_000
 }
 
+/**
+ * A hop as people count it: from 1, oldest first, as the route diagram numbers them ([1], [2], …).
+ * Only the JSON `index` counts from 0; every text says `hopName(index)`.
+ */
+export function hopNumber(index: number): number {
+  return index + 1
+}
+
+export function hopName(index: number): string {
+  return `hop ${hopNumber(index)}`
+}
+
 function label(point: TimePoint): string {
   if (point.source === 'date-header') return 'the Date header'
-  return `hop ${point.hop}${point.by ? ` (${point.by})` : ''}`
+  return `${point.hop === null ? 'a hop' : hopName(point.hop)}${point.by ? ` (${point.by})` : ''}`
 }
 
 /** The first place, from `from` on, where time runs backwards by more than the tolerance. */

@@ -1,7 +1,7 @@
 import {isIP} from '../net/ip.js'
 import {finding, type Finding} from '../findings.js'
 import {readHeaders} from '../headers/message.js'
-import {observedRoute} from '../headers/route.js'
+import {hopName, observedRoute} from '../headers/route.js'
 import {analyzeAuthentication} from '../headers/authentication.js'
 import type {ObservedAnalysis} from './schema.js'
 
@@ -22,17 +22,17 @@ export function analyzeMessage(input: Uint8Array | string): {analysis: ObservedA
   const findings: Finding[] = []
 
   for (const skew of route.skew) {
-    const who = skew.source === 'date-header' ? 'the sender\'s clock (Date header)' : `the clock of ${skew.by ?? `hop ${skew.hop}`}`
-    const where = skew.hop === null ? '' : ` (hop ${skew.hop + 1})`
+    const who = skew.source === 'date-header' ? 'the sender\'s clock (Date header)' : `the clock of ${skew.by ?? (skew.hop === null ? 'a hop' : hopName(skew.hop))}`
+    const where = skew.hop === null || skew.by === null ? '' : ` (${hopName(skew.hop)})`
     findings.push(finding('CLOCK_SKEW', `${who}${where} is about ${formatSkew(skew.estimatedSkewMs)}${skew.confidence === 'ambiguous' ? ' (or its neighbour\'s: nothing else to compare with)' : ''}`, skew.by ?? undefined))
   }
   for (const hop of route.hops) {
     // Only hops between machines on a network matter; loopback, sockets and webmail hand-offs carry no mail over the wire.
     if (hop.tls === false && hop.fromIp && isPublicAddress(hop.fromIp) && /smtp/i.test(hop.with ?? '')) {
-      findings.push(finding('HOP_WITHOUT_TLS', `hop ${hop.index} from ${hop.from ?? hop.fromIp} [${hop.fromIp}] to ${hop.by ?? '?'} went without TLS (${hop.with})`, hop.by ?? undefined))
+      findings.push(finding('HOP_WITHOUT_TLS', `${hopName(hop.index)} from ${hop.from ?? hop.fromIp} [${hop.fromIp}] to ${hop.by ?? '?'} went without TLS (${hop.with})`, hop.by ?? undefined))
     }
     if (hop.tlsVersion && ['TLSv1.0', 'TLSv1.1', 'SSLv3'].includes(hop.tlsVersion)) {
-      findings.push(finding('TLS_OLD_VERSION', `hop ${hop.index} to ${hop.by ?? '?'} used ${hop.tlsVersion}`, hop.by ?? undefined))
+      findings.push(finding('TLS_OLD_VERSION', `${hopName(hop.index)} to ${hop.by ?? '?'} used ${hop.tlsVersion}`, hop.by ?? undefined))
     }
   }
   // The final receiver's verdicts, from every field it wrote (RFC 8601 §5: trust only your own).

@@ -212,7 +212,7 @@ describe('observedRoute: clock skew attribution', () => {
   it('calls two hops that disagree ambiguous, and names the other possibility', () => {
     const route = observedRoute(receivedChain([t('10:00:00'), t('09:00:00')]))
     expect(route.skew).toEqual([expect.objectContaining({hop: 1, confidence: 'ambiguous', estimatedSkewMs: -3_600_000})])
-    expect(route.skew[0].reason).toMatch(/or hop 0/)
+    expect(route.skew[0].reason).toMatch(/or hop 1 \(h0\.example\.net\)'s clock/)
   })
 
   it('blames the sender\'s clock when the Date header is later than every hop', () => {
