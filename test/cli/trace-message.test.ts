@@ -35,7 +35,7 @@ describe('trace --message (offline)', () => {
     const clean = await runCli(['trace', '--message', 'examples/postfix-relay-chain.eml'])
     expect(clean.code).toBe(0)
     expect(clean.stdout).toMatch(/Authentication at mx1\.example\.net: dkim=pass dkim-atps=neutral dmarc=pass spf=pass/)
-  })
+  }, 30_000)
 
   it('blames the skewed clock', async () => {
     const r = await runCli(['trace', '--message', 'examples/skewed-clock.eml'])
@@ -55,7 +55,7 @@ describe('trace --message (offline)', () => {
     const json = await runCli(['trace', '--message', '-', '--json'], {input: noTls})
     expect(json.json!.observed.map((h: any) => h.by)).toEqual(['b.example', 'c.example'])
     expect(json.json!.findings).toEqual([expect.objectContaining({code: 'HOP_WITHOUT_TLS', message: expect.stringMatching(/^hop 2 from b\.example/)})])
-  })
+  }, 30_000)
 
   it('reads standard input', async () => {
     const r = await runCli(['trace', '--message', '-', '--json'], {input: 'Received: from a.example (a.example [192.0.2.1]) by b.example with ESMTPS id X; Mon, 1 Jan 2024 10:00:00 +0000\r\nSubject: hi\r\n\r\nbody\r\n'})

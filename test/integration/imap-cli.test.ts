@@ -70,7 +70,8 @@ describe('misbehaving servers through the CLI', () => {
   })
 
   it('a flood of untagged responses instead of a reply is said to be one (exit 8), not silence', async () => {
-    const r = await run(await start({behaviour: 'untagged-flood'}), ['--json', '--timeout', '1500ms'])
+    const server = await start({behaviour: 'untagged-flood'})
+    const r = await runCli(['imap-check', HOST, '--port', String(server.port), '--tls', 'none', '--timeout', '1500ms', '--json'])
     expect(r.code, r.stdout).toBe(8)
     expect(r.json).toMatchObject({ok: false, error: {code: 'PROTOCOL_ERROR', message: expect.stringMatching(/sent \d+ untagged responses and never the reply to \w+: it floods/)}})
     expect(r.json!.error.message).not.toMatch(/stopped answering/)
@@ -132,7 +133,7 @@ describe('misbehaving servers through the CLI', () => {
 
     it('AUTH_INSECURE (exit 7) keeps the TLS section and TLS_HOSTNAME_MISMATCH beside it, in JSON and on screen', async () => {
       const server = await start({behaviour: 'good', tls: pki.leaf, implicitTls: true})
-      const args = ['imap-check', HOST, '--port', String(server.port), '--ca-file', `${pki.dir}/ca.pem`, '--user', 'alice@mail.test', '--timeout', `${TIMEOUT}ms`]
+      const args = ['imap-check', HOST, '--port', String(server.port), '--tls', 'implicit', '--ca-file', `${pki.dir}/ca.pem`, '--user', 'alice@mail.test', '--timeout', '5s']
       const json = await runCli([...args, '--json'], {env: {MAILDIG_PASSWORD: PASSWORD}})
       expect(json.code).toBe(7)
       expect(json.json).toMatchObject({ok: false, error: {code: 'AUTH_INSECURE'}, tlsMode: 'implicit', tls: {authorized: true, hostnameMatches: false}})
