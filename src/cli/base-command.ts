@@ -14,6 +14,7 @@ import {escapeControls, escapeUntrusted} from '../render/sanitize.js'
 import {onInterrupt, ownOutputErrors, SIGNAL_EXIT_CODES, writeResult} from './output.js'
 import {usageFromParseError, type FlagTable} from './parse-errors.js'
 import {loadConfig, profileFrom, withConfig} from './config.js'
+import {canonicalChoices} from './argv.js'
 
 /** What a command's work produced: the fields docs/cli.md names, the findings, and optionally its own exit code. */
 export interface Outcome<R extends object = Record<string, unknown>> {
@@ -141,7 +142,9 @@ export abstract class MaildigCommand<R extends object = Record<string, unknown>>
   private async parseFlags(): Promise<{flags: Record<string, unknown>; args: Record<string, unknown>}> {
     // The configuration file's values for the flags not given (docs/cli.md "Configuration file").
     const config = loadConfig(profileFrom(this.argv))
-    if (config.values.size > 0) this.argv = withConfig(this.argv, (this.constructor as FlagTable).flags ?? {}, config)
+    const flags = (this.constructor as FlagTable).flags ?? {}
+    if (config.values.size > 0) this.argv = withConfig(this.argv, flags, config)
+    this.argv = canonicalChoices(this.argv, flags)
     try {
       const parsed = await this.parse(this.constructor as typeof Command)
       return {flags: parsed.flags as Record<string, unknown>, args: parsed.args as Record<string, unknown>}

@@ -3,7 +3,7 @@ import {nearest} from './suggest.js'
 
 /** What a command declares, as far as turning oclif's parser errors into maildig's usage lines needs. */
 export interface FlagTable {
-  flags?: Record<string, {char?: string; type?: string; env?: string}>
+  flags?: Record<string, {char?: string; type?: string; env?: string; options?: readonly string[]}>
 }
 
 /** Flags people type from other tools' habits, each with where that value comes from in maildig. */

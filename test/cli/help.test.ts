@@ -109,3 +109,15 @@ describe('completion', () => {
     expect(r.stderr).toMatch(/fish.*bash, zsh/)
   })
 })
+
+describe('option values in any case', () => {
+  it('--tls STARTTLS and --dsn-ret full are accepted as starttls and FULL', async () => {
+    const r = await runCli(['send', '--from', 'a@b.test', '--to', 'c@d.test', '--server', 'smtp.b.test', '--tls', 'STARTTLS', '--dsn-ret', 'full', '--dry-run'])
+    expect(r.code, r.stderr).toBe(0)
+  })
+  it('a value that is no choice in any case is still refused', async () => {
+    const r = await runCli(['probe-smtp', 'h.test', '--tls', 'Bogus'])
+    expect(r.code).toBe(2)
+    expect(r.stderr).toMatch(/--tls=Bogus to be one of: starttls, implicit, none/)
+  })
+})
