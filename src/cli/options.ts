@@ -2,7 +2,6 @@ import type {LookupFunction} from 'node:net'
 import {UsageError} from '../lib/errors.js'
 import {parseDuration} from '../lib/duration.js'
 import {checked, flagValue} from './validate.js'
-import {readInput} from './input.js'
 import {readCaFile} from './ca-file.js'
 import {DnsResolver, parseServer} from '../lib/dns/resolver.js'
 import {createLookup} from '../lib/dns/lookup.js'
@@ -72,15 +71,3 @@ export function assertNoControl(value: string, flag: string): string {
   return value
 }
 
-/** The password from MAILDIG_PASSWORD or standard input; never from a flag value. */
-/** A password, a passphrase: anything longer is not one. */
-const MAX_PASSWORD_BYTES = 64 * 1024
-
-export async function readPassword(fromStdin: boolean, deadlineMs: number): Promise<string | undefined> {
-  if (!fromStdin) return process.env.MAILDIG_PASSWORD ? assertNoControl(process.env.MAILDIG_PASSWORD, 'MAILDIG_PASSWORD') : undefined
-  if (process.stdin.isTTY) throw new UsageError('--password-stdin: standard input is a terminal; pipe the password in')
-  const password = (await readInput('-', {label: '--password-stdin', maxBytes: MAX_PASSWORD_BYTES, deadlineMs})).toString('utf8').replace(/\r?\n$/, '')
-  if (!password) throw new UsageError('--password-stdin: standard input was empty')
-  assertNoControl(password, '--password-stdin')
-  return password
-}

@@ -2,7 +2,8 @@ import {Args, Flags} from '@oclif/core'
 import type {ChalkInstance} from 'chalk'
 import {MaildigCommand, type Outcome, type RunContext} from '../cli/base-command.js'
 import {authFlags, commonFlags} from '../cli/flags.js'
-import {assertNoControl, parseTimeout, readPassword} from '../cli/options.js'
+import {assertNoControl, parseTimeout} from '../cli/options.js'
+import {readCredentials, type CredentialFlags} from '../cli/credentials.js'
 import {parseCertDays, parseHostArgument, parsePort} from '../cli/validate.js'
 import {UsageError} from '../lib/errors.js'
 import {checkImap, DEFAULT_QUOTA_WARN_PERCENT} from '../lib/imap/check.js'
@@ -63,20 +64,10 @@ Exit codes: 0 fine, 1 a problem found (an error finding: mailbox or message not 
     if (flags.wait !== undefined && !waiting) throw new UsageError('--wait: give --wait-for-subject or --wait-for-message-id too')
     const waitMs = waiting ? parseTimeout((flags.wait as string | undefined) ?? DEFAULT_WAIT, '--wait') : undefined
 
-    const user = flags.user === undefined ? undefined : assertNoControl(flags.user as string, '--user')
-    if (user !== undefined && user.trim() === '') throw new UsageError('--user: the name is empty')
     const method = flags.auth as ImapAuthMethod | undefined
-    const envToken = process.env.MAILDIG_OAUTH_TOKEN || undefined
-    const token = method === 'xoauth2' || (method === undefined && envToken && !process.env.MAILDIG_PASSWORD && !flags['password-stdin']) ? envToken : undefined
-    if (method === 'xoauth2' && !token) throw new UsageError('--auth xoauth2: set the access token in MAILDIG_OAUTH_TOKEN')
-    if (token !== undefined) assertNoControl(token, 'MAILDIG_OAUTH_TOKEN')
-    const password = user !== undefined && token === undefined ? await readPassword(flags['password-stdin'] as boolean, options.timeoutMs) : undefined
-    if (user !== undefined && token === undefined && password === undefined) {
-      throw new UsageError('--user: give the password in MAILDIG_PASSWORD or with --password-stdin (or a token in MAILDIG_OAUTH_TOKEN)')
-    }
-    if (password !== undefined) assertNoControl(password, 'MAILDIG_PASSWORD')
-    if (user === undefined && (mailbox !== undefined || waiting)) throw new UsageError(`${mailbox === undefined ? '--wait-for-*' : '--mailbox'}: needs a login (--user)`)
-    if (user === undefined && method !== undefined) throw new UsageError('--auth: needs --user')
+    if (flags.user === undefined && (mailbox !== undefined || waiting)) throw new UsageError(`${mailbox === undefined ? '--wait-for-*' : '--mailbox'}: needs a login (--user)`)
+    const login = await readCredentials(flags as unknown as CredentialFlags, {method, methodFlag: '--auth', tokens: true, deadlineMs: options.timeoutMs, argv: this.argv})
+    const {user, password, token} = login ?? {}
 
     const startedAt = Date.now() - (performance.now() - this.started)
     const {result, findings, transcript} = await checkImap({

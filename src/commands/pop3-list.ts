@@ -2,7 +2,7 @@ import {Args, Flags} from '@oclif/core'
 import type {ChalkInstance} from 'chalk'
 import {MaildigCommand, type Outcome, type RunContext} from '../cli/base-command.js'
 import {authFlags, commonFlags} from '../cli/flags.js'
-import {assertNoControl, readPassword} from '../cli/options.js'
+import {readCredentials, type CredentialFlags} from '../cli/credentials.js'
 import {parseCertDays, parseHostArgument, parsePort} from '../cli/validate.js'
 import {UsageError} from '../lib/errors.js'
 import {Transcript} from '../lib/net/transcript.js'
@@ -50,23 +50,14 @@ Exit codes: 0 fine, 1 a problem found (an error finding; the mailbox locked by a
     const certDays = parseCertDays(flags['cert-days'] as string)
     const method = flags.auth as Pop3AuthMethod | undefined
 
-    const user = flags.user === undefined ? undefined : assertNoControl(flags.user as string, '--user')
-    if (user !== undefined && user.trim() === '') throw new UsageError('--user: the name is empty')
-    if (user === undefined && method !== undefined) throw new UsageError('--auth: needs --user')
-    if (user === undefined && limit !== undefined) throw new UsageError('--limit: needs a login (--user)')
-    const envToken = process.env.MAILDIG_OAUTH_TOKEN || undefined
-    const useToken = method === 'xoauth2' || (method === undefined && envToken !== undefined && !process.env.MAILDIG_PASSWORD && !flags['password-stdin'])
-    let secret: string | undefined
-    if (user !== undefined) {
-      if (useToken) {
-        if (!envToken) throw new UsageError('--auth xoauth2: set the access token in MAILDIG_OAUTH_TOKEN')
-        secret = assertNoControl(envToken, 'MAILDIG_OAUTH_TOKEN')
-      } else {
-        secret = await readPassword(flags['password-stdin'] as boolean, options.timeoutMs)
-        if (secret === undefined) throw new UsageError('--user: give the password in MAILDIG_PASSWORD or with --password-stdin')
-        assertNoControl(secret, 'MAILDIG_PASSWORD')
-      }
+    if (flags.user === undefined && limit !== undefined) throw new UsageError('--limit: needs a login (--user)')
+    const login = await readCredentials(flags as unknown as CredentialFlags, {method, methodFlag: '--auth', tokens: true, deadlineMs: options.timeoutMs, argv: this.argv})
+    // USER, APOP and CRAM-MD5 put the name in a line of words: refused now, before a connection, not after the greeting.
+    if (login && /\s/.test(login.user) && (method === undefined || method === 'user' || method === 'apop' || method === 'cram-md5')) {
+      throw new UsageError(`--user: the name contains white space, which ${method === undefined ? 'USER, APOP and CRAM-MD5 cannot' : `${method.toUpperCase()} cannot`} carry; use --auth plain or --auth login`)
     }
+    const user = login?.user
+    const secret = login?.password ?? login?.token
 
     spinner.text(`listing the POP3 mailbox at ${host}`)
     const result = await listPop3({
@@ -79,7 +70,7 @@ Exit codes: 0 fine, 1 a problem found (an error finding; the mailbox locked by a
       certDays,
       user,
       password: secret,
-      auth: user !== undefined && useToken ? 'xoauth2' : method,
+      auth: login?.token !== undefined ? 'xoauth2' : method,
       allowInsecureAuth: flags['allow-insecure-auth'] as boolean,
       limit,
       transcript: new Transcript(this.started),

@@ -2,7 +2,7 @@ import {Args, Flags} from '@oclif/core'
 import type {ChalkInstance} from 'chalk'
 import {MaildigCommand, type Outcome, type RunContext} from '../cli/base-command.js'
 import {authFlags, commonFlags} from '../cli/flags.js'
-import {assertNoControl, readPassword} from '../cli/options.js'
+import {readCredentials, type CredentialFlags} from '../cli/credentials.js'
 import {parsePort, parseCertDays, parseHostArgument} from '../cli/validate.js'
 import {parseEhloFlag, parseSmtpRequire} from '../cli/validate-smtp.js'
 import {UsageError} from '../lib/errors.js'
@@ -55,13 +55,10 @@ Exit codes: 0 fine, 1 a problem found (error finding, unmet --require, rejected 
     const ehloName = flags.ehlo === undefined ? undefined : parseEhloFlag(flags.ehlo as string)
     const require = parseSmtpRequire(flags.require as string | undefined)
     const certDays = parseCertDays(flags['cert-days'] as string)
-    const user = flags.user as string | undefined
-    if (user !== undefined) assertNoControl(user, '--user')
-    const mechanism = (flags['auth-mechanism'] as string | undefined)?.toUpperCase() as ProbeSettings['authMechanism']
-    const token = mechanism === 'XOAUTH2' ? process.env.MAILDIG_OAUTH_TOKEN : undefined
-    if (mechanism === 'XOAUTH2' && !token) throw new UsageError('--auth-mechanism xoauth2: set the access token in MAILDIG_OAUTH_TOKEN')
-    const password = user !== undefined && !token ? await readPassword(flags['password-stdin'] as boolean, options.timeoutMs) : undefined
-    if (user !== undefined && !token && password === undefined) throw new UsageError('--user: give the password in MAILDIG_PASSWORD or with --password-stdin')
+    const mechanismName = flags['auth-mechanism'] as string | undefined
+    const login = await readCredentials(flags as unknown as CredentialFlags, {method: mechanismName, methodFlag: '--auth-mechanism', tokens: true, deadlineMs: options.timeoutMs, argv: this.argv})
+    const {user, password, token} = login ?? {}
+    const mechanism = (token !== undefined ? 'XOAUTH2' : mechanismName?.toUpperCase()) as ProbeSettings['authMechanism']
 
     const settings: ProbeSettings = {
       port,

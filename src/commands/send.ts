@@ -4,7 +4,7 @@ import {Flags} from '@oclif/core'
 import type {ChalkInstance} from 'chalk'
 import {MaildigCommand, type Outcome, type RunContext} from '../cli/base-command.js'
 import {authFlags, commonFlags} from '../cli/flags.js'
-import {assertNoControl, readPassword} from '../cli/options.js'
+import {readCredentials, type CredentialFlags} from '../cli/credentials.js'
 import {parseCertDays, parseHostArgument, parsePort} from '../cli/validate.js'
 import {parseEhloFlag} from '../cli/validate-smtp.js'
 import {UsageError} from '../lib/errors.js'
@@ -59,14 +59,12 @@ Exit codes: 0 every recipient accepted, 1 any rejected, 2 usage (nothing sent), 
     const from = parseMailAddress(flags.from as string, '--from')
     const to = list('to').map((a) => parseMailAddress(a, '--to'))
     const cc = list('cc').map((a) => parseMailAddress(a, '--cc'))
-    const user = flags.user as string | undefined
-    if (user !== undefined) assertNoControl(user, '--user')
     const ehloName = flags.ehlo === undefined ? undefined : parseEhloFlag(flags.ehlo as string)
     const certDays = parseCertDays(flags['cert-days'] as string)
     const dsn = parseDsn(flags)
     const route = parseServerFlag(flags.server as string | undefined, flags.tls as SendTlsMode | undefined)
     // Before --dry-run's early return, so that a dry run refuses what the real run would.
-    if (user !== undefined && route.kind === 'mx') throw new UsageError('--user: credentials go to a submission server; add --server HOST')
+    if (flags.user !== undefined && route.kind === 'mx') throw new UsageError('--user: credentials go to a submission server; add --server HOST')
     const stdinUsers = [flags['password-stdin'] && '--password-stdin', flags['body-file'] === '-' && '--body-file -', flags['html-file'] === '-' && '--html-file -'].filter(Boolean)
     if (stdinUsers.length > 1) throw new UsageError(`${stdinUsers[1]}: standard input is already used by ${stdinUsers[0]}`)
     // Read one after another, so that no more than the bound is ever held.
@@ -89,8 +87,7 @@ Exit codes: 0 every recipient accepted, 1 any rejected, 2 usage (nothing sent), 
     if (flags['dry-run']) {
       return {result: {...base, accepted: [], rejected: [], response: null, server: null, deliveries: [], timings: {}, dryRun: true, message: message.raw.toString('utf8')}, findings: []}
     }
-    const password = user !== undefined ? await readPassword(flags['password-stdin'] as boolean, options.timeoutMs) : undefined
-    if (user !== undefined && password === undefined) throw new UsageError('--user: give the password in MAILDIG_PASSWORD or with --password-stdin')
+    const {user, password} = (await readCredentials(flags as unknown as CredentialFlags, {tokens: false, deadlineMs: options.timeoutMs, argv: this.argv})) ?? {}
 
     const transcript = new Transcript(this.started)
     transcript.protect(password)

@@ -110,10 +110,10 @@ describe('pop3-list bad input (built CLI): exit 2, one line naming the flag, no 
   })
 
   it.each([
-    [{MAILDIG_USER: 'alice\nDELE 1', MAILDIG_PASSWORD: PASSWORD}, [], /--user: the value contains a CR, LF or NUL/],
+    [{MAILDIG_USER: 'alice\nDELE 1', MAILDIG_PASSWORD: PASSWORD}, [], /MAILDIG_USER: the value contains a CR, LF or NUL/],
     [{MAILDIG_PASSWORD: 'pass\r\nDELE 1'}, ['--user', USER], /MAILDIG_PASSWORD: the value contains a CR, LF or NUL/],
     [{}, ['--user', USER], /--user: give the password in MAILDIG_PASSWORD or with --password-stdin/],
-    [{}, ['--auth', 'plain'], /--auth: needs --user/],
+    [{}, ['--auth', 'plain'], /--auth: needs a login \(--user\)/],
     [{}, ['--limit', '3'], /--limit: needs a login \(--user\)/],
     [{MAILDIG_PASSWORD: PASSWORD}, ['--user', USER, '--auth', 'xoauth2'], /--auth xoauth2: set the access token in MAILDIG_OAUTH_TOKEN/],
   ] as [Record<string, string>, string[], RegExp][])('env %j, args %j', async (env, args, message) => {
