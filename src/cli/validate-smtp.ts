@@ -1,6 +1,5 @@
-import {UsageError} from '../lib/errors.js'
 import {SMTP_REQUIREMENTS, type SmtpRequirement} from '../lib/smtp/probe.js'
-import {validateEhloName} from '../lib/smtp/client.js'
+import {toEhloName} from '../lib/dns/names.js'
 import {checked, flagValue} from './validate.js'
 
 // SMTP flags, apart from validate.ts so that commands without SMTP do not load the SMTP client at start.
@@ -15,11 +14,9 @@ export function parseSmtpRequire(text: string | undefined): SmtpRequirement[] {
   return text === undefined ? [] : flagValue(smtpRequireSchema, text, '--require')
 }
 
+/** --ehlo: a domain (a Unicode name becomes its A-label) or an address literal, checked as the SMTP client checks it. */
+export const ehloSchema = checked((text) => toEhloName(text))
+
 export function parseEhloFlag(text: string): string {
-  try {
-    validateEhloName(text)
-  } catch (error) {
-    throw new UsageError(`--ehlo: ${(error as Error).message}`)
-  }
-  return text
+  return flagValue(ehloSchema, text, '--ehlo')
 }

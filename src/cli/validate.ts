@@ -1,7 +1,6 @@
-import {isIP} from '../lib/net/ip.js'
 import * as z from 'zod'
 import {UsageError} from '../lib/errors.js'
-import {toDomain} from '../lib/dns/names.js'
+import {printable, toHost} from '../lib/dns/names.js'
 
 /**
  * Flag values are validated by zod schemas; the first issue becomes the one usage line (exit 2),
@@ -32,12 +31,12 @@ export function checked<T>(check: (text: string) => T | {problem: string}): Flag
 }
 
 export const portSchema = checked((text) => {
-  if (!/^\d{1,5}$/.test(text.trim())) return {problem: `"${text}" is not a port number`}
+  if (!/^\d{1,5}$/.test(text)) return {problem: `"${printable(text)}" is not a port number`}
   const port = Number(text)
   return port < 1 || port > 65535 ? {problem: `${port} is out of range (1-65535)`} : port
 })
 
-export const certDaysSchema = checked((text) => (/^\d{1,4}$/.test(text.trim()) ? Number(text) : {problem: `"${text}" is not a whole number of days`}))
+export const certDaysSchema = checked((text) => (/^\d{1,4}$/.test(text) ? Number(text) : {problem: `"${text}" is not a whole number of days`}))
 
 export function parsePort(text: string, flag = '--port'): number {
   return flagValue(portSchema, text, flag)
@@ -49,12 +48,11 @@ export function parseCertDays(text: string): number {
 
 
 
-/** A server given as a host name (Unicode allowed) or an IP address, [IPv6] included. */
+/** A server given as a host name (Unicode allowed: its A-label is used) or an IP address, [IPv6] included (src/lib/dns/names.ts toHost). */
 export const hostSchema = checked((text) => {
-  const bare = text.trim().replace(/^\[(.*)\]$/, '$1')
-  if (isIP(bare)) return bare
-  const domain = toDomain(text)
-  return typeof domain === 'string' ? {problem: domain} : domain.ascii
+  const host = toHost(text)
+  if (typeof host === 'string') return {problem: host}
+  return host.kind === 'address' ? host.address : host.ascii
 })
 
 export function parseHostArgument(text: string, what = 'host'): string {

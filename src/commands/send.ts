@@ -9,6 +9,7 @@ import {parseCertDays, parseHostArgument, parsePort} from '../cli/validate.js'
 import {parseEhloFlag} from '../cli/validate-smtp.js'
 import {UsageError} from '../lib/errors.js'
 import {parseMailAddress} from '../lib/address.js'
+import {printable} from '../lib/dns/names.js'
 import {composeMessage} from '../lib/send/compose.js'
 import {InputBudget} from '../cli/input.js'
 import type {SendTlsMode} from '../lib/send/deliver.js'
@@ -150,8 +151,8 @@ function parseServerFlag(value: string | undefined, tls: SendTlsMode | undefined
     if (tls === 'implicit') throw new UsageError('--tls implicit: direct-to-MX delivery uses port 25; give --server for implicit TLS')
     return {kind: 'mx'}
   }
-  const match = /^\[([^\]]+)\](?::(.*))?$/.exec(value) ?? /^([^:]+)(?::(.*))?$/.exec(value)
-  if (!match) throw new UsageError(`--server: "${value}" is not HOST[:PORT] (write [IPv6]:PORT for IPv6)`)
+  const match = /^\[([^\]]+)\](?::([^]*))?$/.exec(value) ?? /^([^:]+)(?::([^]*))?$/.exec(value)
+  if (!match) throw new UsageError(`--server: "${printable(value)}" is not HOST[:PORT] (write [IPv6]:PORT for IPv6)`)
   const host = parseHostArgument(match[1], '--server')
   const port = match[2] === undefined ? (tls === 'implicit' ? 465 : 587) : parsePort(match[2], '--server')
   const mode: SendTlsMode = tls ?? (port === 465 ? 'implicit' : port === 587 ? 'starttls' : 'auto')

@@ -83,6 +83,19 @@ describe('pop3-list against misbehaving servers (built CLI)', () => {
     expect(server.received.slice(-2)).toEqual(['RSET', 'QUIT'])
     expect(server.received.some((l) => /^(DELE|RETR)\b/i.test(l))).toBe(false)
   })
+
+  it('a STAT of 1,000,000 messages without --limit: the check ran, so a finding in the document (exit 1), not a usage error', async () => {
+    const server = await start({behaviour: 'good', implicitTls: true, claimedCount: 1_000_000})
+    const r = await cli(server, ['--tls', 'implicit', '--json', '--transcript'])
+    expect(r.code, r.stderr).toBe(1)
+    expect(r.json).toMatchObject({ok: false, exitCode: 1, stat: {messages: 1_000_000}, messages: []})
+    expect(r.json!.error).toBeUndefined()
+    expect(r.json!.findings.map((f: {code: string}) => f.code)).toEqual(['POP3_MAILDROP_TOO_LARGE'])
+    expect(r.json!.transcript.length).toBeGreaterThan(0)
+    const human = await cli(server, ['--tls', 'implicit'])
+    expect(human.code).toBe(1)
+    expect(human.stdout).toMatch(/holds 1,000,000 messages, more than one listing reads \(100,000\): nothing was listed/)
+  })
 })
 
 describe('pop3-list bad input (built CLI): exit 2, one line naming the flag, no connection', () => {

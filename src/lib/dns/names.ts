@@ -28,9 +28,11 @@ export interface DomainName {
  * validates it. Returns the problem as a string so callers can raise a usage error naming the flag.
  */
 export function toDomain(input: string): DomainName | string {
+  // A control character anywhere (a CR/LF pasted at the end included) is refused, not trimmed away.
+  if (CONTROL.test(input)) return `"${printable(input)}" contains control characters`
   const trimmed = input.trim()
   if (trimmed.length === 0) return 'the domain is empty'
-  if (/[\s\u0000-\u001f\u007f]/.test(trimmed)) return `"${printable(trimmed)}" contains white space or control characters`
+  if (/\s/.test(trimmed)) return `"${printable(trimmed)}" contains white space`
   if (isIP(trimmed)) return `"${trimmed}" is an IP address, not a domain`
   // Check lengths before IDNA: domainToASCII returns '' for over-long input, which hides the reason.
   const raw = trimmed.endsWith('.') ? trimmed.slice(0, -1) : trimmed
@@ -42,9 +44,50 @@ export function toDomain(input: string): DomainName | string {
   return {input: trimmed, ascii}
 }
 
+/** C0 and C1 controls (U+0085 NEL among them), DEL, and the Unicode line and paragraph separators. */
+const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/
+
 /** Shows control characters visibly in messages, so a CR/LF in input cannot forge output lines. */
 export function printable(text: string): string {
-  return text.replace(/[\u0000-\u001f\u007f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`)
+  return text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`)
+}
+
+/** A server as a user names it: a host name (Unicode allowed: `ascii` is its A-label form) or an IP address. */
+export type Host = {kind: 'name'; input: string; ascii: string} | {kind: 'address'; address: string; family: 4 | 6}
+
+/**
+ * The one validator of host names and address literals typed by a user (a positional host, --server,
+ * …): a name as toDomain takes it, an IP address, or an IPv6 address in brackets. Returns the problem
+ * in words when it is neither.
+ */
+export function toHost(input: string): Host | string {
+  if (CONTROL.test(input)) return `"${printable(input)}" contains control characters`
+  const text = input.trim()
+  const bracketed = /^\[(.*)\]$/.exec(text)
+  const bare = bracketed ? bracketed[1] : text
+  const family = isIP(bare)
+  if (family === 4 || family === 6) return {kind: 'address', address: bare, family}
+  if (bracketed) return `"${printable(text)}" is not an IP address in brackets`
+  const domain = toDomain(text)
+  return typeof domain === 'string' ? domain : {kind: 'name', ...domain}
+}
+
+/**
+ * The EHLO/HELO argument (RFC 5321 §4.1.1.1, §4.1.3): a domain in its A-label form, an IPv4 address
+ * literal `[192.0.2.1]` or an IPv6 one `[IPv6:2001:db8::1]`. A Unicode name is converted to its
+ * A-label; anything else is the problem in words.
+ */
+export function toEhloName(input: string): string | {problem: string} {
+  if (CONTROL.test(input)) return {problem: `"${printable(input)}" contains control characters`}
+  const literal = /^\[(?:IPv6:(.*)|(.*))\]$/i.exec(input)
+  if (literal) {
+    const [, v6, v4] = literal
+    if (v6 !== undefined ? isIP(v6) === 6 : isIP(v4) === 4) return input
+    return {problem: `"${printable(input)}" is not an address literal (write [192.0.2.1] or [IPv6:2001:db8::1])`}
+  }
+  if (input === '' || /\s/.test(input)) return {problem: `"${printable(input)}" must be one word: a domain or an address literal like [192.0.2.1]`}
+  const domain = toDomain(input)
+  return typeof domain === 'string' ? {problem: domain} : domain.ascii
 }
 
 /** The reverse-DNS name of an IPv4 or IPv6 address (RFC 1035 §3.5, RFC 3596 §2.5). */

@@ -230,7 +230,9 @@ async function listMessages(client: Pop3Client, count: number, limit: number | n
     }
   } else {
     if (limit === null || limit > MAX_LISTED_MESSAGES) {
-      throw new UsageError(`${client.endpoint} holds ${count} messages, more than pop3-list reads in one listing (${MAX_LISTED_MESSAGES}): use --limit N`)
+      // The login and STAT worked: the check ran, so this is a finding in the document, not a usage error.
+      findings.push(finding('POP3_MAILDROP_TOO_LARGE', `${client.endpoint} holds ${count.toLocaleString('en-US')} messages, more than one listing reads (${MAX_LISTED_MESSAGES.toLocaleString('en-US')}): nothing was listed`, host))
+      return []
     }
     numbers = Array.from({length: Math.min(limit, count)}, (_, i) => count - i)
     for (const [n, size] of await client.listEach(numbers)) sizes.set(n, size)

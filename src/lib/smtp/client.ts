@@ -7,6 +7,7 @@ import {CLOSE_GRACE_MS, elapsedMs, withDeadline, type Stage, type StageTimeouts}
 import {saslCramMd5, saslLoginStep, saslPlain, saslXoauth2, type SaslMechanism} from '../net/sasl.js'
 import {Transcript} from '../net/transcript.js'
 import {assertWireSafe, bareHost, formatEndpoint, serverNameFor} from '../net/wire.js'
+import {printable, toEhloName} from '../dns/names.js'
 import type {CaInput} from '../tls/trust.js'
 import {formatReply, isIntermediate, isPositive, isTransient, parseEhlo, ReplyAssembler, type EhloInfo, type SmtpReply} from './reply.js'
 
@@ -540,10 +541,12 @@ function chooseMechanism(options: SmtpAuthOptions, offered: readonly string[]): 
   return MECHANISM_PREFERENCE.find(has)
 }
 
-/** An EHLO/HELO argument: a domain or an address literal, one word (RFC 5321 §4.1.1.1). */
+/** An EHLO/HELO argument as it goes on the wire: a domain (A-labels) or an address literal (RFC 5321 §4.1.1.1, §4.1.3). */
 export function validateEhloName(name: string): void {
   assertWireSafe(name, 'the EHLO name')
-  if (name === '' || /\s/.test(name)) throw new UsageError(`the EHLO name "${name}" must be one word: a domain or an address literal like [192.0.2.1]`)
+  const wire = toEhloName(name)
+  if (typeof wire !== 'string') throw new UsageError(`the EHLO name ${wire.problem}`)
+  if (wire.toLowerCase() !== name.toLowerCase()) throw new UsageError(`the EHLO name "${printable(name)}" is not in its ASCII form (${wire})`)
 }
 
 /**

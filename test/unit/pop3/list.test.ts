@@ -262,15 +262,17 @@ describe('listPop3 against a well-behaved server', () => {
     expect(verbs(server)).not.toContain('TOP')
   })
 
-  it('a maildrop too large to LIST whole: --limit asks for the newest one by one; without it, a usage error', async () => {
+  it('a maildrop too large to LIST whole: --limit asks for the newest one by one; without it, a finding in the document (the check ran)', async () => {
     const server = await start({implicitTls: true, claimedCount: 250_000})
     const result = await list(server, {tls: 'implicit', limit: 3})
     expect(result.stat?.messages).toBe(250_000)
     expect(result.messages).toEqual([250_000, 249_999, 249_998].map((n) => ({number: n, size: expect.any(Number), uid: `uid-${n}`, headers: {from: null, subject: `synthetic ${n}`, date: null, messageId: null}})))
     expect(server.received.filter((l) => /^(LIST|UIDL|TOP)/.test(l))).toEqual(['LIST 250000', 'LIST 249999', 'LIST 249998', 'UIDL 250000', 'UIDL 249999', 'UIDL 249998', 'TOP 250000 0', 'TOP 249999 0', 'TOP 249998 0'])
-    const error = await fails(server, {tls: 'implicit'})
-    expect(error).toMatchObject({code: 'USAGE', exitCode: 2})
-    expect(error.message).toMatch(/holds 250000 messages, more than pop3-list reads in one listing \(100000\): use --limit N/)
+    const unlimited = await list(server, {tls: 'implicit'})
+    expect(unlimited.stat?.messages).toBe(250_000)
+    expect(unlimited.messages).toEqual([])
+    expect(unlimited.findings).toEqual([expect.objectContaining({code: 'POP3_MAILDROP_TOO_LARGE', severity: 'error', message: expect.stringMatching(/holds 250,000 messages, more than one listing reads \(100,000\): nothing was listed/)})])
+    expect(unlimited.transcript.length).toBeGreaterThan(0)
     expect(server.received.at(-1)).toBe('QUIT')
   })
 
