@@ -78,7 +78,8 @@ export function renderProbeTable(c: ChalkInstance, probes: readonly HostProbe[],
       String(p.preference),
       p.exchange,
       p.address,
-      r ? `${r.banner.code}` : c.red(p.error?.code ?? 'failed'),
+      // The greeting's first line, shortened: its host name and software are what a person compares across MX hosts.
+      r ? `${r.banner.code} ${shorten(r.banner.text.split('\n')[0] ?? '', 40)}`.trimEnd() : c.red(p.error?.code ?? 'failed'),
       r ? describeTls(c, r.tls) : '',
       cert,
       `${state} ${r ? ms(r.timings.totalMs) : ms(p.error?.partial?.timings.totalMs)}`,
@@ -87,4 +88,8 @@ export function renderProbeTable(c: ChalkInstance, probes: readonly HostProbe[],
     return row
   })
   return table(c, ['PREF', 'EXCHANGE', 'ADDRESS', 'BANNER', 'TLS', 'CERT', ...(published.length > 0 ? ['DANE'] : []), 'RESULT'], rows)
+}
+
+function shorten(text: string, max: number): string {
+  return [...text].length <= max ? text : `${[...text].slice(0, max - 1).join('')}…`
 }
