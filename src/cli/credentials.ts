@@ -56,7 +56,12 @@ export async function readCredentials(flags: CredentialFlags, rule: CredentialRu
     if (envToken === undefined) throw new UsageError(`${rule.methodFlag ?? '--auth'} xoauth2: set the access token in MAILDIG_OAUTH_TOKEN`)
     return {user, token: checkSecretText(envToken, 'MAILDIG_OAUTH_TOKEN')}
   }
-  const password = await readPassword(flags['password-stdin'], rule.deadlineMs, env)
+  let password = await readPassword(flags['password-stdin'], rule.deadlineMs, env)
+  // Nothing given, and a person at a terminal: ask, without echo, as swaks and curl do.
+  if (password === undefined && process.stdin.isTTY && process.stderr.isTTY) {
+    const typed = await promptPassword(user)
+    if (typed) password = checkSecretText(typed, 'the password typed')
+  }
   if (password === undefined) {
     const token = rule.tokens ? ' (or an access token in MAILDIG_OAUTH_TOKEN)' : ''
     throw new UsageError(`${userSource}: give the password in MAILDIG_PASSWORD or with --password-stdin${token}`)
@@ -84,4 +89,57 @@ function checkSecretText(value: string, source: string): string {
 export function sourceOf(flag: string, variable: string, argv: readonly string[], env: NodeJS.ProcessEnv = process.env): string {
   const onCommandLine = argv.some((a) => a === flag || a.startsWith(`${flag}=`))
   return onCommandLine || !env[variable] ? flag : variable
+}
+
+/** A person types a password in well under this; a prompt nobody answers must still end. */
+const PROMPT_DEADLINE_MS = 5 * 60 * 1000
+
+/**
+ * Asks for the password on the terminal (the prompt on stderr, so stdout stays the result's), reading it in raw mode
+ * so that nothing is echoed. Enter ends it; Backspace deletes; Ctrl-C interrupts the run as it would anywhere; Ctrl-D
+ * on an empty line, or no answer within 5 minutes, gives up (undefined: the usual usage error follows).
+ */
+export async function promptPassword(user: string, deadlineMs = PROMPT_DEADLINE_MS): Promise<string | undefined> {
+  const stdin = process.stdin
+  // Raw mode first: what is typed once the prompt shows must never be echoed.
+  stdin.setRawMode(true)
+  process.stderr.write(`Password for ${user.replace(/[^\x20-\x7e\u00a0-\uffff]/g, '?')}: `)
+  stdin.resume()
+  try {
+    return await new Promise<string | undefined>((resolve) => {
+      let typed = ''
+      const timer = setTimeout(() => finish(undefined), deadlineMs)
+      timer.unref()
+      const finish = (value: string | undefined) => {
+        clearTimeout(timer)
+        stdin.off('data', onData)
+        resolve(value)
+      }
+      const onData = (chunk: Buffer) => {
+        for (const char of chunk.toString('utf8')) {
+          if (char === '\r' || char === '\n') return finish(typed)
+          if (char === '\u0003') {
+            stdin.setRawMode(false)
+            process.kill(process.pid, 'SIGINT')
+            return finish(undefined)
+          }
+          if (char === '\u0004') {
+            if (typed === '') return finish(undefined)
+            continue
+          }
+          if (char === '\u007f' || char === '\b') {
+            typed = [...typed].slice(0, -1).join('')
+            continue
+          }
+          if (Buffer.byteLength(typed) + Buffer.byteLength(char) > MAX_SECRET_BYTES) return finish(undefined)
+          typed += char
+        }
+      }
+      stdin.on('data', onData)
+    })
+  } finally {
+    if (stdin.isTTY) stdin.setRawMode(false)
+    stdin.pause()
+    process.stderr.write('\n')
+  }
 }
