@@ -151,7 +151,8 @@ export async function checkDane(mxHost: string, port: number, certificate: DaneC
     info.reason = `the TLSA lookup failed (${answer.detail ?? answer.status})`
     // RFC 7672 §2.2.1: a failed TLSA lookup is not "no TLSA": DANE senders skip or defer this MX.
     info.applies = insecure === null
-    return done([dnsFailureFinding(answer, insecure ? `DANE does not apply anyway, as ${insecure} ${insecure === 'the MX answer' ? 'was' : 'were'} not validated` : `senders that use DANE cannot tell whether ${host} has TLSA records and will not deliver to it (RFC 7672 §2.2.1)`)])
+    const failure = dnsFailureFinding(answer, insecure ? `DANE does not apply anyway, as ${insecure} ${insecure === 'the MX answer' ? 'was' : 'were'} not validated` : `senders that use DANE cannot tell whether ${host} has TLSA records and will not deliver to it (RFC 7672 §2.2.1)`)
+    return done([info.applies ? failure : {...failure, severity: 'warning'}])
   }
   if (answer.status !== 'ok') {
     info.reason = answer.authenticated ? `no TLSA record at ${name} (securely absent): DANE is not published` : `no TLSA record at ${name}: DANE is not published`

@@ -134,13 +134,14 @@ async function applyDane(mx: MxResult, probes: HostProbe[], port: number, resolv
   const passes = checks.some((c) => c.info.senders === 'deliver')
   const findings: Finding[] = []
   for (const {info, findings: own} of checks) {
+    const skipped = info.senders === 'skip'
     if (info.applies && info.status === 'matched' && info.matched) {
       const moot = info.matched.usage === 3 ? DANE_EE_MOOT : DANE_TA_MOOT
       for (const p of probes.filter((x) => normalizeName(x.exchange) === info.host && x.result)) {
         p.result!.findings = p.result!.findings.filter((f) => !moot.has(f.code))
       }
     }
-    findings.push(...own.map((f) => (passes && f.severity === 'error' && /^DANE_/.test(f.code) ? {...f, severity: 'warning' as const, message: `${f.message}; they deliver to another MX that passes`} : f)))
+    findings.push(...own.map((f) => (passes && skipped && f.severity === 'error' ? {...f, severity: 'warning' as const, message: `${f.message}; they deliver to another MX that passes`} : f)))
   }
   return {infos: checks.map((c) => c.info), findings}
 }

@@ -245,6 +245,12 @@ describe('checkDane', () => {
     expect(info.status).toBe('lookup-failed')
     expect(codes(findings)).toEqual(['DNS_SERVFAIL'])
     expect(findings[0].message).toMatch(/RFC 7672 §2\.2\.1/)
+    expect([info.applies, info.senders, findings[0].severity]).toEqual([true, 'skip', 'error'])
+    // Under an MX answer that was not validated, DANE does not apply: the failure is only a warning.
+    const insecure = await checkDane('broken.test', 25, tls.certificate, resolver(), {mxAuthenticated: false, addressAuthenticated: true})
+    expect([insecure.info.applies, insecure.info.senders]).toEqual([false, 'no-dane'])
+    expect(insecure.findings.map((f) => [f.code, f.severity])).toEqual([['DNS_SERVFAIL', 'warning']])
+    expect(insecure.findings[0].message).toMatch(/DANE does not apply anyway, as the MX answer was not validated/)
   })
 })
 
