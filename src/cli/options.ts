@@ -3,6 +3,7 @@ import {UsageError} from '../lib/errors.js'
 import {parseDuration} from '../lib/duration.js'
 import {checked, flagValue} from './validate.js'
 import {readCaFile} from './ca-file.js'
+import {sourceOf} from './credentials.js'
 import {DnsResolver, parseServer} from '../lib/dns/resolver.js'
 import {createLookup} from '../lib/dns/lookup.js'
 
@@ -48,11 +49,10 @@ export function parseTimeout(text: string, flag = '--timeout'): number {
 }
 
 export async function commonOptions(flags: CommonFlagValues, argv: readonly string[] = []): Promise<CommonOptions> {
-  const timeoutMs = parseTimeout(flags.timeout)
   // Name the source the user will recognise: the flag when given, else the environment variable.
-  const fromFlag = argv.some((a) => a === '--resolver' || a.startsWith('--resolver='))
+  const timeoutMs = parseTimeout(flags.timeout, sourceOf('--timeout', 'MAILDIG_TIMEOUT', argv))
   // From the environment oclif hands a multiple flag over as one string.
-  const label = fromFlag || !process.env.MAILDIG_RESOLVER ? '--resolver' : 'MAILDIG_RESOLVER'
+  const label = sourceOf('--resolver', 'MAILDIG_RESOLVER', argv)
   const servers = [flags.resolver ?? []]
     .flat()
     .flatMap((v) => v.split(','))

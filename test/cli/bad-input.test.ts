@@ -45,7 +45,10 @@ describe('bad input', () => {
     expect(r.stderr).toMatch(/MAILDIG_RESOLVER: "bogus" is not an IP address/)
     const t = await runCli(['mx', 'example.test'], {env: {MAILDIG_TIMEOUT: 'soon'}})
     expect(t.code).toBe(2)
-    expect(t.stderr).toMatch(/--timeout: "soon"/)
+    // A bad value from the environment names the variable, not the flag the user never typed.
+    expect(t.stderr).toMatch(/^✖ MAILDIG_TIMEOUT: "soon" is not a duration/)
+    const both = await runCli(['mx', 'example.test', '--timeout', 'later'], {env: {MAILDIG_TIMEOUT: '5s'}})
+    expect(both.stderr).toMatch(/^✖ --timeout: "later" is not a duration/)
   })
 })
 
