@@ -15,6 +15,7 @@ import {onInterrupt, ownOutputErrors, SIGNAL_EXIT_CODES, writeResult} from './ou
 import {usageFromParseError, type FlagTable} from './parse-errors.js'
 import {loadConfig, profileFrom, withConfig} from './config.js'
 import {canonicalChoices} from './argv.js'
+import {everywhere} from '../lib/net/secrets.js'
 
 /** What a command's work produced: the fields docs/cli.md names, the findings, and optionally its own exit code. */
 export interface Outcome<R extends object = Record<string, unknown>> {
@@ -100,21 +101,22 @@ export abstract class MaildigCommand<R extends object = Record<string, unknown>>
         const extra: Record<string, unknown> = {...learntFields}
         if (partial?.timings) extra.timings = partial.timings
         if (wantTranscript && partial?.transcript) extra.transcript = partial.transcript
-        await writeResult(toJson(envelope(command, failure.exitCode, extra, findings, totalMs, {code: failure.code, message: failure.message})))
+        await writeResult(toJson(everywhere.scrubDeep(envelope(command, failure.exitCode, extra, findings, totalMs, {code: failure.code, message: failure.message}))))
       } else {
         // Server and message text is escaped where it enters the rendering; the colours are added after.
         const style = makeStyle(colourLevel(process.stderr))
-        if (wantTranscript && partial?.transcript?.length) process.stderr.write(`${renderTranscript(style, escapeUntrusted(partial.transcript))}\n`)
+        if (wantTranscript && partial?.transcript?.length) process.stderr.write(`${renderTranscript(style, escapeUntrusted(everywhere.scrubDeep(partial.transcript)))}\n`)
         // A usage error is one line (it names the flag); other failures add the catalog's fix.
         const hint = failure.category === 'usage' ? ` (see: maildig ${command} --help)` : ''
         // A usage error may name several problems, one per line (two required flags missing); each gets its own mark.
-        const lines = failure.category === 'usage' ? failure.message.split('\n') : [failure.message]
+        const message = everywhere.scrub(failure.message)
+        const lines = failure.category === 'usage' ? message.split('\n') : [message]
         lines.forEach((line, i) => process.stderr.write(`${marks(style).fail} ${escapeControls(printable(line))}${i === lines.length - 1 ? hint : ''}\n`))
         const fix = failure.category === 'usage' ? undefined : fixFor(failure.code, errorContext(failure, fixContext))
         if (fix) process.stderr.write(`  ${style.dim(`fix: ${escapeControls(fix)}`)}\n`)
         const learnt = withFittingFixes(partial?.findings ?? [], fixContext).filter((f) => f.code !== failure!.code)
-        if (learnt.length > 0) process.stderr.write(`${renderFindings(style, escapeUntrusted(learnt))}\n`)
-        if (failure.category === 'internal' && debugEnabled() && failure.cause instanceof Error) process.stderr.write(`${failure.cause.stack}\n`)
+        if (learnt.length > 0) process.stderr.write(`${renderFindings(style, escapeUntrusted(everywhere.scrubDeep(learnt)))}\n`)
+        if (failure.category === 'internal' && debugEnabled() && failure.cause instanceof Error) process.stderr.write(`${everywhere.scrub(failure.cause.stack ?? '')}\n`)
       }
       return
     }
@@ -125,16 +127,16 @@ export abstract class MaildigCommand<R extends object = Record<string, unknown>>
     if (json) {
       const fields: Record<string, unknown> = {...(result.result as Record<string, unknown>)}
       if (wantTranscript) fields.transcript = result.transcript ?? []
-      await writeResult(toJson(envelope(command, exitCode, fields, result.findings, totalMs)))
+      await writeResult(toJson(everywhere.scrubDeep(envelope(command, exitCode, fields, result.findings, totalMs))))
       return
     }
     const style = makeStyle(colourLevel(process.stdout))
-    // Server and message text is escaped where it enters the rendering; the renderers add the colours.
-    const escaped = escapeUntrusted(result)
+    // Server and message text is escaped where it enters the rendering (secrets masked first); the renderers add the colours.
+    const escaped = escapeUntrusted(everywhere.scrubDeep(result))
     if (wantTranscript && escaped.transcript?.length) process.stderr.write(`${renderTranscript(makeStyle(colourLevel(process.stderr)), escaped.transcript)}\n`)
     // -q: only the result: the report, and its warnings and errors without the fix lines (no info findings, no spinner).
     const shown = quiet ? {...escaped, findings: escaped.findings.filter((f) => f.severity !== 'info').map(({fix: _fix, ...f}) => f)} : escaped
-    const text = this.renderHuman(shown, style)
+    const text = everywhere.scrub(this.renderHuman(shown, style))
     // A terse form with nothing to say (mx --short of a null MX) prints nothing, not an empty line.
     if (text !== '') await writeResult(`${text}\n`)
   }

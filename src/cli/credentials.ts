@@ -1,4 +1,5 @@
 import {UsageError} from '../lib/errors.js'
+import {everywhere} from '../lib/net/secrets.js'
 import {readInput} from './input.js'
 
 /**
@@ -54,6 +55,8 @@ export async function readCredentials(flags: CredentialFlags, rule: CredentialRu
   const useToken = rule.method === 'xoauth2' || (rule.tokens && rule.method === undefined && envToken !== undefined && !passwordGiven)
   if (useToken) {
     if (envToken === undefined) throw new UsageError(`${rule.methodFlag ?? '--auth'} xoauth2: set the access token in MAILDIG_OAUTH_TOKEN`)
+    // Registered where it enters, with every form it travels in: no output of this process can show it (net/secrets.ts).
+    everywhere.addCredential(user, envToken)
     return {user, token: checkSecretText(envToken, 'MAILDIG_OAUTH_TOKEN')}
   }
   let password = await readPassword(flags['password-stdin'], rule.deadlineMs, env)
@@ -62,6 +65,7 @@ export async function readCredentials(flags: CredentialFlags, rule: CredentialRu
     const typed = await promptPassword(user)
     if (typed) password = checkSecretText(typed, 'the password typed')
   }
+  everywhere.addCredential(user, password)
   if (password === undefined) {
     const token = rule.tokens ? ' (or an access token in MAILDIG_OAUTH_TOKEN)' : ''
     throw new UsageError(`${userSource}: give the password in MAILDIG_PASSWORD or with --password-stdin${token}`)

@@ -108,9 +108,7 @@ export async function checkImap(options: ImapCheckOptions): Promise<ImapCheckOut
   if (options.mailbox !== undefined) assertWireSafe(options.mailbox, '--mailbox')
   if (options.waitFor?.subject !== undefined) assertWireSafe(options.waitFor.subject, '--wait-for-subject')
   if (options.waitFor?.messageId !== undefined) assertWireSafe(options.waitFor.messageId, '--wait-for-message-id')
-  transcript.protect(options.password, options.token)
-  if (user && options.password) transcript.protect(Buffer.from(`\0${user}\0${options.password}`).toString('base64'), Buffer.from(options.password).toString('base64'))
-  if (user && options.token) transcript.protect(Buffer.from(`user=${user}\x01auth=Bearer ${options.token}\x01\x01`).toString('base64'))
+  transcript.protectCredential(user, options.password, options.token)
 
   const timings: Partial<ImapTimings> = {}
   const findings: Finding[] = []

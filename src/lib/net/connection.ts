@@ -205,6 +205,30 @@ export class Connection {
     this.current.write(`${line}\r\n`)
   }
 
+  /**
+   * Writes raw bytes (an SMTP DATA body), waiting while the socket's send buffer is full, so a
+   * server that stops reading holds the writer back instead of our heap growing. No deadline of its
+   * own (wrap it in one); not recorded in the transcript.
+   */
+  async write(data: Buffer): Promise<void> {
+    if (this.failure) throw this.failure
+    const socket = this.current
+    if (socket.destroyed || !socket.writable) {
+      throw new MaildigError('CONNECTION_CLOSED', 'connection', `${this.endpoint} closed the connection unexpectedly`, {subject: this.endpoint})
+    }
+    if (socket.write(data)) return
+    await new Promise<void>((resolve, reject) => {
+      const done = () => {
+        socket.off('drain', done)
+        socket.off('close', done)
+        if (this.failure || socket.destroyed) reject(this.failure ?? new MaildigError('CONNECTION_CLOSED', 'connection', `${this.endpoint} closed the connection unexpectedly`, {subject: this.endpoint}))
+        else resolve()
+      }
+      socket.on('drain', done)
+      socket.on('close', done)
+    })
+  }
+
   /** Runs `work` under the stage's deadline; on timeout the connection is aborted. */
   deadline<T>(stage: Stage, work: Promise<T>, command?: string): Promise<T> {
     return withDeadline(work, {stage, timeoutMs: this.timeouts[stage], subject: this.endpoint, command, onTimeout: (error) => this.abort(error)})

@@ -1,10 +1,8 @@
+import {SECRET_MASK, Secrets} from './secrets.js'
 import type {TranscriptLine} from './transcript-schema.js'
 
 export type {TranscriptLine}
-
-
-/** What stands in for a secret in every output. */
-export const SECRET_MASK = '/* secret */'
+export {SECRET_MASK}
 
 /**
  * The record of a protocol conversation. Secrets are masked when they are recorded, so no later
@@ -15,8 +13,8 @@ export class Transcript {
   private readonly started: number
   /** Bound on what is kept, so a chatty server cannot grow memory without limit. */
   private readonly maxLines: number
-  /** Values that are masked wherever they appear, longest first (see `protect`). */
-  private readonly secrets: string[] = []
+  /** Values masked wherever they appear (see `protect`); errors and results leaving the library are scrubbed with them too. */
+  readonly secrets = new Secrets()
 
   constructor(started = performance.now(), maxLines = 5000) {
     this.started = started
@@ -38,22 +36,22 @@ export class Transcript {
   }
 
   /**
-   * Registers secrets (a password, a token, a SASL payload) to be masked wherever they appear in
-   * later lines, also in what the server sends back or in an info line: a second fence behind the
-   * masking of the commands that carry them. Values shorter than 3 characters are not registered,
-   * since masking them would garble every line.
+   * Registers secrets (a password, a token, a SASL payload), with their base64 forms (secretForms),
+   * to be masked wherever they appear in later lines, also in what the server sends back or in an
+   * info line: a second fence behind the masking of the commands that carry them. Values shorter
+   * than 3 characters are not registered, since masking them would garble every line.
    */
   protect(...values: Array<string | undefined>): void {
-    for (const value of values) {
-      if (value && value.length >= 3 && !this.secrets.includes(value)) this.secrets.push(value)
-    }
-    this.secrets.sort((a, b) => b.length - a.length)
+    this.secrets.add(...values)
+  }
+
+  /** A password or token, with the SASL payloads that carry it (Secrets.addCredential). */
+  protectCredential(user: string | undefined, ...secrets: Array<string | undefined>): void {
+    for (const secret of secrets) this.secrets.addCredential(user, secret)
   }
 
   /** `text` with every registered secret masked (for error messages built outside the transcript). */
   scrub(text: string): string {
-    let out = text
-    for (const secret of this.secrets) if (out.includes(secret)) out = out.split(secret).join(SECRET_MASK)
-    return out
+    return this.secrets.scrub(text)
   }
 }

@@ -81,7 +81,7 @@ export async function listPop3(options: Pop3ListOptions): Promise<Pop3ListResult
   const port = options.port ?? (mode === 'implicit' ? POP3S_PORT : POP3_PORT)
   validateOptions(options, port, mode)
   const transcript = options.transcript ?? new Transcript(started)
-  transcript.protect(options.password)
+  transcript.protectCredential(options.user, options.password)
   const now = options.now ?? new Date()
   const implicit = mode === 'implicit' || (mode === 'auto' && port === POP3S_PORT)
   const host = bareHost(options.host)

@@ -1,12 +1,13 @@
-import {format} from 'node:util'
-import type {TLSSocket} from 'node:tls'
-import {MaildigError, fromSocketError} from '../errors.js'
+import {isMaildigError, MaildigError} from '../errors.js'
 import {finding, type Finding} from '../findings.js'
-import {Transcript} from '../net/transcript.js'
-import {serverNameFor} from '../net/wire.js'
-import {trustedCa, type CaInput} from '../tls/trust.js'
+import {elapsedMs} from '../net/deadline.js'
+import type {Transcript} from '../net/transcript.js'
+import {SmtpClient} from '../smtp/client.js'
+import {hasEightBit} from '../smtp/data.js'
+import {defaultEhloName} from '../smtp/probe.js'
+import {extractEnhancedCode, formatReply} from '../smtp/reply.js'
+import type {CaInput} from '../tls/trust.js'
 import {inspectTls, isCertificateValid, type TlsInfo} from '../tls/inspect.js'
-import {extractEnhancedCode} from '../smtp/reply.js'
 import type {Attempt, Delivery, RejectedRecipient} from './schema.js'
 
 export type {Attempt, Delivery, RejectedRecipient}
@@ -37,30 +38,13 @@ export interface DeliverOptions {
   localAddress?: string
 }
 
-type Connection = {
-  secure: boolean
-  _socket: unknown
-  _supportedExtensions: string[]
-  connect(cb: () => void): void
-  login(auth: {user: string; pass: string}, cb: (err: Error | null) => void): void
-  send(envelope: object, message: Buffer, cb: (err: NodemailerError | null, info: SendInfo) => void): void
-  quit(): void
-  close(): void
-  on(event: 'error', listener: (err: NodemailerError) => void): void
-  once(event: string, listener: (...args: unknown[]) => void): void
-  removeListener(event: string, listener: (...args: unknown[]) => void): void
-}
-type NodemailerError = Error & {code?: string; originalCode?: string; response?: string; responseCode?: number; command?: string; recipient?: string; rejected?: string[]; rejectedErrors?: NodemailerError[]}
-type SendInfo = {accepted: string[]; rejected: string[]; rejectedErrors?: NodemailerError[]; response: string; envelopeTime: number; messageTime: number}
-
-/** Errors of nodemailer's connection that mean "try the next server" rather than "this message failed". */
-const CONNECTION_CODES = new Set(['ECONNECTION', 'ETIMEDOUT', 'ESOCKET', 'EDNS', 'ETLS', 'EPROTOCOL'])
-
 /**
- * Sends one message to the first of `targets` that takes it (nodemailer's SMTP connection, loaded
- * only here). A server that cannot be reached, times out or breaks the protocol is skipped for the
- * next; a server that answers — accepting or rejecting recipients — decides. Certificate problems
- * are findings; credentials go only over TLS with a verified certificate unless allowInsecureAuth.
+ * Sends one message to the first of `targets` that takes it, over maildig's own SMTP client: every
+ * stage (connect, greeting, EHLO, TLS, AUTH, MAIL, RCPT, DATA, the final reply) under the stage
+ * deadline, one transcript with every secret masked. A server that cannot be reached, times out,
+ * fails TLS or breaks the protocol before the envelope is sent is skipped for the next; a server
+ * that answers the envelope — accepting or rejecting recipients — decides. Certificate problems are
+ * findings; credentials go only over TLS with a verified certificate unless allowInsecureAuth.
  */
 export async function deliver(
   targets: DeliveryTarget[],
@@ -89,153 +73,125 @@ export async function deliver(
 }
 
 async function deliverOnce(target: DeliveryTarget, envelope: {from: string; to: string[]}, raw: Buffer, options: DeliverOptions, domain: string | null, attempts: Attempt[]) {
-  const {default: SMTPConnection} = await import('nodemailer/lib/smtp-connection')
   const transcript = options.transcript
   const findings: Finding[] = []
-  const endpoint = `${target.host} [${target.address}]:${target.port}`
-  const servername = serverNameFor(target.host)
   const implicit = options.tls === 'implicit'
-  let conn!: Connection
-  const log = (meta: {tnx?: string}, message: unknown, ...args: unknown[]) => {
-    const text = format(message as string, ...args)
-    const secure = Boolean(conn?.secure)
-    for (const line of text.split(/\r?\n/)) {
-      if (meta?.tnx === 'client') transcript.add('send', line, secure)
-      else if (meta?.tnx === 'server') transcript.add('recv', line, secure)
-    }
-  }
-  const logger = {trace() {}, debug: log, info() {}, warn() {}, error() {}, fatal() {}}
-  conn = new SMTPConnection({
-    host: target.address,
-    port: target.port,
-    servername: servername ?? undefined,
-    secure: implicit,
-    requireTLS: options.tls === 'starttls',
-    ignoreTLS: options.tls === 'none',
-    // An MTA delivers in plaintext when STARTTLS breaks (RFC 3207 §4.1 leaves it to policy); we say so in a finding.
-    opportunisticTLS: options.tls === 'auto',
-    name: options.ehloName,
-    localAddress: options.localAddress,
-    connectionTimeout: options.timeoutMs,
-    greetingTimeout: options.timeoutMs,
-    socketTimeout: options.timeoutMs,
-    dnsTimeout: options.timeoutMs,
-    socketCloseTimeout: 1000,
-    maxResponseSize: 64 * 1024,
-    logger,
-    transactionLog: true,
-    tls: {rejectUnauthorized: false, ca: trustedCa(options.ca), servername: servername ?? undefined},
-  }) as unknown as Connection
-  transcript.info(`connecting to ${endpoint}`)
-  let failure: NodemailerError | undefined
-  conn.on('error', (error) => {
-    failure ??= error
-  })
+  const client = new SmtpClient({host: target.host, port: target.port, address: target.address, localAddress: options.localAddress, timeoutMs: options.timeoutMs, transcript, ca: options.ca})
+  const endpoint = client.endpoint
   const started = performance.now()
-  const timings: Delivery['timings'] = {}
-  const run = <T>(work: (done: (err: NodemailerError | null, value?: T) => void) => void) =>
-    new Promise<T>((resolve, reject) => {
-      const onError = (error: unknown) => reject(error)
-      conn.once('error', onError)
-      work((err, value) => {
-        conn.removeListener('error', onError)
-        if (err) reject(err)
-        else resolve(value as T)
-      })
-    })
-  const closeSoon = () => {
-    conn.quit()
-    // QUIT then at most 1 s for the server to close (docs/cli.md: closing after a failure ≤ 1 s).
-    setTimeout(() => conn.close(), 1000).unref()
+  let tls: TlsInfo | null = null
+  const inspect = () => {
+    const socket = client.tlsSocket
+    if (!socket) return null
+    const inspection = inspectTls(socket, {hostname: target.host, certDays: options.certDays})
+    findings.push(...inspection.findings)
+    return inspection.tls
+  }
+
+  // Until the envelope goes out, a failure sends the message to the next server.
+  try {
+    await client.connect({implicitTls: implicit})
+    if (implicit) tls = inspect()
+    await client.ehlo(options.ehloName ?? defaultEhloName(client.connection?.localAddress))
+    if (!implicit && options.tls !== 'none') {
+      // --tls starttls requires it (STARTTLS_NOT_OFFERED, exit 6); auto uses it when offered.
+      if (options.tls === 'starttls' || client.hasExtension('STARTTLS')) {
+        await client.startTls()
+        tls = inspect()
+      }
+    }
+  } catch (error) {
+    await client.close()
+    throw Object.assign(error as MaildigError, {retryElsewhere: isMaildigError(error) && error.category !== 'usage' && error.category !== 'internal'})
+  }
+  const connectMs = elapsedMs(started)
+  if (!tls && options.tls === 'auto') {
+    findings.push(finding('STARTTLS_NOT_OFFERED', `${endpoint} did not secure the session: the message travelled unencrypted`, target.host))
   }
 
   try {
-    await run<void>((done) => conn.connect(() => done(null)))
-  } catch (error) {
-    conn.close()
-    throw mapError(error as NodemailerError, endpoint, true)
-  }
-  timings.connectMs = performance.now() - started
-  const extensions = conn._supportedExtensions.map((e) => e.toUpperCase())
-  let tls: TlsInfo | null = null
-  if (conn.secure && conn._socket) {
-    const inspection = inspectTls(conn._socket as TLSSocket, {hostname: target.host, certDays: options.certDays})
-    tls = inspection.tls
-    findings.push(...inspection.findings)
-  } else if (options.tls === 'auto') {
-    findings.push(finding('STARTTLS_NOT_OFFERED', `${endpoint} did not secure the session: the message travelled unencrypted`, target.host))
-  }
-  try {
-    if (options.needsSmtpUtf8 && !extensions.includes('SMTPUTF8')) {
+    if (options.needsSmtpUtf8 && !client.hasExtension('SMTPUTF8')) {
       throw new MaildigError('SMTPUTF8_NOT_OFFERED', 'check', `${endpoint} does not offer SMTPUTF8, which an address with a non-ASCII local part needs (RFC 6531)`, {subject: target.host})
     }
-    if (options.dsn && !extensions.includes('DSN')) {
+    if (options.dsn && !client.hasExtension('DSN')) {
       findings.push(finding('DSN_NOT_OFFERED', `${endpoint} does not offer DSN (RFC 3461): --dsn-* were not sent`, target.host))
     }
+    let authMs: number | undefined
     if (options.user !== undefined) {
       if (!options.allowInsecureAuth && !(tls && isCertificateValid(tls))) {
         const why = tls ? 'the certificate is not verified' : 'the connection is not encrypted'
         throw new MaildigError('AUTH_INSECURE', 'auth', `not sending credentials to ${endpoint}: ${why} (use --tls starttls or implicit with a trusted certificate, --ca-file for a private CA, or --allow-insecure-auth)`, {subject: target.host})
       }
       const authStarted = performance.now()
+      await client.auth({user: options.user, password: options.password, allowInsecureAuth: true})
+      authMs = elapsedMs(authStarted)
+    }
+
+    const accepted: string[] = []
+    const rejected: RejectedRecipient[] = []
+    let response: string | null = null
+    const envelopeStarted = performance.now()
+    let envelopeMs: number | undefined
+    let messageMs: number | undefined
+    const limit = sizeLimit(client.extensions.SIZE)
+    if (limit !== undefined && raw.length > limit) {
+      // RFC 1870 §6.1: a client that knows the message is too big does not send MAIL FROM at all.
+      findings.push(finding('MESSAGE_TOO_LARGE', `the message (${raw.length} bytes) exceeds ${target.host}'s SIZE limit (${limit} bytes): not sent`, target.host))
+    } else {
       try {
-        await run<void>((done) => conn.login({user: options.user!, pass: options.password ?? ''}, (err) => done(err as NodemailerError | null)))
+        await client.mailFrom(envelope.from, {size: raw.length, smtputf8: options.needsSmtpUtf8, eightBit: hasEightBit(raw), dsn: options.dsn})
+        for (const address of envelope.to) {
+          const r = await client.rcptTo(address, {notify: options.dsn?.notify})
+          if (r.accepted) accepted.push(address)
+          else rejected.push({address, code: r.code, enhancedCode: r.enhancedCode, text: r.text})
+        }
+        envelopeMs = elapsedMs(envelopeStarted)
+        if (accepted.length > 0) {
+          const messageStarted = performance.now()
+          response = formatReply(await client.data(raw))
+          messageMs = elapsedMs(messageStarted)
+        }
       } catch (error) {
-        throw mapError(error as NodemailerError, endpoint, false)
+        if (!isMaildigError(error) || (error.code !== 'SENDER_REJECTED' && error.code !== 'MESSAGE_REJECTED')) throw error
+        // MAIL FROM or DATA refused: nobody got the message.
+        const at = error.code === 'SENDER_REJECTED' ? 'MAIL FROM' : error.command ?? 'DATA'
+        findings.push(finding(error.code === 'SENDER_REJECTED' ? 'SENDER_REJECTED' : 'RCPT_REJECTED', `${endpoint} refused the message at ${at}: ${error.response ?? error.message}`, target.host))
+        const reply = parseResponse(error.response)
+        for (const address of accepted.length > 0 ? accepted : envelope.to) if (!rejected.some((r) => r.address === address)) rejected.push({address, ...reply})
+        accepted.length = 0
       }
-      timings.authMs = performance.now() - authStarted
-    }
-    const dsn = options.dsn && extensions.includes('DSN') ? {notify: options.dsn.notify, ret: options.dsn.ret, envid: options.dsn.envid} : undefined
-    let info: SendInfo | undefined
-    let envelopeError: NodemailerError | undefined
-    try {
-      info = await run<SendInfo>((done) => conn.send({from: envelope.from, to: envelope.to, size: raw.length, dsn}, raw, (err, value) => done(err, value)))
-    } catch (error) {
-      const e = error as NodemailerError
-      if (e.code !== 'EENVELOPE' && e.code !== 'EMESSAGE') throw mapError(e, endpoint, false)
-      envelopeError = e
-    }
-    closeSoon()
-    const rejected = (info?.rejectedErrors ?? envelopeError?.rejectedErrors ?? []).map(toRejected)
-    let accepted = info?.accepted ?? []
-    if (envelopeError && rejected.length === 0) {
-      // MAIL FROM or DATA refused: nobody got the message.
-      const reply = parseResponse(envelopeError.response)
-      const code = envelopeError.command === 'MAIL FROM' ? 'SENDER_REJECTED' : 'RCPT_REJECTED'
-      findings.push(finding(code, `${endpoint} refused the message at ${envelopeError.command ?? 'the envelope'}: ${envelopeError.response ?? envelopeError.message}`, target.host))
-      for (const address of envelope.to) rejected.push({address, ...reply})
-      accepted = []
     }
     for (const r of rejected) {
       if (!findings.some((f) => f.subject === r.address)) {
-        findings.push(finding('RCPT_REJECTED', `<${r.address}> was refused by ${target.host}: ${r.code ?? ''} ${r.text}`.replace(/\s+/g, ' '), r.address))
+        findings.push(finding('RCPT_REJECTED', `<${r.address}> was refused by ${target.host}: ${r.code ?? ''} ${r.enhancedCode ?? ''} ${r.text}`.replace(/\s+/g, ' '), r.address))
       }
     }
-    timings.envelopeMs = info?.envelopeTime
-    timings.messageMs = info?.messageTime
-    const response = info?.response ?? null
+    await client.close()
+    const timings: Delivery['timings'] = {connectMs, authMs, envelopeMs, messageMs}
     return {
       delivery: {
         domain,
-        server: {host: target.host, address: target.address, port: target.port},
+        server: {host: target.host, address: client.remoteAddress ?? target.address, port: target.port},
         accepted,
         rejected,
         response,
         queueId: queueIdOf(response),
         tls,
         attempts,
-        timings: Object.fromEntries(Object.entries(timings).filter(([, v]) => v !== undefined).map(([k, v]) => [k, Math.round((v as number) * 10) / 10])),
+        timings: Object.fromEntries(Object.entries(timings).filter(([, v]) => v !== undefined)) as Delivery['timings'],
       },
       findings,
     }
   } catch (error) {
-    closeSoon()
+    await client.close()
     throw error
   }
 }
 
-function toRejected(error: NodemailerError): RejectedRecipient {
-  return {address: error.recipient ?? '', ...parseResponse(error.response)}
+/** The SIZE extension's limit (RFC 1870 §4); none when absent, 0 ("no fixed limit") or not a number. */
+function sizeLimit(params: readonly string[] | undefined): number | undefined {
+  const value = Number(params?.[0])
+  return Number.isSafeInteger(value) && value > 0 ? value : undefined
 }
 
 function parseResponse(response: string | undefined): Omit<RejectedRecipient, 'address'> {
@@ -252,31 +208,4 @@ export function queueIdOf(response: string | null): string | null {
   if (!response) return null
   const match = /queued as ([A-Za-z0-9._-]+)/i.exec(response) ?? /\bid=([A-Za-z0-9._-]+)/.exec(response) ?? /<([^>]+)>\s*\[InternalId/i.exec(response)
   return match ? match[1] : null
-}
-
-/** nodemailer's error codes to the categories of docs/cli.md. `retryElsewhere`: the next server may do better. */
-function mapError(error: NodemailerError, endpoint: string, connecting: boolean): MaildigError & {retryElsewhere?: boolean} {
-  const original = error.originalCode ?? error.code ?? ''
-  let mapped: MaildigError
-  if (['ECONNREFUSED', 'ECONNRESET', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE', 'ENOTFOUND'].includes(original)) {
-    mapped = fromSocketError(Object.assign(new Error(error.message), {code: original}), endpoint)
-  } else if (error.code === 'ETIMEDOUT' || original === 'ETIMEDOUT') {
-    const greeting = /greeting/i.test(error.message)
-    mapped = new MaildigError(greeting ? 'GREETING_TIMEOUT' : connecting ? 'CONNECT_TIMEOUT' : 'REPLY_TIMEOUT', 'timeout', `${endpoint}: ${error.message}`, {subject: endpoint})
-  } else if (error.code === 'ETLS') {
-    mapped = new MaildigError('STARTTLS_FAILED', 'tls', `${endpoint}: TLS failed: ${error.message}`, {subject: endpoint})
-  } else if (error.code === 'EAUTH') {
-    mapped = new MaildigError('AUTH_FAILED', 'auth', `${endpoint} refused the credentials${error.response ? `: ${error.response}` : ''}`, {subject: endpoint, response: error.response})
-  } else if (error.code === 'EPROTOCOL') {
-    const greeting = /^[45]\d\d/.test(error.response ?? '') && connecting
-    mapped = greeting
-      ? new MaildigError('GREETING_REJECTED', error.response?.startsWith('4') ? 'connection' : 'check', `${endpoint} refused the session: ${error.response}`, {subject: endpoint, response: error.response})
-      : new MaildigError('PROTOCOL_ERROR', 'protocol', `${endpoint}: ${error.message}`, {subject: endpoint})
-  } else if (error.code === 'ECONNECTION' || error.code === 'ESOCKET') {
-    mapped = new MaildigError('CONNECTION_CLOSED', 'connection', `${endpoint}: ${error.message}`, {subject: endpoint})
-  } else {
-    mapped = new MaildigError('CONNECTION_FAILED', 'connection', `${endpoint}: ${error.message}`, {subject: endpoint})
-  }
-  const retry = connecting && (CONNECTION_CODES.has(error.code ?? '') || mapped.category === 'connection' || mapped.category === 'timeout')
-  return Object.assign(mapped, {retryElsewhere: retry})
 }

@@ -11,10 +11,14 @@ export type {SendResult}
 
 export type SendRoute = {kind: 'server'; host: string; port: number; addresses: string[]} | {kind: 'mx'}
 
+type SendOutcome = {deliveries: Delivery[]; findings: Finding[]; rejected: RejectedRecipient[]}
+
 /**
  * Sends through a submission server, or straight to each recipient domain's MX (recipients grouped
  * by domain; MX hosts in preference order, the next tried when one cannot be reached; a null-MX
- * domain refused with MX_NULL and nothing sent to it).
+ * domain refused with MX_NULL and nothing sent to it). The password is registered with the
+ * transcript's secrets as it enters, and everything returned or thrown is scrubbed with them: a
+ * server that echoes the credentials back (in clear or in base64) cannot put them in an output.
  */
 export async function sendMessage(
   route: SendRoute,
@@ -23,7 +27,17 @@ export async function sendMessage(
   raw: Buffer,
   options: DeliverOptions,
   resolver: DnsResolver,
-): Promise<{deliveries: Delivery[]; findings: Finding[]; rejected: RejectedRecipient[]}> {
+): Promise<SendOutcome> {
+  const secrets = options.transcript.secrets
+  secrets.addCredential(options.user, options.password)
+  try {
+    return secrets.scrubDeep(await sendBy(route, recipients, envelope, raw, options, resolver))
+  } catch (error) {
+    throw secrets.scrubError(error)
+  }
+}
+
+async function sendBy(route: SendRoute, recipients: MailAddress[], envelope: {from: string; to: string[]}, raw: Buffer, options: DeliverOptions, resolver: DnsResolver): Promise<SendOutcome> {
   if (route.kind === 'server') {
     const targets: DeliveryTarget[] = route.addresses.map((address) => ({host: route.host, address, port: route.port}))
     const {delivery, findings} = await deliver(targets, envelope, raw, options, null)

@@ -9,6 +9,7 @@ import {Transcript} from '../net/transcript.js'
 import {assertWireSafe, bareHost, formatEndpoint, serverNameFor} from '../net/wire.js'
 import {printable, toEhloName} from '../dns/names.js'
 import type {CaInput} from '../tls/trust.js'
+import {dotStuff, xtext} from './data.js'
 import {formatReply, isIntermediate, isPositive, isTransient, parseEhlo, ReplyAssembler, type EhloInfo, type SmtpReply} from './reply.js'
 
 export interface SmtpClientOptions {
@@ -66,6 +67,15 @@ export interface MailFromOptions {
   size?: number
   /** Ask for SMTPUTF8 (RFC 6531); sent only when advertised. Default: when the address is not ASCII. */
   smtputf8?: boolean
+  /** BODY=8BITMIME (RFC 6152) for a message with bytes above 127; sent only when advertised. */
+  eightBit?: boolean
+  /** DSN RET and ENVID (RFC 3461 §4.3, §4.4); sent only when the server advertises DSN. */
+  dsn?: {ret?: 'FULL' | 'HDRS'; envid?: string}
+}
+
+export interface RcptToOptions {
+  /** DSN NOTIFY (RFC 3461 §4.1): NEVER, or SUCCESS/FAILURE/DELAY; sent only when DSN is advertised. */
+  notify?: readonly string[]
 }
 
 /** One RCPT TO outcome (the `recipients[]` entry of docs/cli.md). */
@@ -89,19 +99,31 @@ export interface SmtpTimings {
   mailMs?: number
   rcptMs?: number
   rsetMs?: number
+  /** DATA: the 354, the message and the final reply. */
+  dataMs?: number
   quitMs?: number
 }
+
+/**
+ * Sending the message body has a deadline too: the stage timeout plus the time the message takes at
+ * this rate (a slow uplink still gets through; a server that stops reading does not hold us for ever).
+ */
+const MIN_DATA_BYTES_PER_SECOND = 64 * 1024
+/** Size of each write of the body: the socket's drain event paces the next one. */
+const DATA_CHUNK_BYTES = 64 * 1024
 
 /** Mechanisms tried, in order, when none is named: PLAIN and LOGIN only run inside TLS anyway. */
 const MECHANISM_PREFERENCE: SaslMechanism[] = ['PLAIN', 'LOGIN', 'CRAM-MD5']
 const SUPPORTED_MECHANISMS = new Set<string>(['PLAIN', 'LOGIN', 'CRAM-MD5', 'XOAUTH2'])
 
+const DSN_NOTIFY_VALUES = new Set(['NEVER', 'SUCCESS', 'FAILURE', 'DELAY'])
+
 /** Errors after which the session cannot go on: no RSET, no QUIT, just close. */
 const FATAL_CATEGORIES = new Set(['timeout', 'connection', 'protocol', 'tls'])
 
 /**
- * A hand-written SMTP client for diagnosis (no DATA: maildig never sends a message through it).
- * Every reply is read under a deadline, every value validated before it reaches the wire, every
+ * A hand-written SMTP client for diagnosis and for `send` (DATA only there: probes never send a
+ * message). Every reply is read under a deadline, every value validated before it reaches the wire, every
  * credential masked in the transcript, and the session always ends with RSET/QUIT when it can.
  *
  * Error categories (→ exit codes in docs/cli.md) chosen here:
@@ -281,7 +303,7 @@ export class SmtpClient {
    */
   async auth(options: SmtpAuthOptions): Promise<SmtpAuthResult> {
     const {user, password, token} = options
-    this.transcript.protect(password, token)
+    this.transcript.protectCredential(user, password, token)
     if (!options.allowInsecureAuth && !(this.secure && this.certificateVerified)) {
       const why = this.secure ? 'the certificate is not verified' : 'the connection is not encrypted'
       throw new MaildigError('AUTH_INSECURE', 'auth', `not sending credentials to ${this.endpoint}: ${why} (use --allow-insecure-auth to do it anyway)`, {
@@ -321,6 +343,11 @@ export class SmtpClient {
       params.push(`SIZE=${options.size}`)
     }
     if ((options.smtputf8 ?? /[^\x00-\x7f]/.test(path)) && this.hasExtension('SMTPUTF8')) params.push('SMTPUTF8')
+    if (options.eightBit && this.hasExtension('8BITMIME')) params.push('BODY=8BITMIME')
+    if (options.dsn && this.hasExtension('DSN')) {
+      if (options.dsn.ret) params.push(`RET=${options.dsn.ret}`)
+      if (options.dsn.envid !== undefined) params.push(`ENVID=${xtext(options.dsn.envid)}`)
+    }
     const started = performance.now()
     try {
       const reply = await this.command(`MAIL FROM:<${path}>${params.map((p) => ` ${p}`).join('')}`, {label: 'MAIL FROM'})
@@ -335,14 +362,54 @@ export class SmtpClient {
   }
 
   /** RCPT TO (RFC 5321 §4.1.1.3). A refusal is a result, not an error. */
-  async rcptTo(address: string): Promise<RecipientResult> {
+  async rcptTo(address: string, options: RcptToOptions = {}): Promise<RecipientResult> {
     const path = mailPath(address, 'the recipient address', false)
+    const notify = options.notify && options.notify.length > 0 && this.hasExtension('DSN') ? ` NOTIFY=${dsnNotify(options.notify)}` : ''
     const started = performance.now()
     try {
-      const reply = await this.command(`RCPT TO:<${path}>`, {label: 'RCPT TO'})
+      const reply = await this.command(`RCPT TO:<${path}>${notify}`, {label: 'RCPT TO'})
       return {address: path, accepted: isPositive(reply), code: reply.code, enhancedCode: reply.enhancedCode ?? null, text: reply.text}
     } finally {
       this.timings.rcptMs = round((this.timings.rcptMs ?? 0) + elapsedMs(started))
+    }
+  }
+
+  /**
+   * DATA (RFC 5321 §4.1.1.4): the 354, then the message (line ends made CRLF, dot-stuffed, ended
+   * with "."), written as fast as the server reads it, then the final reply under the reply
+   * deadline. The final reply's 250 carries the queue id. MESSAGE_REJECTED ('check') when the
+   * server refuses DATA or the message; the transaction is over either way.
+   */
+  async data(message: Buffer): Promise<SmtpReply> {
+    const conn = this.requireConnection()
+    const started = performance.now()
+    try {
+      const go = await this.command('DATA', {intermediate: true})
+      if (go.code !== 354) {
+        if (isIntermediate(go)) throw this.protocolError(`${this.endpoint} answered DATA with ${go.code}, not 354`, go)
+        this.inTransaction = false
+        throw this.rejected('MESSAGE_REJECTED', 'check', `${this.endpoint} refused DATA`, go, 'DATA')
+      }
+      const body = dotStuff(message)
+      this.transcript.info(`(the message: ${message.length} bytes, ${body.length} on the wire, then ".")`, this.secure)
+      const write = (async () => {
+        for (let offset = 0; offset < body.length; offset += DATA_CHUNK_BYTES) await conn.write(body.subarray(offset, offset + DATA_CHUNK_BYTES))
+      })()
+      const timeoutMs = conn.timeouts.reply + Math.ceil((body.length / MIN_DATA_BYTES_PER_SECOND) * 1000)
+      try {
+        await withDeadline(write, {stage: 'reply', timeoutMs, subject: this.endpoint, command: 'the message (DATA)', onTimeout: (error) => conn.abort(error)})
+      } catch (error) {
+        throw this.markFatal(error)
+      }
+      this.transcript.add('send', '.', this.secure)
+      const reply = await this.readReply('reply', 'the end of the message')
+      this.inTransaction = false
+      if (reply.code === 421) throw this.serviceUnavailable(reply, 'the end of the message')
+      if (isPositive(reply)) return reply
+      if (isIntermediate(reply)) throw this.protocolError(`${this.endpoint} answered the message with ${reply.code}, which is out of sequence`, reply)
+      throw this.rejected('MESSAGE_REJECTED', 'check', `${this.endpoint} refused the message`, reply, 'DATA (end of message)')
+    } finally {
+      this.timings.dataMs = elapsedMs(started)
     }
   }
 
@@ -539,6 +606,12 @@ function chooseMechanism(options: SmtpAuthOptions, offered: readonly string[]): 
   }
   if (options.token !== undefined) return has('XOAUTH2') ? 'XOAUTH2' : undefined
   return MECHANISM_PREFERENCE.find(has)
+}
+
+function dsnNotify(values: readonly string[]): string {
+  const bad = values.find((v) => !DSN_NOTIFY_VALUES.has(v))
+  if (bad !== undefined) throw new UsageError(`"${bad}" is not a DSN NOTIFY value (NEVER, SUCCESS, FAILURE, DELAY)`)
+  return values.join(',')
 }
 
 /** An EHLO/HELO argument as it goes on the wire: a domain (A-labels) or an address literal (RFC 5321 §4.1.1.1, §4.1.3). */

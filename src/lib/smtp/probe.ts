@@ -112,7 +112,7 @@ async function probeOnce(options: SmtpProbeOptions): Promise<SmtpProbeResult> {
   const port = options.port ?? 25
   validateOptions(options, port)
   const transcript = options.transcript ?? new Transcript(started)
-  transcript.protect(options.password, options.token)
+  transcript.protectCredential(options.user, options.password, options.token)
   const now = options.now ?? new Date()
   const mode: SmtpTlsMode = options.tls ?? 'auto'
   const implicit = mode === 'implicit' || (mode === 'auto' && port === 465)
