@@ -20,12 +20,18 @@ beforeAll(async () => {
     const q = packet.decode(message).questions?.[0]
     if (q && SWALLOWED.some((re) => re.test(q.name)) && (q.type === 'TXT' || q.type === 'TLSA')) return
     const upstream = dgram.createSocket('udp4')
+    // Closed once: Node 24 throws ERR_SOCKET_DGRAM_NOT_RUNNING for a second close.
+    let open = true
+    const close = () => {
+      if (open) upstream.close()
+      open = false
+    }
     upstream.on('message', (reply) => {
       proxy.send(reply, client.port, client.address)
-      upstream.close()
+      close()
     })
     upstream.send(message, world.dns.port, world.dns.host)
-    setTimeout(() => upstream.close(), 5000).unref()
+    setTimeout(close, 5000).unref()
   })
   await new Promise<void>((resolve) => proxy.bind(0, '127.0.1.154', resolve))
 })
