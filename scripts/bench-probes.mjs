@@ -8,6 +8,7 @@ import * as packet from 'dns-packet'
 const SLOW_HOSTS = ['127.0.1.161', '127.0.1.162', '127.0.1.163', '127.0.1.164']
 const SILENT_HOST = '127.0.1.165'
 const ENDLESS_HOST = '127.0.1.166'
+const DRIP_HOST = '127.0.1.167'
 const DNS_HOST = '127.0.1.160'
 // trace always probes port 25, so the benchmark servers listen there (this needs root, as the test world does).
 const PORT = 25
@@ -28,6 +29,36 @@ function slowSmtp(host, delayMs) {
         if (line.startsWith('EHLO')) socket.write('250-slow.bench.test\r\n250 8BITMIME\r\n')
         else if (line.startsWith('QUIT')) socket.end('221 bye\r\n')
         else socket.write('250 ok\r\n')
+      }
+    })
+  })
+  return new Promise((resolve) => server.listen(PORT, host, () => resolve(server)))
+}
+
+/** Greets and answers EHLO at once; every later reply comes one byte every 200 ms (a tarpit). */
+function dripAfterEhloSmtp(host) {
+  const server = net.createServer((socket) => {
+    socket.on('error', () => {})
+    const timers = new Set()
+    socket.on('close', () => timers.forEach((t) => clearInterval(t)))
+    const drip = (text) => {
+      let i = 0
+      const timer = setInterval(() => {
+        if (i >= text.length || socket.destroyed) return clearInterval(timer)
+        socket.write(text[i++])
+      }, 200)
+      timers.add(timer)
+    }
+    socket.write('220 drip.bench.test ESMTP\r\n')
+    let buffer = ''
+    socket.on('data', (d) => {
+      buffer += d
+      let i
+      while ((i = buffer.indexOf('\r\n')) >= 0) {
+        const line = buffer.slice(0, i).toUpperCase()
+        buffer = buffer.slice(i + 2)
+        if (line.startsWith('EHLO')) socket.write('250-drip.bench.test\r\n250 SIZE 10240000\r\n')
+        else drip('250 2.0.0 ok\r\n')
       }
     })
   })
@@ -88,7 +119,7 @@ async function runWithPeak(spawnRun) {
 
 export async function benchProbes({BIN, timeRun, median}) {
   const rows = []
-  const servers = [...(await Promise.all(SLOW_HOSTS.map((h) => slowSmtp(h, 1000)))), await silentSmtp(SILENT_HOST), await endlessSmtp(ENDLESS_HOST)]
+  const servers = [...(await Promise.all(SLOW_HOSTS.map((h) => slowSmtp(h, 1000)))), await silentSmtp(SILENT_HOST), await endlessSmtp(ENDLESS_HOST), await dripAfterEhloSmtp(DRIP_HOST)]
   const dns = await startDns()
   const resolver = `${DNS_HOST}:53`
   const ROUNDS = 3
@@ -130,7 +161,28 @@ export async function benchProbes({BIN, timeRun, median}) {
     rows.push(`probe-smtp against a server that never greets, --timeout 2s: ${median(silent).toFixed(0)} ms wall time (target ≤ 2200 ms), of which the command's own time ${median(silentOwn).toFixed(0)} ms; node -e 0 takes ${median(nodeStart).toFixed(0)} ms here`)
     rows.push(ratioRow('never greets: wall time / timeout', median(silent) / 2000, 1.1))
 
-    // 4. Peak memory against an endless line.
+    // 4. Replies dripping one byte every 200 ms after EHLO, --timeout 2s: send and probe-smtp, side by side.
+    // Both stop at MAIL FROM's deadline; the bound is the timeout + 0.2 s + the process start (node -e 0).
+    const drip = {send: [], sendOwn: [], probe: [], probeOwn: [], node: []}
+    const envelope = ['--from', 'bench@drip.bench.test']
+    for (let i = 0; i < ROUNDS; i++) {
+      const s = await timeRun([BIN, 'send', '--server', `${DRIP_HOST}:${PORT}`, '--tls', 'none', '--timeout', '2s', ...envelope, '--to', 'user@drip.bench.test', '--json'])
+      const p = await timeRun([BIN, 'probe-smtp', DRIP_HOST, '--port', String(PORT), '--tls', 'none', '--timeout', '2s', ...envelope, '--rcpt', 'user@drip.bench.test', '--json'])
+      for (const [name, r] of [['send', s], ['probe', p]]) {
+        const doc = JSON.parse(r.stdout)
+        if (doc.error?.code !== 'REPLY_TIMEOUT') throw new Error(`${name} against the dripping server went wrong: ${r.stdout.slice(0, 300)}`)
+        drip[name].push(r.ms)
+        drip[`${name}Own`].push(doc.timings.totalMs)
+      }
+      drip.node.push((await timeRun(['-e', '0'])).ms)
+    }
+    const bound = 2000 + 200 + median(drip.node)
+    rows.push(`replies dripping after EHLO, --timeout 2s: send ${median(drip.send).toFixed(0)} ms wall (own ${median(drip.sendOwn).toFixed(0)} ms), probe-smtp ${median(drip.probe).toFixed(0)} ms wall (own ${median(drip.probeOwn).toFixed(0)} ms); bound timeout + 0.2 s + node -e 0 = ${bound.toFixed(0)} ms`)
+    rows.push(ratioRow('send, drip after EHLO: wall / (timeout + 0.2 s + node start)', median(drip.send) / bound, 1.0))
+    rows.push(ratioRow('probe-smtp, same server: wall / (timeout + 0.2 s + node start)', median(drip.probe) / bound, 1.0))
+    rows.push(ratioRow('send / probe-smtp, same server, wall', median(drip.send) / median(drip.probe), 1.2))
+
+    // 5. Peak memory against an endless line.
     const {spawn} = await import('node:child_process')
     const endless = await runWithPeak(() => {
       const child = spawn(process.execPath, [BIN, 'probe-smtp', ENDLESS_HOST, '--port', String(PORT), '--timeout', '5s'], {stdio: 'ignore'})

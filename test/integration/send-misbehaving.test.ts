@@ -86,6 +86,15 @@ describe('send against misbehaving servers (CLI)', () => {
     expect(f.received.at(-1)).toBe('QUIT')
   })
 
+  it('a message refused after DATA: every recipient rejected with the reply, exit 1', async () => {
+    const f = await fixture({behaviour: 'good', dataReply: '554 5.7.1 Message rejected as spam'})
+    const r = await send(f, ['--tls', 'none', '--json'])
+    expect(r.code).toBe(1)
+    expect(r.json).toMatchObject({accepted: [], rejected: [{address: 'bob@mail.test', code: 554, enhancedCode: '5.7.1', text: 'Message rejected as spam'}], response: null})
+    expect(r.json!.findings).toContainEqual(expect.objectContaining({code: 'RCPT_REJECTED', message: expect.stringMatching(/refused the message at DATA \(end of message\): 554 5\.7\.1 Message rejected as spam/)}))
+    expect(f.received.at(-1)).toBe('QUIT')
+  })
+
   it('delivers to a server that behaves: DATA dot-stuffed, the queue id, QUIT', async () => {
     const f = await fixture({behaviour: 'good'})
     const r = await send(f, ['--tls', 'none', '--body', 'line one\n.a line with a leading dot\n', '--json'])
@@ -147,6 +156,15 @@ describe.concurrent('send: a password echoed back by the server appears in no ou
       await expectNoLeak(f, [...stdin, '--tls', 'starttls', '--ca-file', caFile, '--json', '--transcript'], options, source)
     }
     await expectNoLeak(f, ['--tls', 'starttls', '--ca-file', caFile, '--transcript'], sources[0][2], 'human')
+  })
+
+  it('probe-smtp, pop3-list and imap-check share the mechanism: probe-smtp against the same echo', async () => {
+    const f = await fixture({behaviour: 'echo-auth', auth: {user: USER, password: 'not-the-canary', mechanisms: ['LOGIN']}})
+    for (const flags of [['--json', '--transcript'], ['--transcript']]) {
+      const r = await runCli(['probe-smtp', f.host, '--port', String(f.port), '--tls', 'starttls', '--ca-file', caFile, '--user', USER, '--timeout', `${TIMEOUT_MS}ms`, ...flags], {env: {MAILDIG_PASSWORD: CANARY}})
+      expect(r.code).toBe(7)
+      expect(leaks(r.stdout + r.stderr)).toEqual([])
+    }
   })
 
   it('a TLS failure and a wrong password (no echo) leave no trace of it either', async () => {
