@@ -102,7 +102,12 @@ export async function withDeadline<T>(work: Promise<T>, options: DeadlineOptions
 
 /** Milliseconds since `start` (a performance.now() value), to 0.1 ms. */
 export function elapsedMs(start: number): number {
-  return Math.round((performance.now() - start) * 10) / 10
+  return roundMs(performance.now() - start)
+}
+
+/** Milliseconds to 0.1 ms, as every timing in a result is given. */
+export function roundMs(ms: number): number {
+  return Math.round(ms * 10) / 10
 }
 
 function formatMs(ms: number): string {

@@ -1,36 +1,14 @@
-import type {LookupFunction} from 'node:net'
-import type {SecureVersion, TLSSocket} from 'node:tls'
-import {nodeTls} from '../builtins.js'
-import {isMaildigError, MaildigError, UsageError} from '../errors.js'
-import {Connection} from '../net/connection.js'
-import {CLOSE_GRACE_MS, elapsedMs, withDeadline, type Stage, type StageTimeouts} from '../net/deadline.js'
+import type {TLSSocket} from 'node:tls'
+import {MaildigError, UsageError} from '../errors.js'
+import {elapsedMs, withDeadline, type Stage} from '../net/deadline.js'
 import {saslCramMd5, saslLoginStep, saslPlain, saslXoauth2, type SaslMechanism} from '../net/sasl.js'
-import {Transcript} from '../net/transcript.js'
-import {assertWireSafe, bareHost, formatEndpoint, serverNameFor} from '../net/wire.js'
+import {SessionClient, type Secret, type SessionOptions} from '../net/session.js'
+import {assertWireSafe} from '../net/wire.js'
 import {printable, toEhloName} from '../dns/names.js'
-import type {CaInput} from '../tls/trust.js'
 import {dotStuff, xtext} from './data.js'
 import {formatReply, isIntermediate, isPositive, isTransient, parseEhlo, ReplyAssembler, type EhloInfo, type SmtpReply} from './reply.js'
 
-export interface SmtpClientOptions {
-  /** The host name (or IP literal) asked for: SNI, certificate check and messages use it. */
-  host: string
-  port: number
-  /** Connect here instead of resolving `host` (already resolved by the caller). */
-  address?: string
-  /** The DNS layer's lookup (honours --resolver); the system resolver when absent. */
-  lookup?: LookupFunction
-  family?: 0 | 4 | 6
-  localAddress?: string
-  /** Deadline per stage (connect, greeting, TLS handshake, each reply). */
-  timeoutMs?: number | Partial<StageTimeouts>
-  transcript?: Transcript
-  /** Extra trusted authorities (`--ca-file`). */
-  ca?: CaInput
-  /** Lowest TLS version offered (default TLS 1.2); with `tlsCiphers`, reaches old servers (see TlsUpgradeOptions). */
-  minTlsVersion?: SecureVersion
-  tlsCiphers?: string
-  maxLineLength?: number
+export interface SmtpClientOptions extends SessionOptions {
   maxReplyLines?: number
 }
 
@@ -118,13 +96,19 @@ const SUPPORTED_MECHANISMS = new Set<string>(['PLAIN', 'LOGIN', 'CRAM-MD5', 'XOA
 
 const DSN_NOTIFY_VALUES = new Set(['NEVER', 'SUCCESS', 'FAILURE', 'DELAY'])
 
-/** Errors after which the session cannot go on: no RSET, no QUIT, just close. */
-const FATAL_CATEGORIES = new Set(['timeout', 'connection', 'protocol', 'tls'])
+/** How a command is sent: masked in the transcript, named in messages, read under a stage, 3xx allowed. */
+export interface SmtpCommandOptions {
+  secret?: Secret
+  label?: string
+  stage?: Stage
+  /** A 3xx reply (334, 354) is expected; otherwise it is out of sequence (PROTOCOL_ERROR). */
+  intermediate?: boolean
+}
 
 /**
- * A hand-written SMTP client for diagnosis and for `send` (DATA only there: probes never send a
- * message). Every reply is read under a deadline, every value validated before it reaches the wire, every
- * credential masked in the transcript, and the session always ends with RSET/QUIT when it can.
+ * A hand-written SMTP client for diagnosis and for `send` (DATA only there): a state machine over one Session (net/session.ts),
+ * which owns the socket, the deadlines, the masking and the fatal-error bookkeeping. Every value is
+ * validated before it reaches the wire, and the session always ends with RSET/QUIT when it can.
  *
  * Error categories (→ exit codes in docs/cli.md) chosen here:
  * - greeting 421 (or another 4xx) → GREETING_REJECTED, 'connection' (4): "service not
@@ -137,34 +121,21 @@ const FATAL_CATEGORIES = new Set(['timeout', 'connection', 'protocol', 'tls'])
  * - AUTH_NOT_OFFERED and AUTH_FAILED → 'auth' (7); SENDER_REJECTED, EHLO_REJECTED → 'check' (1);
  * - STARTTLS_NOT_OFFERED (when STARTTLS is required) and STARTTLS_FAILED → 'tls' (6).
  */
-export class SmtpClient {
-  readonly transcript: Transcript
-  readonly timings: SmtpTimings = {}
-  private readonly options: SmtpClientOptions
-  private conn: Connection | undefined
+export class SmtpClient extends SessionClient<SmtpTimings> {
+  private readonly maxReplyLines: number | undefined
   private greetingReply: SmtpReply | undefined
   private ehloState: EhloResult | undefined
   private ehloName: string | undefined
-  private broken = false
   private inTransaction = false
-  private quitSent = false
 
   constructor(options: SmtpClientOptions) {
-    this.options = options
-    this.transcript = options.transcript ?? new Transcript()
-  }
-
-  /** `host [address]:port`. */
-  get endpoint(): string {
-    return this.conn?.endpoint ?? formatEndpoint(this.options.host, this.options.port, this.options.address)
-  }
-
-  get connection(): Connection | undefined {
-    return this.conn
-  }
-
-  get remoteAddress(): string | undefined {
-    return this.conn?.address
+    // RFC 5321 §4.3: one reply per command; lines nobody asked for would be taken for the next one's.
+    super('SMTP', options, {}, {
+      parser: () => this.replyParser(),
+      error: (stray: SmtpReply, label: string) =>
+        stray.code === 421 ? this.serviceUnavailable(stray, label) : this.protocolError(`${this.endpoint} sent a reply nobody asked for before ${label}: ${formatReply(stray)}`, stray),
+    })
+    this.maxReplyLines = options.maxReplyLines
   }
 
   /** The greeting (banner). */
@@ -181,63 +152,19 @@ export class SmtpClient {
     return this.ehloState?.info.extensions ?? {}
   }
 
-  get secure(): boolean {
-    return this.conn?.secure ?? false
-  }
-
-  get tlsSocket(): TLSSocket | undefined {
-    return this.conn?.tlsSocket
-  }
-
-  /** TLS with a chain that verifies and a certificate that names the host asked for. */
-  get certificateVerified(): boolean {
-    const socket = this.conn?.tlsSocket
-    if (!socket || !socket.authorized) return false
-    const name = serverNameFor(this.options.host) ?? bareHost(this.options.host)
-    return nodeTls().checkServerIdentity(name, socket.getPeerCertificate()) === undefined
-  }
-
-  /** Whether the session was broken by a timeout, reset, TLS or protocol error. */
-  get failed(): boolean {
-    return this.broken || this.conn?.failed !== undefined
-  }
-
   hasExtension(name: string): boolean {
     return Object.hasOwn(this.extensions, name.toUpperCase())
   }
 
   /** Connects (with implicit TLS if asked) and reads the greeting. */
   async connect(options: SmtpConnectOptions = {}): Promise<SmtpReply> {
-    if (this.conn) throw new UsageError('this SMTP client is already connected')
-    const {host, port, address, lookup, family, localAddress, timeoutMs, maxLineLength, ca, minTlsVersion, tlsCiphers} = this.options
-    const started = performance.now()
-    try {
-      this.conn = await Connection.open({
-        host,
-        port,
-        address,
-        lookup,
-        family,
-        localAddress,
-        timeoutMs,
-        maxLineLength,
-        transcript: this.transcript,
-        tls: options.implicitTls ? {ca, minVersion: minTlsVersion, ciphers: tlsCiphers} : false,
-      })
-    } finally {
-      // Keep what was measured even when connecting failed.
-      if (this.conn) Object.assign(this.timings, this.conn.timings)
-      else this.timings.connectMs = elapsedMs(started)
-    }
-    const greetingStarted = performance.now()
-    const reply = await this.readReply('greeting')
-    this.timings.greetingMs = elapsedMs(greetingStarted)
-    this.greetingReply = reply
+    if (this.session.connection) throw new UsageError('this SMTP client is already connected')
+    const reply = (this.greetingReply = await this.session.open(this.replyParser(), options.implicitTls))
     if (isPositive(reply)) return reply
     const text = formatReply(reply)
     const options_ = {subject: this.endpoint, response: text, responseCode: reply.code}
     if (reply.code >= 400 && reply.code < 500) {
-      throw this.markFatal(new MaildigError('GREETING_REJECTED', 'connection', `${this.endpoint} refused the session: ${text}`, {...options_, temporary: true}))
+      throw this.session.markFatal(new MaildigError('GREETING_REJECTED', 'connection', `${this.endpoint} refused the session: ${text}`, {...options_, temporary: true}))
     }
     if (reply.code >= 500) {
       throw new MaildigError('GREETING_REJECTED', 'check', `${this.endpoint} refused the session: ${text}`, options_)
@@ -252,8 +179,7 @@ export class SmtpClient {
   async ehlo(name: string): Promise<EhloResult> {
     validateEhloName(name)
     this.ehloName = name
-    const started = performance.now()
-    try {
+    return this.session.time('ehloMs', async () => {
       const reply = await this.command(`EHLO ${name}`, {label: 'EHLO'})
       if (isPositive(reply)) return (this.ehloState = {protocol: 'ESMTP', reply, info: parseEhlo(reply)})
       if (reply.code >= 500) {
@@ -264,9 +190,7 @@ export class SmtpClient {
         throw this.rejected('EHLO_REJECTED', 'check', `${this.endpoint} refused EHLO and HELO ${name}`, helo, 'HELO')
       }
       throw this.rejected('EHLO_REJECTED', 'check', `${this.endpoint} refused EHLO ${name}`, reply, 'EHLO')
-    } finally {
-      this.timings.ehloMs = round((this.timings.ehloMs ?? 0) + elapsedMs(started))
-    }
+    }, true)
   }
 
   /**
@@ -274,23 +198,16 @@ export class SmtpClient {
    * dropped), then EHLO again, since everything learnt before TLS must be forgotten (§4.2).
    */
   async startTls(): Promise<TLSSocket> {
-    const conn = this.requireConnection()
+    const conn = this.session.requireConnection()
     if (conn.tlsSocket) return conn.tlsSocket
     if (!this.hasExtension('STARTTLS')) {
       throw new MaildigError('STARTTLS_NOT_OFFERED', 'tls', `${this.endpoint} does not offer STARTTLS`, {subject: this.endpoint})
     }
-    const started = performance.now()
-    const reply = await this.command('STARTTLS')
-    if (reply.code !== 220) {
-      throw this.rejected('STARTTLS_FAILED', 'tls', `${this.endpoint} refused STARTTLS`, reply, 'STARTTLS')
-    }
-    let socket: TLSSocket
-    try {
-      socket = await conn.upgradeToTls({ca: this.options.ca, minVersion: this.options.minTlsVersion, ciphers: this.options.tlsCiphers, kind: 'starttls'})
-    } catch (error) {
-      throw this.markFatal(error)
-    }
-    this.timings.tlsMs = elapsedMs(started)
+    const socket = await this.session.time('tlsMs', async () => {
+      const reply = await this.command('STARTTLS')
+      if (reply.code !== 220) throw this.rejected('STARTTLS_FAILED', 'tls', `${this.endpoint} refused STARTTLS`, reply, 'STARTTLS')
+      return this.session.upgradeToTls()
+    })
     this.ehloState = undefined
     if (this.ehloName !== undefined) await this.ehlo(this.ehloName)
     return socket
@@ -304,7 +221,7 @@ export class SmtpClient {
   async auth(options: SmtpAuthOptions): Promise<SmtpAuthResult> {
     const {user, password, token} = options
     this.transcript.protectCredential(user, password, token)
-    if (!options.allowInsecureAuth && !(this.secure && this.certificateVerified)) {
+    if (!options.allowInsecureAuth && !this.certificateVerified) {
       const why = this.secure ? 'the certificate is not verified' : 'the connection is not encrypted'
       throw new MaildigError('AUTH_INSECURE', 'auth', `not sending credentials to ${this.endpoint}: ${why} (use --allow-insecure-auth to do it anyway)`, {
         subject: this.endpoint,
@@ -322,15 +239,14 @@ export class SmtpClient {
     if (secret === undefined) {
       throw new UsageError(mechanism === 'XOAUTH2' ? 'AUTH XOAUTH2 needs an access token' : `AUTH ${mechanism} needs a password (MAILDIG_PASSWORD or --password-stdin)`)
     }
-    const started = performance.now()
     try {
-      const reply = await this.runMechanism(mechanism, user, secret)
-      if (reply.code === 235) return {mechanism, reply}
-      throw this.rejected('AUTH_FAILED', 'auth', `${this.endpoint} rejected the credentials for ${user} (AUTH ${mechanism})`, reply, `AUTH ${mechanism}`)
+      return await this.session.time('authMs', async () => {
+        const reply = await this.runMechanism(mechanism, user, secret)
+        if (reply.code === 235) return {mechanism, reply}
+        throw this.rejected('AUTH_FAILED', 'auth', `${this.endpoint} rejected the credentials for ${user} (AUTH ${mechanism})`, reply, `AUTH ${mechanism}`)
+      })
     } catch (error) {
-      throw scrubError(error, this.transcript)
-    } finally {
-      this.timings.authMs = elapsedMs(started)
+      throw this.session.scrub(error)
     }
   }
 
@@ -348,30 +264,22 @@ export class SmtpClient {
       if (options.dsn.ret) params.push(`RET=${options.dsn.ret}`)
       if (options.dsn.envid !== undefined) params.push(`ENVID=${xtext(options.dsn.envid)}`)
     }
-    const started = performance.now()
-    try {
+    return this.session.time('mailMs', async () => {
       const reply = await this.command(`MAIL FROM:<${path}>${params.map((p) => ` ${p}`).join('')}`, {label: 'MAIL FROM'})
-      if (isPositive(reply)) {
-        this.inTransaction = true
-        return reply
-      }
-      throw this.rejected('SENDER_REJECTED', 'check', `${this.endpoint} rejected the sender <${path}>`, reply, 'MAIL FROM')
-    } finally {
-      this.timings.mailMs = round((this.timings.mailMs ?? 0) + elapsedMs(started))
-    }
+      if (!isPositive(reply)) throw this.rejected('SENDER_REJECTED', 'check', `${this.endpoint} rejected the sender <${path}>`, reply, 'MAIL FROM')
+      this.inTransaction = true
+      return reply
+    }, true)
   }
 
   /** RCPT TO (RFC 5321 §4.1.1.3). A refusal is a result, not an error. */
   async rcptTo(address: string, options: RcptToOptions = {}): Promise<RecipientResult> {
     const path = mailPath(address, 'the recipient address', false)
     const notify = options.notify && options.notify.length > 0 && this.hasExtension('DSN') ? ` NOTIFY=${dsnNotify(options.notify)}` : ''
-    const started = performance.now()
-    try {
+    return this.session.time('rcptMs', async () => {
       const reply = await this.command(`RCPT TO:<${path}>${notify}`, {label: 'RCPT TO'})
       return {address: path, accepted: isPositive(reply), code: reply.code, enhancedCode: reply.enhancedCode ?? null, text: reply.text}
-    } finally {
-      this.timings.rcptMs = round((this.timings.rcptMs ?? 0) + elapsedMs(started))
-    }
+    }, true)
   }
 
   /**
@@ -381,7 +289,7 @@ export class SmtpClient {
    * server refuses DATA or the message; the transaction is over either way.
    */
   async data(message: Buffer): Promise<SmtpReply> {
-    const conn = this.requireConnection()
+    const conn = this.session.requireConnection()
     const started = performance.now()
     try {
       const go = await this.command('DATA', {intermediate: true})
@@ -399,10 +307,10 @@ export class SmtpClient {
       try {
         await withDeadline(write, {stage: 'reply', timeoutMs, subject: this.endpoint, command: 'the message (DATA)', onTimeout: (error) => conn.abort(error)})
       } catch (error) {
-        throw this.markFatal(error)
+        throw this.session.markFatal(error)
       }
       this.transcript.add('send', '.', this.secure)
-      const reply = await this.readReply('reply', 'the end of the message')
+      const reply = await this.session.read(this.replyParser(), {label: 'the end of the message'})
       this.inTransaction = false
       if (reply.code === 421) throw this.serviceUnavailable(reply, 'the end of the message')
       if (isPositive(reply)) return reply
@@ -415,27 +323,20 @@ export class SmtpClient {
 
   /** RSET: ends the transaction MAIL FROM started. */
   async rset(): Promise<SmtpReply> {
-    const started = performance.now()
-    try {
+    return this.session.time('rsetMs', async () => {
       const reply = await this.command('RSET')
       this.inTransaction = false
       return reply
-    } finally {
-      this.timings.rsetMs = elapsedMs(started)
-    }
+    })
   }
 
   /** QUIT and close (RSET first if a transaction is open). */
   async quit(): Promise<void> {
-    const conn = this.requireConnection()
+    this.session.requireConnection()
     try {
-      if (this.inTransaction) await this.rset()
-      const started = performance.now()
-      this.quitSent = true
-      await this.command('QUIT')
-      this.timings.quitMs = elapsedMs(started)
+      await this.session.leave(() => this.goodbye())
     } finally {
-      await conn.close()
+      await this.session.close()
     }
   }
 
@@ -444,24 +345,7 @@ export class SmtpClient {
    * is open, QUIT, then close; after a fatal error, just close. Never throws.
    */
   async close(): Promise<void> {
-    const conn = this.conn
-    if (!conn) return
-    const started = performance.now()
-    if (!this.failed && !this.quitSent && !conn.closed) {
-      const polite = (async () => {
-        if (this.inTransaction) await this.rset()
-        this.quitSent = true
-        const quitStarted = performance.now()
-        await this.command('QUIT')
-        this.timings.quitMs = elapsedMs(quitStarted)
-      })()
-      try {
-        await withDeadline(polite, {stage: 'reply', timeoutMs: CLOSE_GRACE_MS, subject: this.endpoint, command: 'QUIT', onTimeout: (error) => conn.abort(error)})
-      } catch {
-        // A server that will not say goodbye is still closed below.
-      }
-    }
-    await conn.close(Math.max(100, CLOSE_GRACE_MS - (performance.now() - started)))
+    await this.session.close(() => this.goodbye())
   }
 
   /**
@@ -469,28 +353,32 @@ export class SmtpClient {
    * (`{keepPrefix: 'AUTH PLAIN '}` keeps the verb); `label` names the command in messages.
    * 421 → SERVICE_UNAVAILABLE; a 1xx/3xx reply where none is expected → PROTOCOL_ERROR.
    */
-  async command(line: string, options: {secret?: true | {keepPrefix?: string}; label?: string; stage?: Stage; intermediate?: boolean} = {}): Promise<SmtpReply> {
-    const conn = this.requireConnection()
+  async command(line: string, options: SmtpCommandOptions = {}): Promise<SmtpReply> {
     const label = options.label ?? (options.secret ? 'a masked line' : line.split(' ')[0])
-    if (conn.bufferedLines > 0) {
-      // RFC 5321 §4.3: one reply per command. Lines nobody asked for would be taken for the
-      // reply to this command.
-      const stray = await this.readReply('reply', label)
-      if (stray.code === 421) throw this.serviceUnavailable(stray, label)
-      throw this.protocolError(`${this.endpoint} sent a reply nobody asked for before ${label}: ${formatReply(stray)}`, stray)
-    }
-    try {
-      conn.writeLine(line, options.secret)
-    } catch (error) {
-      if (isMaildigError(error) && error.category === 'usage') throw error
-      throw this.markFatal(error)
-    }
-    const reply = await this.readReply(options.stage ?? 'reply', label)
+    const reply = await this.session.exec(line, this.replyParser(), {...options, label})
+    return this.judge(reply, label, options.intermediate)
+  }
+
+  /**
+   * Reads one reply without sending anything first: the reply to what was written straight to
+   * the connection (DATA's message, ending in "."), judged as `command()` judges replies.
+   */
+  async readReply(label: string, options: {stage?: Stage; intermediate?: boolean} = {}): Promise<SmtpReply> {
+    const reply = await this.session.read(this.replyParser(), {stage: options.stage, label})
+    return this.judge(reply, label, options.intermediate)
+  }
+
+  private judge(reply: SmtpReply, label: string, intermediate = false): SmtpReply {
     if (reply.code === 421) throw this.serviceUnavailable(reply, label)
-    if (isIntermediate(reply) && !options.intermediate) {
+    if (isIntermediate(reply) && !intermediate) {
       throw this.protocolError(`${this.endpoint} answered ${label} with ${reply.code}, which is out of sequence`, reply)
     }
     return reply
+  }
+
+  private async goodbye(): Promise<void> {
+    if (this.inTransaction) await this.rset()
+    await this.session.time('quitMs', () => this.command('QUIT'))
   }
 
   private async runMechanism(mechanism: SaslMechanism, user: string, secret: string): Promise<SmtpReply> {
@@ -531,51 +419,21 @@ export class SmtpClient {
     }
   }
 
-  private async readReply(stage: Stage, label?: string): Promise<SmtpReply> {
-    const conn = this.requireConnection()
-    const assembler = new ReplyAssembler({
-      subject: conn.endpoint,
-      maxLines: this.options.maxReplyLines,
+  /** SMTP's pure reply parser (smtp/reply.ts), one per reply. */
+  private replyParser(): ReplyAssembler {
+    return new ReplyAssembler({
+      subject: this.endpoint,
+      maxLines: this.maxReplyLines,
       enhancedStatusCodes: this.hasExtension('ENHANCEDSTATUSCODES') ? true : undefined,
     })
-    const work = (async () => {
-      for (;;) {
-        const reply = assembler.push(await conn.readLine())
-        if (reply) return reply
-      }
-    })()
-    try {
-      return await conn.deadline(stage, work, label)
-    } catch (error) {
-      throw this.markFatal(error)
-    }
-  }
-
-  private requireConnection(): Connection {
-    if (!this.conn) throw new MaildigError('CONNECTION_CLOSED', 'internal', 'the SMTP client is not connected')
-    return this.conn
-  }
-
-  /** Marks the session broken for errors that leave it unusable, and aborts the socket. */
-  private markFatal(error: unknown): unknown {
-    if (isMaildigError(error) && FATAL_CATEGORIES.has(error.category)) {
-      this.broken = true
-      this.conn?.abort(error)
-    } else if (!isMaildigError(error)) {
-      this.broken = true
-      this.conn?.abort(error as Error)
-    }
-    return error
   }
 
   private protocolError(message: string, reply: SmtpReply): MaildigError {
-    return this.markFatal(
-      new MaildigError('PROTOCOL_ERROR', 'protocol', message, {subject: this.endpoint, response: formatReply(reply), responseCode: reply.code}),
-    ) as MaildigError
+    return this.session.markFatal(new MaildigError('PROTOCOL_ERROR', 'protocol', message, {subject: this.endpoint, response: formatReply(reply), responseCode: reply.code}))
   }
 
   private serviceUnavailable(reply: SmtpReply, label: string): MaildigError {
-    this.broken = true
+    this.session.markBroken()
     return new MaildigError('SERVICE_UNAVAILABLE', 'connection', `${this.endpoint} is closing the session (answer to ${label}): ${formatReply(reply)}`, {
       subject: this.endpoint,
       command: label,
@@ -633,20 +491,4 @@ export function mailPath(address: string, what: string, allowEmpty: boolean): st
   if (/[<>]/.test(path)) throw new UsageError(`${what} "${path}" contains "<" or ">"`)
   if (/\s/.test(path) && !/^".*"@[^\s]+$/.test(path)) throw new UsageError(`${what} "${path}" contains white space`)
   return path
-}
-
-/** Masks any registered secret that found its way into an error's message or response. */
-function scrubError(error: unknown, transcript: Transcript): unknown {
-  if (!(error instanceof Error)) return error
-  const message = transcript.scrub(error.message)
-  if (message !== error.message) error.message = message
-  if (isMaildigError(error) && error.response) {
-    const response = transcript.scrub(error.response)
-    if (response !== error.response) (error as {response?: string}).response = response
-  }
-  return error
-}
-
-function round(ms: number): number {
-  return Math.round(ms * 10) / 10
 }
