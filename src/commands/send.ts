@@ -7,7 +7,7 @@ import {authFlags, commonFlags} from '../cli/flags.js'
 import {readCredentials, type CredentialFlags} from '../cli/credentials.js'
 import {parseCertDays, parseHostArgument, parsePort} from '../cli/validate.js'
 import {parseEhloFlag} from '../cli/validate-smtp.js'
-import {UsageError} from '../lib/errors.js'
+import {UsageError, withPartial} from '../lib/errors.js'
 import {parseMailAddress} from '../lib/address.js'
 import {printable} from '../lib/dns/names.js'
 import {composeMessage} from '../lib/send/compose.js'
@@ -119,7 +119,7 @@ Exit codes: 0 every recipient accepted, 1 any rejected, 2 usage (nothing sent), 
       },
       options.resolver,
     ).catch((error) => {
-      Object.defineProperty(error, 'partial', {value: {transcript: [...transcript.lines]}, enumerable: false, configurable: true})
+      withPartial(error, {transcript: [...transcript.lines]})
       throw error
     })
     const first = deliveries[0]

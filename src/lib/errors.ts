@@ -79,6 +79,21 @@ export function isMaildigError(error: unknown): error is MaildigError {
   return error instanceof MaildigError
 }
 
+/**
+ * A failed check still learnt something (the banner, the certificate, the transcript up to the
+ * failure): the library attaches it to the error it throws, and the command reports it beside the
+ * error. Not enumerable, so it never leaks into a serialised error by accident.
+ */
+export function withPartial<E extends object, P extends object>(error: E, partial: P): E & {partial: P} {
+  Object.defineProperty(error, 'partial', {value: partial, enumerable: false, configurable: true, writable: true})
+  return error as E & {partial: P}
+}
+
+/** What a failed check learnt before it failed (see withPartial), if anything. */
+export function partialOf<P extends object>(error: unknown): P | undefined {
+  return isMaildigError(error) && 'partial' in error ? ((error as {partial?: P}).partial ?? undefined) : undefined
+}
+
 /** Maps a Node socket error code to a MaildigError a person can act on. */
 export function fromSocketError(error: NodeJS.ErrnoException, subject: string): MaildigError {
   switch (error.code) {

@@ -1,7 +1,7 @@
 import {nodeDns} from '../builtins.js'
 import type {LookupFunction} from 'node:net'
 import {isIP} from '../net/ip.js'
-import {fromSocketError, isMaildigError, MaildigError} from '../errors.js'
+import {fromSocketError, isMaildigError, MaildigError, withPartial} from '../errors.js'
 import {finding, type Finding} from '../findings.js'
 import {elapsedMs, stageTimeouts, withDeadline, type StageTimeouts} from '../net/deadline.js'
 import {Transcript, type TranscriptLine} from '../net/transcript.js'
@@ -76,10 +76,6 @@ export interface ImapCheckOutcome {
 /** What a failed check got to know; attached to the thrown MaildigError as `partial`. */
 export type ImapCheckPartial = Partial<ImapCheckResult> & {timings: ImapTimings; transcript: TranscriptLine[]; findings: Finding[]}
 
-export function imapCheckPartial(error: unknown): ImapCheckPartial | undefined {
-  return isMaildigError(error) && 'partial' in error ? (error as MaildigError & {partial: ImapCheckPartial}).partial : undefined
-}
-
 /**
  * `imap-check`: connects (implicit TLS or STARTTLS, through maildig's resolver), judges the
  * certificate, reads the greeting, capabilities and ID, logs in (only over a verified TLS session
@@ -123,7 +119,7 @@ export async function checkImap(options: ImapCheckOptions): Promise<ImapCheckOut
       cause: error.cause,
     })
     const partial: ImapCheckPartial = {...result, findings, timings: {...timings, totalMs: elapsedMs(started)}, transcript: transcript.lines}
-    return Object.assign(scrubbed, {partial})
+    return withPartial(scrubbed, partial)
   }
 
   // imapflow costs ~240 ms to load (docs/STACK): it loads while DNS answers.

@@ -1,5 +1,5 @@
 import type {LookupFunction} from 'node:net'
-import {isMaildigError, MaildigError, UsageError} from '../errors.js'
+import {isMaildigError, MaildigError, UsageError, withPartial} from '../errors.js'
 import {finding, type Finding} from '../findings.js'
 import {decodeEncodedWords, headerValue, MAX_HEADER_BYTES, readHeaders} from '../headers/message.js'
 import {elapsedMs, type StageTimeouts} from '../net/deadline.js'
@@ -58,21 +58,13 @@ export interface Pop3ListOptions {
   now?: Date
 }
 
-
-export type Pop3ListError = MaildigError & {partial: Pop3ListPartial}
-
-/** The partial result attached to an error thrown by listPop3, if any. */
-export function pop3Partial(error: unknown): Pop3ListPartial | undefined {
-  return isMaildigError(error) && 'partial' in error ? (error as Pop3ListError).partial : undefined
-}
-
 /**
  * Lists a POP3 maildrop without changing it: greeting, CAPA, TLS (implicit or STLS) and the
  * certificate, login, STAT, LIST, UIDL, and the header of each listed message by TOP n 0 (which,
  * unlike RETR, does not mark it seen). Never DELE; the session ends with RSET and QUIT.
  *
  * Problems observed along the way are findings. A failure that stops the listing throws a
- * MaildigError whose category gives the exit code; `pop3Partial(error)` returns what was learnt
+ * MaildigError whose category gives the exit code; `partialOf<Pop3ListPartial>(error)` (errors.ts) returns what was learnt
  * until then (transcript, timings, greeting, capabilities, TLS).
  */
 export async function listPop3(options: Pop3ListOptions): Promise<Pop3ListResult> {
@@ -200,10 +192,7 @@ export async function listPop3(options: Pop3ListOptions): Promise<Pop3ListResult
     }
   } catch (error) {
     await client.close()
-    if (isMaildigError(error) && error.category !== 'usage') {
-      Object.defineProperty(error, 'partial', {value: snapshot(), enumerable: false, configurable: true, writable: true})
-    }
-    throw error
+    throw isMaildigError(error) && error.category !== 'usage' ? withPartial(error, snapshot()) : error
   }
 }
 

@@ -1,11 +1,11 @@
 import type {LookupFunction} from 'node:net'
-import {isMaildigError} from '../errors.js'
+import {isMaildigError, partialOf} from '../errors.js'
 import {finding, type Finding} from '../findings.js'
 import type {MailAddress} from '../address.js'
 import type {DnsResolver} from '../dns/resolver.js'
 import {resolveMx, type MxResult} from '../mx/resolve-mx.js'
 import {probeExchanges, type HostProbe} from '../smtp/probe-hosts.js'
-import {probePartial, probeSmtp} from '../smtp/probe.js'
+import {probeSmtp, type SmtpProbePartial} from '../smtp/probe.js'
 import {Transcript} from '../net/transcript.js'
 import type {CaInput} from '../tls/trust.js'
 import {checkDmarc, checkMtaSts, checkSpf, checkTlsRpt, type DaneInfo, type PolicyInfo} from '../policy/index.js'
@@ -280,7 +280,7 @@ async function submissionStep(domain: string, options: PredictOptions, transcrip
         return {service: t.service, host: t.host, port: t.port, address: r.address, ok: true, greeting: `${r.banner.code} ${r.banner.text}`, tlsMode: r.tlsMode, tls: r.tls, error: null, ms: round(performance.now() - s0), auth: r.auth.mechanisms}
       } catch (error) {
         if (!isMaildigError(error) || error.category === 'usage') throw error
-        const partial = probePartial(error)
+        const partial = partialOf<SmtpProbePartial>(error)
         findings.push(finding('CONNECTION_FAILED', `submission server ${t.host}:${t.port}: ${error.message}`, t.host, 'warning'))
         return {service: t.service, host: t.host, port: t.port, address: partial?.address ?? null, ok: false, greeting: null, tlsMode: null, tls: null, error: {code: error.code, message: error.message}, ms: round(performance.now() - s0), auth: []}
       }

@@ -1,6 +1,6 @@
 import type {LookupFunction} from 'node:net'
 import {isIP} from '../net/ip.js'
-import {isMaildigError} from '../errors.js'
+import {isMaildigError, partialOf} from '../errors.js'
 import {finding, type Finding} from '../findings.js'
 import {reverseName} from '../dns/names.js'
 import type {DnsResolver} from '../dns/resolver.js'
@@ -9,7 +9,7 @@ import {tcpReachable, type Reachability} from '../net/reachability.js'
 import {Transcript, type TranscriptLine} from '../net/transcript.js'
 import {lookupAll} from '../dns/lookup.js'
 import {nodeDns} from '../builtins.js'
-import {probePartial, probeSmtp, type SmtpProbeOptions, type SmtpProbeResult} from './probe.js'
+import {probeSmtp, type SmtpProbeOptions, type SmtpProbePartial, type SmtpProbeResult} from './probe.js'
 import {checkDane, type DaneInfo} from '../policy/dane.js'
 import {normalizeName} from '../policy/common.js'
 import type {HostProbe} from './schema.js'
@@ -39,7 +39,7 @@ export async function probeHost(host: string, settings: ProbeSettings, resolver:
   try {
     return await probeSmtp({...settings, host, address: target.address, ptrNames: ptr, transcript: new Transcript(started)})
   } catch (error) {
-    const partial = probePartial(error)
+    const partial = partialOf<SmtpProbePartial>(error)
     if (partial && isMaildigError(error) && error.code === 'CONNECT_TIMEOUT' && (settings.port ?? 25) === 25) {
       const blocked = await diagnosePort25([target.address], settings.timeoutMs)
       if (blocked) partial.findings.push(blocked)
@@ -85,7 +85,7 @@ export async function probeExchanges(mx: MxResult, settings: ProbeSettings, reso
         return {...base, ok: true, result, error: null}
       } catch (error) {
         if (!isMaildigError(error) || error.category === 'usage') throw error
-        return {...base, ok: false, result: null, error: {code: error.code, message: error.message, partial: probePartial(error)}}
+        return {...base, ok: false, result: null, error: {code: error.code, message: error.message, partial: partialOf<SmtpProbePartial>(error)}}
       }
     }),
   )

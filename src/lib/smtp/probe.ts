@@ -1,7 +1,7 @@
 import {hostname as osHostname} from 'node:os'
 import type {LookupFunction} from 'node:net'
 import {isIP} from '../net/ip.js'
-import {isMaildigError, MaildigError, UsageError} from '../errors.js'
+import {isMaildigError, MaildigError, UsageError, withPartial} from '../errors.js'
 import {finding, type Finding} from '../findings.js'
 import {elapsedMs, type StageTimeouts} from '../net/deadline.js'
 import type {SaslMechanism} from '../net/sasl.js'
@@ -77,22 +77,13 @@ export interface SmtpProbeOptions {
   legacyTls?: boolean
 }
 
-
-/** A MaildigError from probeSmtp, carrying the partial result. */
-export type SmtpProbeError = MaildigError & {partial: SmtpProbePartial}
-
-/** The partial result attached to an error thrown by probeSmtp, if any. */
-export function probePartial(error: unknown): SmtpProbePartial | undefined {
-  return isMaildigError(error) && 'partial' in error ? (error as SmtpProbeError).partial : undefined
-}
-
 /**
  * Probes one SMTP server: greeting, EHLO, TLS (implicit or STARTTLS) and the certificate, the
  * relay test, AUTH, MAIL/RCPT tests, requirements — then RSET/QUIT. Never sends DATA.
  *
  * Problems the probe observes are findings in the result. A failure that stops it (refused,
  * timeout, TLS failure, garbage, a rejected greeting, failed AUTH) throws a MaildigError whose
- * category gives the exit code; `probePartial(error)` returns what was learnt until then (the
+ * category gives the exit code; `partialOf<SmtpProbePartial>(error)` (errors.ts) returns what was learnt until then (the
  * transcript, timings, banner…), so a multi-host probe can report that host as a finding.
  */
 export async function probeSmtp(options: SmtpProbeOptions): Promise<SmtpProbeResult> {
@@ -247,10 +238,7 @@ async function probeOnce(options: SmtpProbeOptions): Promise<SmtpProbeResult> {
     }
   } catch (error) {
     await client.close()
-    if (isMaildigError(error) && error.category !== 'usage') {
-      Object.defineProperty(error, 'partial', {value: snapshot(), enumerable: false, configurable: true, writable: true})
-    }
-    throw error
+    throw isMaildigError(error) && error.category !== 'usage' ? withPartial(error, snapshot()) : error
   }
 }
 

@@ -1,6 +1,6 @@
 import {afterAll, afterEach, beforeAll, describe, expect, it} from 'vitest'
-import {MaildigError} from '../../../src/lib/errors.js'
-import {checkImap, imapCheckPartial, type ImapCheckOptions, type ImapCheckOutcome} from '../../../src/lib/imap/check.js'
+import {MaildigError, partialOf} from '../../../src/lib/errors.js'
+import {checkImap, type ImapCheckOptions, type ImapCheckOutcome, type ImapCheckPartial} from '../../../src/lib/imap/check.js'
 import {imapCheckResultSchema} from '../../../src/lib/imap/schema.js'
 import {startImapFixture, type ImapFixture, type ImapFixtureOptions} from '../../fixtures/misbehaving-imap.js'
 import {createTestPki, type TestPki} from '../../fixtures/test-pki.js'
@@ -47,7 +47,7 @@ async function fails(server: ImapFixture, extra: Partial<ImapCheckOptions> = {})
   )
   const ms = performance.now() - started
   expect(error).toBeInstanceOf(MaildigError)
-  const partial = imapCheckPartial(error)
+  const partial = partialOf<ImapCheckPartial>(error)
   expect(partial?.transcript.length).toBeGreaterThan(0)
   expect(partial?.timings.totalMs).toBeGreaterThan(0)
   const all = JSON.stringify({message: (error as Error).message, partial})
@@ -252,7 +252,7 @@ describe('login', () => {
     expect(ok.transcript.map((l) => l.line)).toContain('/* secret */')
     const {error} = await fails(server, {password: undefined, token: 'expired-token-xyz', auth: 'xoauth2'})
     expect(error).toMatchObject({code: 'LOGIN_FAILED', exitCode: 7})
-    expect(JSON.stringify(imapCheckPartial(error))).not.toContain('expired-token-xyz')
+    expect(JSON.stringify(partialOf<ImapCheckPartial>(error))).not.toContain('expired-token-xyz')
   })
 
   it('a token for a server without XOAUTH2: AUTH_NOT_OFFERED before anything is sent', async () => {

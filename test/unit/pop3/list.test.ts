@@ -1,8 +1,8 @@
 import {afterAll, afterEach, beforeAll, describe, expect, it} from 'vitest'
-import {MaildigError} from '../../../src/lib/errors.js'
+import {MaildigError, partialOf} from '../../../src/lib/errors.js'
 import {SECRET_MASK} from '../../../src/lib/net/transcript.js'
 import {Pop3Client} from '../../../src/lib/pop3/client.js'
-import {headersOf, listPop3, pop3Partial, type Pop3ListOptions, type Pop3ListResult} from '../../../src/lib/pop3/list.js'
+import {headersOf, listPop3, type Pop3ListOptions, type Pop3ListResult, type Pop3ListPartial} from '../../../src/lib/pop3/list.js'
 import {pop3ListPartialSchema, pop3ListResultSchema} from '../../../src/lib/pop3/schema.js'
 import {startPop3Fixture, type Pop3Fixture, type Pop3FixtureOptions} from '../../fixtures/misbehaving-pop3.js'
 import {createTestPki, type TestPki} from '../../fixtures/test-pki.js'
@@ -294,7 +294,7 @@ describe('listPop3 refuses to send credentials unsafely', () => {
     expect(verbs(server)).not.toContain('USER')
     expect(verbs(server)).not.toContain('AUTH')
     expect(verbs(server).at(-1)).toBe('QUIT')
-    const partial = pop3Partial(error)
+    const partial = partialOf<Pop3ListPartial>(error)
     expect(() => pop3ListPartialSchema.parse(partial)).not.toThrow()
     expect(partial?.findings.map((f) => f.code)).toEqual(['STLS_NOT_OFFERED'])
     expect(partial?.capabilities).toBeDefined()
@@ -305,7 +305,7 @@ describe('listPop3 refuses to send credentials unsafely', () => {
     const error = await fails(server, {tls: 'implicit', ca: undefined})
     expect(error).toMatchObject({code: 'AUTH_INSECURE', exitCode: 7})
     expect(error.message).toMatch(/the certificate is not trusted \(UNABLE_TO_VERIFY_LEAF_SIGNATURE\); trust the certificate's authority \(--ca-file\)/)
-    expect(pop3Partial(error)?.findings.map((f) => f.code)).toContain('TLS_CERT_UNTRUSTED')
+    expect(partialOf<Pop3ListPartial>(error)?.findings.map((f) => f.code)).toContain('TLS_CERT_UNTRUSTED')
   })
 
   it('over a certificate for another name: AUTH_INSECURE', async () => {
@@ -335,7 +335,7 @@ describe('listPop3 login failures', () => {
     const error = await fails(server, {tls: 'implicit', password: 'wrong-Password-1', auth: 'user'})
     expect(error).toMatchObject({code: 'LOGIN_FAILED', category: 'auth', exitCode: 7, command: 'USER/PASS'})
     expect(error.message).toMatch(/did not log alice@pop\.test in \(USER\/PASS\): -ERR \[AUTH\] Authentication failed\. — the server rejected the credentials/)
-    expect(JSON.stringify(pop3Partial(error))).not.toContain('wrong-Password-1')
+    expect(JSON.stringify(partialOf<Pop3ListPartial>(error))).not.toContain('wrong-Password-1')
     expect(error.message).not.toContain('wrong-Password-1')
     // The session is still good: it is ended with QUIT, not RSET (nothing was opened).
     expect(verbs(server).at(-1)).toBe('QUIT')

@@ -1,7 +1,7 @@
 import {createServer} from 'node:net'
 import {afterAll, afterEach, beforeAll, describe, expect, it} from 'vitest'
-import {MaildigError} from '../../../src/lib/errors.js'
-import {listPop3, pop3Partial, type Pop3ListOptions} from '../../../src/lib/pop3/list.js'
+import {MaildigError, partialOf} from '../../../src/lib/errors.js'
+import {listPop3, type Pop3ListOptions, type Pop3ListPartial} from '../../../src/lib/pop3/list.js'
 import {pop3ListPartialSchema} from '../../../src/lib/pop3/schema.js'
 import {startPop3Fixture, type Pop3Fixture, type Pop3FixtureOptions} from '../../fixtures/misbehaving-pop3.js'
 import {createTestPki, type TestPki} from '../../fixtures/test-pki.js'
@@ -57,7 +57,7 @@ async function listFails(server: Pop3Fixture, options: Partial<Pop3ListOptions> 
   )
   const ms = performance.now() - started
   expect(error).toBeInstanceOf(MaildigError)
-  const partial = pop3Partial(error)
+  const partial = partialOf<Pop3ListPartial>(error)
   expect(partial).toBeDefined()
   expect(() => pop3ListPartialSchema.parse(partial)).not.toThrow()
   expect(partial?.transcript.length).toBeGreaterThan(0)
@@ -77,7 +77,7 @@ describe('listPop3 against misbehaving servers', () => {
       `pop.mail.test [${HOST}]:${fixture?.port} refused the session: -ERR [SYS/TEMP] Too many connections from your address, try again later — a temporary problem on the server, not the credentials (RFC 3206 §4): try again later`,
     )
     expect(error.response).toBe('-ERR [SYS/TEMP] Too many connections from your address, try again later')
-    expect(pop3Partial(error)?.greeting).toBeUndefined()
+    expect(partialOf<Pop3ListPartial>(error)?.greeting).toBeUndefined()
     withinDeadline(ms)
   })
 
@@ -118,7 +118,7 @@ describe('listPop3 against misbehaving servers', () => {
     )
     // The session was still usable: it ends with QUIT.
     expect(server.received.at(-1)).toBe('QUIT')
-    expect(pop3Partial(error)?.greeting?.apop).toBe(true)
+    expect(partialOf<Pop3ListPartial>(error)?.greeting?.apop).toBe(true)
     withinDeadline(ms)
   })
 
@@ -126,7 +126,7 @@ describe('listPop3 against misbehaving servers', () => {
     const {error, ms} = await listFails(await start({behaviour: 'endless-list', implicitTls: true}), {tls: 'implicit'})
     expect(error).toMatchObject({code: 'PROTOCOL_ERROR', exitCode: 8})
     expect(error.message).toMatch(/sent more than 2 lines in answer to LIST without the "\." that ends it/)
-    expect(pop3Partial(error)?.stat).toEqual({messages: 2, octets: expect.any(Number)})
+    expect(partialOf<Pop3ListPartial>(error)?.stat).toEqual({messages: 2, octets: expect.any(Number)})
     withinDeadline(ms)
   })
 
@@ -177,7 +177,7 @@ describe('listPop3 against misbehaving servers', () => {
     await new Promise<void>((resolve) => probe.close(() => resolve()))
     const error = await listPop3({host: HOST, port, timeoutMs: TIMEOUT_MS, user: USER, password: PASSWORD}).catch((e: unknown) => e as MaildigError)
     expect(error).toMatchObject({code: 'CONNECT_REFUSED', category: 'connection', exitCode: 4})
-    expect(pop3Partial(error)?.transcript.length).toBeGreaterThan(0)
+    expect(partialOf<Pop3ListPartial>(error)?.transcript.length).toBeGreaterThan(0)
   })
 
   it('a server that never answers QUIT does not hold the listing up more than about 1 s', async () => {

@@ -1,8 +1,8 @@
 import {afterAll, afterEach, beforeAll, describe, expect, it} from 'vitest'
-import {MaildigError, UsageError} from '../../../src/lib/errors.js'
+import {MaildigError, partialOf, UsageError} from '../../../src/lib/errors.js'
 import {saslCramMd5, saslLoginStep, saslPlain, saslXoauth2, type SaslMechanism} from '../../../src/lib/net/sasl.js'
 import {SmtpClient} from '../../../src/lib/smtp/client.js'
-import {probePartial, probeSmtp, type SmtpProbeOptions} from '../../../src/lib/smtp/probe.js'
+import {probeSmtp, type SmtpProbeOptions, type SmtpProbePartial} from '../../../src/lib/smtp/probe.js'
 import {startSmtpFixture, type SmtpFixture, type SmtpFixtureOptions} from '../../fixtures/misbehaving-smtp.js'
 import {createTestPki, type TestPki} from '../../fixtures/test-pki.js'
 
@@ -82,7 +82,7 @@ describe('AUTH', () => {
     expect(error).toBeInstanceOf(MaildigError)
     expect(error).toMatchObject({code: 'AUTH_FAILED', category: 'auth', exitCode: 7, responseCode: 535, command: `AUTH ${mechanism}`})
     expect(error.message).toMatch(new RegExp(`rejected the credentials for ${USER} \\(AUTH ${mechanism}\\): 535 5\\.7\\.8`))
-    const partial = probePartial(error)
+    const partial = partialOf<SmtpProbePartial>(error)
     expect(partial?.auth).toMatchObject({result: 'failed'})
     expect(partial?.findings.map((f) => f.code)).toContain('AUTH_FAILED')
     const everything = JSON.stringify({message: error.message, response: error.response, command: error.command, partial, stack: error.stack})

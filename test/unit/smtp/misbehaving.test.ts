@@ -1,7 +1,7 @@
 import {createServer} from 'node:net'
 import {afterAll, afterEach, beforeAll, describe, expect, it} from 'vitest'
-import {MaildigError} from '../../../src/lib/errors.js'
-import {probePartial, probeSmtp, type SmtpProbeOptions} from '../../../src/lib/smtp/probe.js'
+import {MaildigError, partialOf} from '../../../src/lib/errors.js'
+import {probeSmtp, type SmtpProbeOptions, type SmtpProbePartial} from '../../../src/lib/smtp/probe.js'
 import {smtpProbePartialSchema} from '../../../src/lib/smtp/schema.js'
 import {startSmtpFixture, type SmtpFixture, type SmtpFixtureOptions} from '../../fixtures/misbehaving-smtp.js'
 import {createTestPki, type TestPki} from '../../fixtures/test-pki.js'
@@ -54,7 +54,7 @@ async function probeFails(server: SmtpFixture, options: Partial<SmtpProbeOptions
   )
   const ms = performance.now() - started
   expect(error).toBeInstanceOf(MaildigError)
-  const partial = probePartial(error)
+  const partial = partialOf<SmtpProbePartial>(error)
   expect(partial).toBeDefined()
   expect(() => smtpProbePartialSchema.parse(partial)).not.toThrow()
   expect(partial?.transcript.length).toBeGreaterThan(0)
@@ -77,7 +77,7 @@ describe('probeSmtp against misbehaving servers', () => {
     const {error, ms} = await probeFails(await start({behaviour: 'greet-421'}))
     expect(error).toMatchObject({code: 'GREETING_REJECTED', category: 'connection', exitCode: 4, temporary: true, responseCode: 421})
     expect(error.message).toMatch(/refused the session: 421 4\.3\.2 mail\.test Service not available/)
-    expect(probePartial(error)?.banner).toEqual({code: 421, text: '4.3.2 mail.test Service not available, closing transmission channel'})
+    expect(partialOf<SmtpProbePartial>(error)?.banner).toEqual({code: 421, text: '4.3.2 mail.test Service not available, closing transmission channel'})
     withinDeadline(ms)
   })
 
@@ -126,7 +126,7 @@ describe('probeSmtp against misbehaving servers', () => {
     const {error, ms} = await probeFails(await start({behaviour: 'bad-ehlo'}))
     expect(error).toMatchObject({code: 'PROTOCOL_ERROR', exitCode: 8})
     expect(error.message).toMatch(/malformed reply line "251 SIZE 1000": code 251 inside a 250 reply/)
-    expect(probePartial(error)?.banner?.code).toBe(220)
+    expect(partialOf<SmtpProbePartial>(error)?.banner?.code).toBe(220)
     withinDeadline(ms)
   })
 
@@ -160,7 +160,7 @@ describe('probeSmtp against misbehaving servers', () => {
   it('--tls starttls against a server without STARTTLS → STARTTLS_NOT_OFFERED, exit 6', async () => {
     const {error, ms} = await probeFails(await start({behaviour: 'good', tls: undefined}), {tls: 'starttls'})
     expect(error).toMatchObject({code: 'STARTTLS_NOT_OFFERED', category: 'tls', exitCode: 6})
-    expect(probePartial(error)?.ehlo?.extensions).not.toHaveProperty('STARTTLS')
+    expect(partialOf<SmtpProbePartial>(error)?.ehlo?.extensions).not.toHaveProperty('STARTTLS')
     withinDeadline(ms)
   })
 
@@ -183,7 +183,7 @@ describe('probeSmtp against misbehaving servers', () => {
     await new Promise((resolve) => server.close(resolve))
     const {error, ms} = await probeFails({host: HOST, port} as SmtpFixture)
     expect(error).toMatchObject({code: 'CONNECT_REFUSED', category: 'connection', exitCode: 4})
-    expect(probePartial(error)?.address).toBe(HOST)
+    expect(partialOf<SmtpProbePartial>(error)?.address).toBe(HOST)
     withinDeadline(ms)
   })
 })
