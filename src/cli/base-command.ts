@@ -1,6 +1,6 @@
 import {Command, Config, Errors} from '@oclif/core'
 import type {ChalkInstance} from 'chalk'
-import {MaildigError, UsageError, EXIT_CODES, isMaildigError} from '../lib/errors.js'
+import {MaildigError, UsageError, EXIT_CODES, isMaildigError, partialOf} from '../lib/errors.js'
 import {catalogEntry, contextOf, fixFor, hasErrors, type FixContext, type Finding} from '../lib/findings.js'
 import type {TranscriptLine} from '../lib/net/transcript.js'
 import {printable} from '../lib/dns/names.js'
@@ -92,7 +92,7 @@ export abstract class MaildigCommand<R extends object = Record<string, unknown>>
 
     if (failure) {
       process.exitCode = failure.exitCode
-      const partial = (failure as MaildigError & {partial?: {transcript?: TranscriptLine[]; timings?: Record<string, number>; findings?: Finding[]}}).partial
+      const partial = partialOf<{transcript?: TranscriptLine[]; timings?: Record<string, number>; findings?: Finding[]}>(failure)
       if (json) {
         // What the command learnt before it failed (a certificate finding before AUTH failed) stays in the document.
         const findings: Finding[] = failure.category === 'usage' ? [] : [...withFittingFixes(partial?.findings ?? [], fixContext), errorFinding(failure, fixContext)]
