@@ -1,22 +1,19 @@
-import type {LookupFunction} from 'node:net'
 import {UsageError} from '../lib/errors.js'
 import {parseDuration} from '../lib/duration.js'
 import {checked, flagValue} from './validate.js'
 import {readCaFile} from './ca-file.js'
 import {sourceOf} from './credentials.js'
 import {DnsResolver, parseServer} from '../lib/dns/resolver.js'
-import {createLookup} from '../lib/dns/lookup.js'
+import {netContext, type ResolverContext} from '../lib/net/context.js'
 
 export interface CommonOptions {
   json: boolean
   quiet: boolean
   transcript: boolean
+  /** --timeout, for what the CLI reads itself (standard input, FIFOs, files); connections take theirs from `net`. */
   timeoutMs: number
-  resolver: DnsResolver
-  /** For net/tls connections: honours --resolver. */
-  lookup: LookupFunction
-  /** --ca-file's authorities (added to Node's own), or undefined for Node's defaults. */
-  ca?: string[]
+  /** --resolver, --timeout and --ca-file, as every library call that resolves or connects takes them. */
+  net: ResolverContext
 }
 
 export interface CommonFlagValues {
@@ -62,7 +59,7 @@ export async function commonOptions(flags: CommonFlagValues, argv: readonly stri
   const resolver = new DnsResolver({servers, timeoutMs})
   // Only the user's authorities: the TLS layer (tls/trust.ts) adds Node's roots and NODE_EXTRA_CA_CERTS.
   const ca = flags['ca-file'] ? await readCaFile(flags['ca-file'], timeoutMs) : undefined
-  return {json: flags.json, quiet: flags.quiet, transcript: flags.transcript, timeoutMs, resolver, lookup: createLookup(resolver), ca}
+  return {json: flags.json, quiet: flags.quiet, transcript: flags.transcript, timeoutMs, net: {...netContext({timeoutMs, ca}), resolver}}
 }
 
 /** Rejects a CR, LF or NUL in anything that could reach the wire (docs/cli.md, safety promises). */

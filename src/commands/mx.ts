@@ -30,7 +30,7 @@ Exit codes: 0 fine, 1 an error finding (null MX, an exchange without address…)
     const domain = toDomain(String(args.domain))
     if (typeof domain === 'string') throw new UsageError(`domain: ${domain}`)
     spinner.text(`looking up the mail exchangers of ${domain.ascii}`)
-    const {result, findings} = await resolveMx(domain, options.resolver)
+    const {result, findings} = await resolveMx(domain, options.net.resolver)
     return {result, findings}
   }
 

@@ -63,10 +63,8 @@ Exit codes: 0 fine, 1 a problem found (error finding, unmet --require, rejected 
     const settings: ProbeSettings = {
       port,
       tls: mode,
-      lookup: options.lookup,
-      timeoutMs: options.timeoutMs,
+      net: options.net,
       ehloName,
-      ca: options.ca,
       certDays,
       from,
       rcpts,
@@ -83,9 +81,9 @@ Exit codes: 0 fine, 1 a problem found (error finding, unmet --require, rejected 
       const domain = toDomain(String(args.host))
       if (typeof domain === 'string') throw new UsageError(`host: ${domain}`)
       spinner.text(`looking up the MX hosts of ${domain.ascii}`)
-      const mx = await resolveMx(domain, options.resolver)
+      const mx = await resolveMx(domain, options.net.resolver)
       spinner.text(`probing ${mx.result.exchanges.reduce((n, e) => n + e.addresses.length, 0)} addresses in parallel`)
-      const {probes, dane, findings} = await probeExchanges(mx.result, settings, options.resolver, this.started)
+      const {probes, dane, findings} = await probeExchanges(mx.result, settings, this.started)
       const transcript = takeTranscripts(probes)
       const refused = probes.some((p) => p.result?.recipients.some((r) => !r.accepted))
       return {result: {domain: domain.input, asciiDomain: domain.ascii, mx: mx.result, probes, dane}, findings: [...mx.findings, ...findings], transcript, exitCode: refused ? 1 : undefined}
@@ -93,7 +91,7 @@ Exit codes: 0 fine, 1 a problem found (error finding, unmet --require, rejected 
 
     const host = parseHostArgument(String(args.host))
     spinner.text(`connecting to ${host}:${port}`)
-    const {findings, transcript, ...result} = await probeHost(host, settings, options.resolver, this.started)
+    const {findings, transcript, ...result} = await probeHost(host, settings, this.started)
     // docs/cli.md: a rejected recipient is exit 1, a temporary (4xx) refusal included.
     return {result, findings, transcript, exitCode: result.recipients.some((r) => !r.accepted) ? 1 : undefined}
   }

@@ -15,6 +15,7 @@ import {InputBudget} from '../cli/input.js'
 import type {SendTlsMode} from '../lib/send/deliver.js'
 import {sendMessage, type SendResult, type SendRoute} from '../lib/send/route.js'
 import {lookupAll} from '../lib/dns/lookup.js'
+import {lookupOf} from '../lib/net/context.js'
 import {Transcript} from '../lib/net/transcript.js'
 import {renderSend} from '../render/send.js'
 
@@ -95,7 +96,7 @@ Exit codes: 0 every recipient accepted, 1 any rejected, 2 usage (nothing sent), 
     let sendRoute: SendRoute = {kind: 'mx'}
     if (route.kind === 'server') {
       spinner.text(`resolving ${route.host}`)
-      const addresses = (await lookupAll(options.lookup, route.host, options.timeoutMs)).map((a) => a.address)
+      const addresses = (await lookupAll(lookupOf(options.net), route.host, options.net.timeouts.dns)).map((a) => a.address)
       sendRoute = {kind: 'server', host: route.host, port: route.port, addresses}
     }
     spinner.text(route.kind === 'server' ? `sending through ${route.host}:${route.port}` : 'sending to the recipients\' MX hosts')
@@ -106,18 +107,18 @@ Exit codes: 0 every recipient accepted, 1 any rejected, 2 usage (nothing sent), 
       message.raw,
       {
         tls: route.kind === 'server' ? route.tls : ((flags.tls as SendTlsMode | undefined) ?? 'auto'),
-        timeoutMs: options.timeoutMs,
+        timeoutMs: options.net.timeouts.reply,
         ehloName,
         user,
         password,
         allowInsecureAuth: flags['allow-insecure-auth'] as boolean,
-        ca: options.ca,
+        ca: options.net.ca,
         certDays,
         dsn,
         needsSmtpUtf8: [from, ...to, ...cc].some((a) => a.needsSmtpUtf8),
         transcript,
       },
-      options.resolver,
+      options.net.resolver,
     ).catch((error) => {
       withPartial(error, {transcript: [...transcript.lines]})
       throw error

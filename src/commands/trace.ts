@@ -72,10 +72,7 @@ Exit codes: 0 deliverable and no error finding, 1 the route fails or an error fi
     const {route, findings} = await predictRoute({
       recipient,
       sender,
-      resolver: options.resolver,
-      lookup: options.lookup,
-      ca: options.ca,
-      timeoutMs: options.timeoutMs,
+      net: options.net,
       certDays,
       ehloName,
       transcript,

@@ -3,10 +3,10 @@ import {readFileSync} from 'node:fs'
 import nodemailer from 'nodemailer'
 import {describe, expect, inject, it} from 'vitest'
 import {DnsResolver} from '../../src/lib/dns/resolver.js'
-import {createLookup} from '../../src/lib/dns/lookup.js'
 import {checkImap} from '../../src/lib/imap/check.js'
 import {runCli, type CliResult} from '../cli/run-cli.js'
 import {mailboxes} from '../world/index.js'
+import {withNet} from '../fixtures/net.js'
 
 // imap-check against the test world's Dovecot (127.0.1.30: 143 STARTTLS, 993 TLS), through the
 // built CLI and, where the CLI cannot reach (a source address), through the library.
@@ -226,8 +226,8 @@ describe('imap-check against Dovecot', () => {
   })
 
   it('a wrong password from its own source address (the library\'s localAddress)', async () => {
-    const lookup = createLookup(new DnsResolver({servers: [{host: world.dns.host, port: world.dns.port}], timeoutMs: 2000}))
-    const error = await checkImap({host: 'imap.mail.test', lookup, ca: world.ca.caPem, localAddress: '127.0.1.81', user: bob.address, password: 'definitely-wrong', timeoutMs: 5000}).catch((e) => e)
+    const resolver = new DnsResolver({servers: [{host: world.dns.host, port: world.dns.port}], timeoutMs: 2000})
+    const error = await checkImap(withNet({host: 'imap.mail.test', resolver, ca: world.ca.caPem, localAddress: '127.0.1.81', user: bob.address, password: 'definitely-wrong', timeoutMs: 5000})).catch((e) => e)
     expect(error).toMatchObject({code: 'LOGIN_FAILED', exitCode: 7})
     expect(error.partial.transcript.map((l: any) => l.line)).toContainEqual(expect.stringMatching(/^connected from 127\.0\.1\.81:\d+$/))
   })

@@ -6,6 +6,7 @@ import {MaildigError} from '../../src/lib/errors.js'
 import {listPop3} from '../../src/lib/pop3/list.js'
 import {runCli, type CliResult} from '../cli/run-cli.js'
 import {mailboxes} from '../world/index.js'
+import {withNet} from '../fixtures/net.js'
 
 /**
  * `pop3-list` through the built CLI against the test world's Dovecot (127.0.1.30: 110 with STLS,
@@ -276,14 +277,14 @@ describe('the POP3 library against Dovecot', () => {
     const localAddress = '127.0.1.77'
     for (let i = 0; i < 3; i++) {
       const started = performance.now()
-      const error = await listPop3({host: 'pop.mail.test', address: world.dovecot.host, port: 995, ca: world.ca.caPem, localAddress, user: bob.address, password: `wrong-${i}`, timeoutMs: 5000}).then(
+      const error = await listPop3(withNet({host: 'pop.mail.test', address: world.dovecot.host, port: 995, ca: world.ca.caPem, localAddress, user: bob.address, password: `wrong-${i}`, timeoutMs: 5000})).then(
         () => undefined,
         (e: unknown) => e as MaildigError,
       )
       expect(error).toMatchObject({code: 'LOGIN_FAILED', exitCode: 7, response: '-ERR [AUTH] Authentication failed.'})
       expect(performance.now() - started).toBeLessThan(2000)
     }
-    const result = await listPop3({host: 'pop.mail.test', address: world.dovecot.host, port: 995, ca: world.ca.caPem, localAddress, user: bob.address, password: bob.password, limit: 1})
+    const result = await listPop3(withNet({host: 'pop.mail.test', address: world.dovecot.host, port: 995, ca: world.ca.caPem, localAddress, user: bob.address, password: bob.password, limit: 1}))
     expect(result.auth?.method).toBe('plain')
     expect(result.transcript.find((l) => l.line.startsWith('connected from'))?.line).toMatch(/^connected from 127\.0\.1\.77:/)
   })

@@ -13,9 +13,9 @@ type LookupAddress = {address: string; family: number}
  * without it, the system's getaddrinfo is used as any other program would. TLS still checks the
  * certificate against the host name, since only the address is substituted.
  */
-export function createLookup(resolver: DnsResolver): LookupFunction {
+export function createLookup(resolver: DnsResolver | undefined): LookupFunction {
   // The system's getaddrinfo, node:dns loaded at the first connection rather than now.
-  if (!resolver.explicit) return ((hostname: string, options: never, callback: never) => nodeDns().lookup(hostname, options, callback)) as unknown as LookupFunction
+  if (!resolver?.explicit) return ((hostname: string, options: never, callback: never) => nodeDns().lookup(hostname, options, callback)) as unknown as LookupFunction
   const lookup = (hostname: string, options: unknown, callback?: unknown) => {
     const cb = (typeof options === 'function' ? options : callback) as (err: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void
     const opts = (typeof options === 'object' && options !== null ? options : {}) as {family?: number | string; all?: boolean}

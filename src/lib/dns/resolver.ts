@@ -5,6 +5,7 @@ import * as packet from 'dns-packet'
 import {queryId} from './query-id.js'
 import {UsageError} from '../errors.js'
 import {isIP} from '../net/ip.js'
+import {DEFAULT_TIMEOUT_MS} from '../net/deadline.js'
 
 /**
  * The DNS layer. node:dns on Node 20 has no TLSA, no AD flag, few TTLs and folds NXDOMAIN and NODATA
@@ -122,7 +123,7 @@ export class DnsResolver {
   constructor(options: ResolverOptions = {}) {
     this.explicit = Boolean(options.servers && options.servers.length > 0)
     this.chosen = this.explicit ? options.servers : undefined
-    this.timeoutMs = options.timeoutMs ?? 5000
+    this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS
   }
 
   /** The servers asked: --resolver's, or the system's, read when first needed (a run may ask no DNS at all). */

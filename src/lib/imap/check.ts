@@ -1,13 +1,12 @@
-import {nodeDns} from '../builtins.js'
 import type {LookupFunction} from 'node:net'
 import {isIP} from '../net/ip.js'
 import {fromSocketError, isMaildigError, MaildigError, withPartial} from '../errors.js'
 import {finding, type Finding} from '../findings.js'
-import {elapsedMs, stageTimeouts, withDeadline, type StageTimeouts} from '../net/deadline.js'
+import {lookupOf, netContext, type NetContext} from '../net/context.js'
+import {elapsedMs, withDeadline} from '../net/deadline.js'
 import {Transcript, type TranscriptLine} from '../net/transcript.js'
 import {assertWireSafe, bareHost, formatEndpoint, serverNameFor} from '../net/wire.js'
 import {inspectTls, isCertificateValid, type TlsInspection} from '../tls/inspect.js'
-import type {CaInput} from '../tls/trust.js'
 import {imapError} from './errors.js'
 import type {ImapAuthMethod, ImapCheckResult, ImapMailbox, ImapQuota, ImapTimings, ImapTlsMode, ImapWaitFor} from './schema.js'
 import {createImapTransport} from './transport.js'
@@ -41,12 +40,8 @@ export interface ImapCheckOptions {
    * when the server does not offer it: never a silent downgrade.
    */
   tls?: ImapTlsMode
-  /** The DNS layer's lookup (honours --resolver); the system resolver when absent. */
-  lookup?: LookupFunction
-  /** Source address (tests connect from their own 127.0.1.x). */
-  localAddress?: string
-  timeoutMs?: number | Partial<StageTimeouts>
-  ca?: CaInput
+  /** Resolver, `--timeout` deadlines, `--ca-file`, source address (tests connect from their own 127.0.1.x). */
+  net?: NetContext
   certDays?: number
   user?: string
   password?: string
@@ -90,7 +85,8 @@ export async function checkImap(options: ImapCheckOptions): Promise<ImapCheckOut
   const started = performance.now()
   const startedAt = options.startedAt ?? Date.now()
   const transcript = options.transcript ?? new Transcript(started)
-  const timeouts = stageTimeouts(options.timeoutMs)
+  const net = options.net ?? netContext()
+  const {timeouts} = net
   const host = bareHost(options.host)
   const requested = options.tls
   const port = options.port ?? (requested === 'starttls' || requested === 'none' ? 143 : 993)
@@ -132,7 +128,7 @@ export async function checkImap(options: ImapCheckOptions): Promise<ImapCheckOut
     options.onProgress?.(`looking up ${host}`)
     const lookupStarted = performance.now()
     try {
-      address = await withDeadline(lookupFirst(options.lookup ?? (nodeDns().lookup as unknown as LookupFunction), host), {stage: 'dns', timeoutMs: timeouts.dns, subject: host})
+      address = await withDeadline(lookupFirst(lookupOf(net), host), {stage: 'dns', timeoutMs: timeouts.dns, subject: host})
     } catch (error) {
       throw fail(isMaildigError(error) ? error : fromSocketError(error as NodeJS.ErrnoException, host))
     }
@@ -150,8 +146,8 @@ export async function checkImap(options: ImapCheckOptions): Promise<ImapCheckOut
     port,
     endpoint,
     servername,
-    ca: options.ca,
-    localAddress: options.localAddress,
+    ca: net.ca,
+    localAddress: net.localAddress,
     timeouts,
     transcript,
     onFailure: (error) => {

@@ -1,10 +1,11 @@
 import {connect as netConnect, type LookupFunction, type Socket} from 'node:net'
 import {isIP} from './ip.js'
 import type {SecureVersion, TLSSocket} from 'node:tls'
-import {nodeDns, nodeTls} from '../builtins.js'
+import {nodeTls} from '../builtins.js'
 import {fromSocketError, isMaildigError, MaildigError} from '../errors.js'
 import {secureContextFor, type CaInput} from '../tls/trust.js'
-import {CLOSE_GRACE_MS, elapsedMs, stageTimeouts, withDeadline, type Stage, type StageTimeouts} from './deadline.js'
+import {lookupOf, netContext, type Endpoint, type NetContext} from './context.js'
+import {CLOSE_GRACE_MS, elapsedMs, withDeadline, type Stage, type StageTimeouts} from './deadline.js'
 import {LineReader} from './line-reader.js'
 import {Transcript} from './transcript.js'
 import {assertWireSafe, bareHost, formatEndpoint, serverNameFor} from './wire.js'
@@ -29,19 +30,10 @@ export interface TlsUpgradeOptions {
   ciphers?: string
 }
 
-export interface ConnectionOptions {
-  /** The host name (or IP literal) the user asked for: used for SNI, certificate checks and messages. */
-  host: string
-  port: number
-  /** An address already resolved by the caller; then no lookup is made. */
-  address?: string
-  /** The DNS layer's lookup (honours --resolver). Default: the system resolver (dns.lookup). */
-  lookup?: LookupFunction
-  family?: 0 | 4 | 6
-  /** Source address to connect from (tests pick 127.0.1.x). */
-  localAddress?: string
-  /** One deadline for every stage, or one per stage. */
-  timeoutMs?: number | Partial<StageTimeouts>
+/** One conversation's connection: where (Endpoint), how (NetContext: resolver, deadlines, CA, source address). */
+export interface ConnectionOptions extends Endpoint {
+  /** Default: netContext(), the system resolver and the default deadlines. */
+  net?: NetContext
   /** Where the conversation is recorded; a new one when absent. */
   transcript?: Transcript
   maxLineLength?: number
@@ -72,6 +64,8 @@ export class Connection {
   readonly timings: ConnectionTimings
   /** `host [address]:port`, for messages. */
   readonly endpoint: string
+  /** The context it was opened with: its CA and TLS settings apply to a later STARTTLS too. */
+  readonly net: NetContext
   private current: Socket | TLSSocket
   private readonly raw: Socket
   private readonly reader: LineReader
@@ -87,12 +81,13 @@ export class Connection {
   }
   private readonly onClose = () => this.reader.end()
 
-  private constructor(socket: Socket, options: ConnectionOptions, address: string, transcript: Transcript, timeouts: StageTimeouts, timings: ConnectionTimings) {
+  private constructor(socket: Socket, options: ConnectionOptions, net: NetContext, address: string, transcript: Transcript, timings: ConnectionTimings) {
     this.host = options.host
     this.port = options.port
     this.address = address
     this.transcript = transcript
-    this.timeouts = timeouts
+    this.net = net
+    this.timeouts = net.timeouts
     this.timings = timings
     this.endpoint = formatEndpoint(options.host, options.port, address)
     this.raw = socket
@@ -104,14 +99,15 @@ export class Connection {
   /** Resolves (unless `address` is given), connects, and with `tls` completes the TLS handshake. */
   static async open(options: ConnectionOptions): Promise<Connection> {
     const transcript = options.transcript ?? new Transcript()
-    const timeouts = stageTimeouts(options.timeoutMs)
+    const net = options.net ?? netContext()
+    const {timeouts, localAddress} = net
     const timings: ConnectionTimings = {}
     const host = bareHost(options.host)
     let address = options.address
     if (!address && isIP(host) !== 0) address = host
     if (!address) {
       const started = performance.now()
-      address = await withDeadline(lookupOne(options.lookup ?? (nodeDns().lookup as unknown as LookupFunction), host, options.family ?? 0), {
+      address = await withDeadline(lookupOne(lookupOf(net), host, net.family ?? 0), {
         stage: 'dns',
         timeoutMs: timeouts.dns,
         subject: host,
@@ -120,9 +116,9 @@ export class Connection {
       transcript.info(`${host} resolved to ${address}`)
     }
     const endpoint = formatEndpoint(options.host, options.port, address)
-    transcript.info(`connecting to ${endpoint}${options.localAddress ? ` from ${options.localAddress}` : ''}`)
+    transcript.info(`connecting to ${endpoint}${localAddress ? ` from ${localAddress}` : ''}`)
     const started = performance.now()
-    const socket = netConnect({host: address, port: options.port, localAddress: options.localAddress})
+    const socket = netConnect({host: address, port: options.port, localAddress})
     let onConnect: (() => void) | undefined
     let onError: ((error: NodeJS.ErrnoException) => void) | undefined
     try {
@@ -145,7 +141,7 @@ export class Connection {
       if (onError) socket.off('error', onError)
     }
     timings.connectMs = elapsedMs(started)
-    const connection = new Connection(socket, options, address, transcript, timeouts, timings)
+    const connection = new Connection(socket, options, net, address, transcript, timings)
     transcript.info(`connected from ${socket.localAddress}:${socket.localPort}`)
     if (options.tls) {
       await connection.upgradeToTls({...(typeof options.tls === 'object' ? options.tls : {}), kind: 'implicit'})
@@ -235,7 +231,7 @@ export class Connection {
   }
 
   /**
-   * Starts TLS on this connection (after the server said yes to STARTTLS/STLS, or right after
+   * Starts TLS on this connection (with the context's CA and TLS settings unless `options` says otherwise) (after the server said yes to STARTTLS/STLS, or right after
    * connecting for implicit TLS). Certificate problems do not stop the handshake: they are left on
    * the socket (`authorized`, `authorizationError`) for tls/inspect to report. Whatever plaintext
    * is buffered is dropped first, so nothing sent before TLS can pass for a reply inside it.
@@ -251,6 +247,7 @@ export class Connection {
     if (dropped.bytes > 0) {
       this.transcript.info(`discarded ${dropped.bytes} bytes (${dropped.lines} line${dropped.lines === 1 ? '' : 's'}) of plaintext that arrived before the TLS handshake`)
     }
+    options = {ca: this.net.ca, minVersion: this.net.tls?.minVersion, ciphers: this.net.tls?.ciphers, ...options}
     const servername = options.servername === false ? undefined : (options.servername ?? serverNameFor(this.host))
     this.transcript.info(`TLS handshake${servername ? ` (SNI ${servername})` : ' (no SNI)'}`)
     const started = performance.now()

@@ -1,10 +1,9 @@
-import type {SecureVersion, TLSSocket} from 'node:tls'
-import type {LookupFunction} from 'node:net'
+import type {TLSSocket} from 'node:tls'
 import {nodeTls} from '../builtins.js'
 import {isMaildigError, MaildigError, type ErrorCategory} from '../errors.js'
-import type {CaInput} from '../tls/trust.js'
 import {Connection, type ConnectionTimings} from './connection.js'
-import {CLOSE_GRACE_MS, elapsedMs, roundMs, withDeadline, type Stage, type StageTimeouts} from './deadline.js'
+import type {Endpoint, NetContext} from './context.js'
+import {CLOSE_GRACE_MS, elapsedMs, roundMs, withDeadline, type Stage} from './deadline.js'
 import {Transcript} from './transcript.js'
 import {bareHost, formatEndpoint, serverNameFor} from './wire.js'
 
@@ -39,26 +38,11 @@ export interface ExecOptions {
   label?: string
 }
 
-/** Where and how one conversation connects: the fields every protocol client shares. */
-export interface SessionOptions {
-  /** The host name (or IP literal) asked for: SNI, the certificate check and messages use it. */
-  host: string
-  port: number
-  /** Connect here instead of resolving `host` (already resolved by the caller). */
-  address?: string
-  /** The DNS layer's lookup (honours --resolver); the system resolver when absent. */
-  lookup?: LookupFunction
-  family?: 0 | 4 | 6
-  /** Source address to connect from (tests pick 127.0.1.x). */
-  localAddress?: string
-  /** Deadline per stage (connect, greeting, TLS handshake, each reply). */
-  timeoutMs?: number | Partial<StageTimeouts>
+/** Where (Endpoint) and how (NetContext) one conversation connects. */
+export interface SessionOptions extends Endpoint {
+  /** Resolver, deadlines, CA, source address, TLS settings; default netContext(). */
+  net?: NetContext
   transcript?: Transcript
-  /** Extra trusted authorities (`--ca-file`). */
-  ca?: CaInput
-  /** Lowest TLS version offered (default TLS 1.2); with `tlsCiphers`, reaches old servers (see TlsUpgradeOptions). */
-  minTlsVersion?: SecureVersion
-  tlsCiphers?: string
   maxLineLength?: number
 }
 
@@ -162,10 +146,10 @@ export class Session<T extends ConnectionTimings = ConnectionTimings> {
    */
   async open<R>(greeting: ReplyParser<R>, implicitTls = false): Promise<R> {
     if (this.conn) throw new MaildigError('INTERNAL_ERROR', 'internal', `the ${this.protocol} client is already connected`)
-    const {host, port, address, lookup, family, localAddress, timeoutMs, maxLineLength} = this.options
+    const {host, port, address, net, maxLineLength} = this.options
     const started = performance.now()
     try {
-      this.conn = await Connection.open({host, port, address, lookup, family, localAddress, timeoutMs, maxLineLength, transcript: this.transcript, tls: implicitTls ? this.tlsOptions() : false})
+      this.conn = await Connection.open({host, port, address, net, maxLineLength, transcript: this.transcript, tls: implicitTls})
     } finally {
       if (this.conn) Object.assign(this.timings, this.conn.timings)
       else this.timings.connectMs = elapsedMs(started)
@@ -253,7 +237,7 @@ export class Session<T extends ConnectionTimings = ConnectionTimings> {
    */
   async upgradeToTls(): Promise<TLSSocket> {
     const conn = this.requireConnection()
-    return this.guard(conn.upgradeToTls({...this.tlsOptions(), kind: 'starttls'}))
+    return this.guard(conn.upgradeToTls({kind: 'starttls'}))
   }
 
   /**
@@ -302,10 +286,6 @@ export class Session<T extends ConnectionTimings = ConnectionTimings> {
   /** Masks every registered secret that found its way into an error's message or response. */
   scrub<E>(error: E): E {
     return scrubError(error, this.transcript)
-  }
-
-  private tlsOptions() {
-    return {ca: this.options.ca, minVersion: this.options.minTlsVersion, ciphers: this.options.tlsCiphers}
   }
 }
 

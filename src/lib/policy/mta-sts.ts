@@ -1,7 +1,6 @@
 import type {IncomingMessage} from 'node:http'
 import type {LookupFunction} from 'node:net'
-import {createLookup} from '../dns/lookup.js'
-import type {DnsResolver} from '../dns/resolver.js'
+import {lookupOf, type ResolverContext} from '../net/context.js'
 import {finding, type Finding} from '../findings.js'
 import {trustedCa, type CaInput} from '../tls/trust.js'
 import {nodeHttps} from '../builtins.js'
@@ -188,11 +187,8 @@ function describeFetchError(error: NodeJS.ErrnoException, host: string): string 
 
 
 export interface MtaStsOptions {
-  resolver: DnsResolver
-  /** Connection lookup; defaults to createLookup(resolver), so --resolver governs the HTTPS connection. */
-  lookup?: LookupFunction
-  ca?: CaInput
-  timeoutMs: number
+  /** The resolver (for the TXT record and, through its lookup, the HTTPS connection), deadlines, --ca-file. */
+  net: ResolverContext
   /** The HTTPS port: 443, the only one senders use; tests may change it. */
   port?: number
 }
@@ -204,7 +200,7 @@ export async function checkMtaSts(domain: string, mxHosts: string[], options: Mt
   const findings: Finding[] = []
   const info: MtaStsInfo = {domain: name, record: null, lookupError: null, id: null, policyUrl: `https://${policyHost}/.well-known/mta-sts.txt`, fetch: null, policy: null, mode: null, mx: [], notes: []}
   const qname = `_mta-sts.${name}`
-  const answer = await options.resolver.query(qname, 'TXT')
+  const answer = await options.net.resolver.query(qname, 'TXT')
   if (isDnsFailure(answer)) {
     findings.push(dnsFailureFinding(answer, 'senders cannot tell whether the domain has an MTA-STS policy'))
     info.lookupError = lookupFailure(answer)
@@ -227,7 +223,8 @@ export async function checkMtaSts(domain: string, mxHosts: string[], options: Mt
   }
   info.id = record.id
 
-  const fetched = await fetchMtaStsPolicy(policyHost, {lookup: options.lookup ?? createLookup(options.resolver), ca: options.ca, timeoutMs: options.timeoutMs, port: options.port})
+  const {net} = options
+  const fetched = await fetchMtaStsPolicy(policyHost, {lookup: lookupOf(net), ca: net.ca, timeoutMs: net.timeouts.connect, port: options.port})
   info.fetch = {ok: fetched.ok, status: fetched.status, contentType: fetched.ok ? fetched.contentType : null, error: fetched.ok ? null : fetched.error}
   if (!fetched.ok) {
     findings.push(finding('MTA_STS_POLICY_UNAVAILABLE', `${name} announces MTA-STS but ${info.policyUrl} could not be fetched: ${fetched.error}`, policyHost))

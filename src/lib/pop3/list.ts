@@ -1,12 +1,11 @@
-import type {LookupFunction} from 'node:net'
 import {isMaildigError, MaildigError, UsageError, withPartial} from '../errors.js'
 import {finding, type Finding} from '../findings.js'
 import {decodeEncodedWords, headerValue, MAX_HEADER_BYTES, readHeaders} from '../headers/message.js'
-import {elapsedMs, type StageTimeouts} from '../net/deadline.js'
+import type {NetContext} from '../net/context.js'
+import {elapsedMs} from '../net/deadline.js'
 import {Transcript} from '../net/transcript.js'
 import {assertWireSafe, bareHost} from '../net/wire.js'
 import {inspectTls, type TlsInfo} from '../tls/inspect.js'
-import type {CaInput} from '../tls/trust.js'
 import {methodLabel, Pop3Client, POP3_AUTH_METHODS, type Pop3AuthMethod} from './client.js'
 import type {Pop3Headers, Pop3ListPartial, Pop3ListResult, Pop3Message} from './schema.js'
 
@@ -35,14 +34,10 @@ export interface Pop3ListOptions {
   /** Default 995 with `tls: 'implicit'`, else 110. */
   port?: number
   address?: string
-  /** The DNS layer's lookup (honours --resolver). */
-  lookup?: LookupFunction
-  family?: 0 | 4 | 6
-  localAddress?: string
-  timeoutMs?: number | Partial<StageTimeouts>
+  /** Resolver, `--timeout` deadlines, `--ca-file`, source address: how to reach the server. */
+  net?: NetContext
   /** Default 'auto': implicit TLS on port 995, STLS where offered elsewhere. 'starttls' fails when STLS is refused. */
   tls?: Pop3TlsMode
-  ca?: CaInput
   /** TLS_CERT_EXPIRING below this many days (default 14). */
   certDays?: number
   /** Without a user, the server is checked (greeting, CAPA, TLS) and nothing is listed. */
@@ -85,12 +80,8 @@ export async function listPop3(options: Pop3ListOptions): Promise<Pop3ListResult
     host: options.host,
     port,
     address: options.address,
-    lookup: options.lookup,
-    family: options.family,
-    localAddress: options.localAddress,
-    timeoutMs: options.timeoutMs,
+    net: options.net,
     transcript,
-    ca: options.ca,
   })
 
   const snapshot = (): Pop3ListPartial => ({

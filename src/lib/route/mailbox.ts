@@ -1,11 +1,10 @@
-import type {LookupFunction} from 'node:net'
 import {isMaildigError, MaildigError} from '../errors.js'
 import {finding, type Finding} from '../findings.js'
 import type {DnsResolver, SrvRecord} from '../dns/resolver.js'
 import {Connection} from '../net/connection.js'
 import {Transcript} from '../net/transcript.js'
 import {inspectTls, type TlsInfo} from '../tls/inspect.js'
-import type {CaInput} from '../tls/trust.js'
+import type {NetContext} from '../net/context.js'
 import type {ServiceProbe, SrvLookup} from './schema.js'
 
 export type {ServiceProbe, SrvLookup}
@@ -25,9 +24,7 @@ export async function lookupSrv(resolver: DnsResolver, name: string): Promise<Sr
 }
 
 export interface ServiceProbeOptions {
-  lookup?: LookupFunction
-  ca?: CaInput
-  timeoutMs: number
+  net?: NetContext
   certDays?: number
   transcript?: Transcript
 }
@@ -44,7 +41,7 @@ export async function probeMailboxServer(service: MailboxService, host: string, 
   const probe: ServiceProbe = {service, host, port, address: null, ok: false, greeting: null, tlsMode: null, tls: null, error: null, ms: 0}
   let conn: Connection | undefined
   try {
-    conn = await Connection.open({host, port, lookup: options.lookup, timeoutMs: options.timeoutMs, transcript: options.transcript, tls: implicit ? {ca: options.ca} : false})
+    conn = await Connection.open({host, port, net: options.net, transcript: options.transcript, tls: implicit})
     probe.address = conn.address
     const greeting = await conn.deadline('greeting', conn.readLine())
     probe.greeting = greeting
@@ -58,7 +55,7 @@ export async function probeMailboxServer(service: MailboxService, host: string, 
     } else {
       const answer = imap ? await imapCommand(conn, 'm1', 'STARTTLS') : await pop3Command(conn, 'STLS')
       if (answer) {
-        await conn.upgradeToTls({kind: 'starttls', ca: options.ca})
+        await conn.upgradeToTls({kind: 'starttls'})
         probe.tlsMode = 'starttls'
       } else {
         probe.tlsMode = 'none'

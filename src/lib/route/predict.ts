@@ -1,13 +1,11 @@
-import type {LookupFunction} from 'node:net'
 import {isMaildigError, partialOf} from '../errors.js'
 import {finding, type Finding} from '../findings.js'
 import type {MailAddress} from '../address.js'
-import type {DnsResolver} from '../dns/resolver.js'
+import type {ResolverContext} from '../net/context.js'
 import {resolveMx, type MxResult} from '../mx/resolve-mx.js'
 import {probeExchanges, type HostProbe} from '../smtp/probe-hosts.js'
 import {probeSmtp, type SmtpProbePartial} from '../smtp/probe.js'
 import {Transcript} from '../net/transcript.js'
-import type {CaInput} from '../tls/trust.js'
 import {checkDmarc, checkMtaSts, checkSpf, checkTlsRpt, type DaneInfo, type PolicyInfo} from '../policy/index.js'
 import {normalizeName} from '../policy/common.js'
 import {lookupSrv, MAILBOX_SERVICES, probeMailboxServer, type ServiceProbe, type SrvLookup} from './mailbox.js'
@@ -19,10 +17,8 @@ export type {PredictedRoute, RouteStep}
 export interface PredictOptions {
   recipient: MailAddress
   sender?: MailAddress
-  resolver: DnsResolver
-  lookup: LookupFunction
-  ca?: CaInput
-  timeoutMs: number
+  /** The resolver, deadlines, --ca-file: how every DNS question and connection of the trace is made. */
+  net: ResolverContext
   certDays?: number
   ehloName?: string
   /** Called as steps start and end (for a spinner). */
@@ -37,7 +33,8 @@ export interface PredictOptions {
  * servers. Independent steps run at the same time; the slowest host sets the time.
  */
 export async function predictRoute(options: PredictOptions): Promise<{route: PredictedRoute; findings: Finding[]}> {
-  const {recipient, sender, resolver} = options
+  const {recipient, sender, net} = options
+  const {resolver} = net
   const started = performance.now()
   const transcript = options.transcript ?? new Transcript(started)
   const running = new Set<string>()
@@ -53,7 +50,7 @@ export async function predictRoute(options: PredictOptions): Promise<{route: Pre
   }
   const findings: Finding[] = []
   const sameDomain = Boolean(sender && sender.asciiDomain === recipient.asciiDomain)
-  const probeBase = {timeoutMs: options.timeoutMs, lookup: options.lookup, ca: options.ca, certDays: options.certDays}
+  const probeBase = {net, certDays: options.certDays}
 
   const submissionWork = sender ? track('submission', submissionStep(sender.asciiDomain, options, transcript)) : Promise.resolve(undefined)
   const mailboxWork = track('mailbox', mailboxStep(recipient.asciiDomain, options, transcript))
@@ -78,7 +75,7 @@ export async function predictRoute(options: PredictOptions): Promise<{route: Pre
       let dane: DaneInfo[] = []
       const probeFindings: Finding[] = []
       if (mx && mx.kind !== 'null') {
-        const outcome = await probeExchanges(mx, {...probeBase, port: 25, ehloName: options.ehloName, from: sender?.wireAddress ?? '', rcpts: [recipient.wireAddress]}, resolver, started)
+        const outcome = await probeExchanges(mx, {...probeBase, port: 25, ehloName: options.ehloName, from: sender?.wireAddress ?? '', rcpts: [recipient.wireAddress]}, started)
         probes = outcome.probes
         dane = outcome.dane
         probeFindings.push(...outcome.findings)
@@ -99,7 +96,7 @@ export async function predictRoute(options: PredictOptions): Promise<{route: Pre
       const [spf, dmarc, mtaSts, tlsRpt] = await Promise.all([
         sender ? checkSpf(sender.asciiDomain, submissionAddress, resolver, {sender: sender.address}) : Promise.resolve(undefined),
         sender ? checkDmarc(sender.asciiDomain, resolver) : Promise.resolve(undefined),
-        mxHosts.length ? checkMtaSts(recipient.asciiDomain, mxHosts, {resolver, lookup: options.lookup, ca: options.ca, timeoutMs: options.timeoutMs}) : Promise.resolve(undefined),
+        mxHosts.length ? checkMtaSts(recipient.asciiDomain, mxHosts, {net}) : Promise.resolve(undefined),
         checkTlsRpt(recipient.asciiDomain, resolver),
       ])
       const policy: PolicyInfo = {
@@ -266,7 +263,7 @@ async function submissionStep(domain: string, options: PredictOptions, transcrip
   const t0 = performance.now()
   const findings: Finding[] = []
   // RFC 8314 §5.1: implicit TLS (submissions, 465) is preferred over STARTTLS (submission, 587).
-  const srv = await Promise.all([lookupSrv(options.resolver, `_submissions._tcp.${domain}`), lookupSrv(options.resolver, `_submission._tcp.${domain}`)])
+  const srv = await Promise.all([lookupSrv(options.net.resolver, `_submissions._tcp.${domain}`), lookupSrv(options.net.resolver, `_submission._tcp.${domain}`)])
   const targets = [
     ...srv[0].records.map((r) => ({service: 'submissions', host: r.target, port: r.port, tls: 'implicit' as const})),
     ...srv[1].records.map((r) => ({service: 'submission', host: r.target, port: r.port, tls: 'starttls' as const})),
@@ -275,7 +272,7 @@ async function submissionStep(domain: string, options: PredictOptions, transcrip
     targets.map(async (t) => {
       const s0 = performance.now()
       try {
-        const r = await probeSmtp({host: t.host, port: t.port, tls: t.tls, lookup: options.lookup, ca: options.ca, timeoutMs: options.timeoutMs, certDays: options.certDays, ehloName: options.ehloName, transcript})
+        const r = await probeSmtp({host: t.host, port: t.port, tls: t.tls, net: options.net, certDays: options.certDays, ehloName: options.ehloName, transcript})
         findings.push(...r.findings)
         return {service: t.service, host: t.host, port: t.port, address: r.address, ok: true, greeting: `${r.banner.code} ${r.banner.text}`, tlsMode: r.tlsMode, tls: r.tls, error: null, ms: round(performance.now() - s0), auth: r.auth.mechanisms}
       } catch (error) {
@@ -301,9 +298,9 @@ async function submissionStep(domain: string, options: PredictOptions, transcrip
 
 async function mailboxStep(domain: string, options: PredictOptions, transcript: Transcript) {
   const t0 = performance.now()
-  const srv: SrvLookup[] = await Promise.all(MAILBOX_SERVICES.map((s) => lookupSrv(options.resolver, `_${s}._tcp.${domain}`)))
+  const srv: SrvLookup[] = await Promise.all(MAILBOX_SERVICES.map((s) => lookupSrv(options.net.resolver, `_${s}._tcp.${domain}`)))
   const targets = MAILBOX_SERVICES.flatMap((service, i) => srv[i].records.map((r) => ({service, host: r.target, port: r.port})))
-  const outcomes = await Promise.all(targets.map((t) => probeMailboxServer(t.service, t.host, t.port, {lookup: options.lookup, ca: options.ca, timeoutMs: options.timeoutMs, certDays: options.certDays, transcript})))
+  const outcomes = await Promise.all(targets.map((t) => probeMailboxServer(t.service, t.host, t.port, {net: options.net, certDays: options.certDays, transcript})))
   const probes: ServiceProbe[] = outcomes.map((o) => o.probe)
   const findings = outcomes.flatMap((o) => o.findings)
   for (const p of probes) {

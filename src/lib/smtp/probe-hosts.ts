@@ -1,4 +1,3 @@
-import type {LookupFunction} from 'node:net'
 import {isIP} from '../net/ip.js'
 import {isMaildigError, partialOf} from '../errors.js'
 import {finding, type Finding} from '../findings.js'
@@ -8,7 +7,7 @@ import type {MxResult} from '../mx/resolve-mx.js'
 import {tcpReachable, type Reachability} from '../net/reachability.js'
 import {Transcript, type TranscriptLine} from '../net/transcript.js'
 import {lookupAll} from '../dns/lookup.js'
-import {nodeDns} from '../builtins.js'
+import {lookupOf, type ResolverContext} from '../net/context.js'
 import {probeSmtp, type SmtpProbeOptions, type SmtpProbePartial, type SmtpProbeResult} from './probe.js'
 import {checkDane, type DaneInfo} from '../policy/dane.js'
 import {normalizeName} from '../policy/common.js'
@@ -17,7 +16,7 @@ import type {HostProbe} from './schema.js'
 export type {HostProbe}
 
 
-export type ProbeSettings = Omit<SmtpProbeOptions, 'host' | 'address' | 'ptrNames' | 'transcript'>
+export type ProbeSettings = Omit<SmtpProbeOptions, 'host' | 'address' | 'ptrNames' | 'transcript' | 'net'> & {net: ResolverContext}
 
 /** PTR names of an address, for BANNER_PTR_MISMATCH; empty when there are none or DNS fails. */
 export async function ptrNames(resolver: DnsResolver, address: string): Promise<string[]> {
@@ -31,17 +30,17 @@ export async function ptrNames(resolver: DnsResolver, address: string): Promise<
  * probe. A port-25 probe that times out is followed by the PORT25_BLOCKED diagnosis, added to the
  * error's partial findings.
  */
-export async function probeHost(host: string, settings: ProbeSettings, resolver: DnsResolver, started = performance.now()): Promise<SmtpProbeResult> {
-  const timeoutMs = typeof settings.timeoutMs === 'number' ? settings.timeoutMs : 10_000
+export async function probeHost(host: string, settings: ProbeSettings, started = performance.now()): Promise<SmtpProbeResult> {
+  const {net} = settings
   const literal = isIP(host.replace(/^\[|\]$/g, '')) !== 0
-  const [target] = await lookupAll(settings.lookup ?? (nodeDns().lookup as unknown as LookupFunction), host, timeoutMs)
-  const ptr = literal ? [] : await ptrNames(resolver, target.address)
+  const [target] = await lookupAll(lookupOf(net), host, net.timeouts.dns)
+  const ptr = literal ? [] : await ptrNames(net.resolver, target.address)
   try {
     return await probeSmtp({...settings, host, address: target.address, ptrNames: ptr, transcript: new Transcript(started)})
   } catch (error) {
     const partial = partialOf<SmtpProbePartial>(error)
     if (partial && isMaildigError(error) && error.code === 'CONNECT_TIMEOUT' && (settings.port ?? 25) === 25) {
-      const blocked = await diagnosePort25([target.address], settings.timeoutMs)
+      const blocked = await diagnosePort25([target.address], net.timeouts.connect)
       if (blocked) partial.findings.push(blocked)
     }
     throw error
@@ -75,7 +74,7 @@ export function takeTranscripts(probes: HostProbe[]): TranscriptLine[] {
  * Then DANE per exchange (RFC 7672), as a sender that uses it would judge the MX: see
  * applyDane. `dane` holds one check per exchange that has an address.
  */
-export async function probeExchanges(mx: MxResult, settings: ProbeSettings, resolver: DnsResolver, started = performance.now()): Promise<{probes: HostProbe[]; dane: DaneInfo[]; findings: Finding[]}> {
+export async function probeExchanges(mx: MxResult, settings: ProbeSettings, started = performance.now()): Promise<{probes: HostProbe[]; dane: DaneInfo[]; findings: Finding[]}> {
   const targets = mx.exchanges.flatMap((e) => e.addresses.map((a) => ({exchange: e.exchange, preference: e.preference, address: a.address, family: a.family, ptr: a.ptr})))
   const probes = await Promise.all(
     targets.map(async (t): Promise<HostProbe> => {
@@ -90,7 +89,7 @@ export async function probeExchanges(mx: MxResult, settings: ProbeSettings, reso
     }),
   )
   const port = settings.port ?? 25
-  const dane = await applyDane(mx, probes, port, resolver)
+  const dane = await applyDane(mx, probes, port, settings.net.resolver)
   const findings: Finding[] = []
   const anyOk = probes.some((p) => p.ok)
   for (const p of probes) {
@@ -102,7 +101,7 @@ export async function probeExchanges(mx: MxResult, settings: ProbeSettings, reso
   }
   findings.push(...dane.findings)
   if (port === 25 && probes.length > 0 && probes.every((p) => p.error?.code === 'CONNECT_TIMEOUT')) {
-    const blocked = await diagnosePort25(probes.map((p) => p.address), settings.timeoutMs)
+    const blocked = await diagnosePort25(probes.map((p) => p.address), settings.net.timeouts.connect)
     if (blocked) findings.push(blocked)
   }
   return {probes, dane: dane.infos, findings}
@@ -160,8 +159,8 @@ const OTHER_PORTS = [587, 465, 443]
  * refuse) on other ports — the signature of a network (often a residential ISP or a cloud
  * provider) that drops outbound port 25.
  */
-export async function diagnosePort25(addresses: string[], timeoutMs: SmtpProbeOptions['timeoutMs'], reach: (address: string, port: number, ms: number) => Promise<Reachability> = tcpReachable): Promise<Finding | undefined> {
-  const ms = Math.min(typeof timeoutMs === 'number' ? timeoutMs : 5000, 5000)
+export async function diagnosePort25(addresses: string[], connectTimeoutMs: number, reach: (address: string, port: number, ms: number) => Promise<Reachability> = tcpReachable): Promise<Finding | undefined> {
+  const ms = Math.min(connectTimeoutMs, 5000)
   const answers = await Promise.all(addresses.flatMap((address) => OTHER_PORTS.map(async (port) => ({address, port, state: await reach(address, port, ms)}))))
   const answering = answers.filter((a) => a.state === 'open' || a.state === 'refused')
   if (answering.length === 0) return undefined

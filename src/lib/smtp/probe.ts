@@ -1,14 +1,13 @@
 import {hostname as osHostname} from 'node:os'
-import type {LookupFunction} from 'node:net'
 import {isIP} from '../net/ip.js'
 import {isMaildigError, MaildigError, UsageError, withPartial} from '../errors.js'
 import {finding, type Finding} from '../findings.js'
-import {elapsedMs, type StageTimeouts} from '../net/deadline.js'
+import {netContext, type NetContext} from '../net/context.js'
+import {elapsedMs} from '../net/deadline.js'
 import type {SaslMechanism} from '../net/sasl.js'
 import {Transcript} from '../net/transcript.js'
 import {assertWireSafe, bareHost} from '../net/wire.js'
 import {inspectTls, isCertificateValid, type TlsInfo} from '../tls/inspect.js'
-import type {CaInput} from '../tls/trust.js'
 import {mailPath, SmtpClient, validateEhloName, type RecipientResult} from './client.js'
 import type {SmtpAuthResultKind, SmtpProbePartial, SmtpProbeResult, SmtpProbeTimings} from './schema.js'
 
@@ -36,18 +35,12 @@ export interface SmtpProbeOptions {
   port?: number
   /** The address to connect to, when the caller resolved `host` already (one probe per MX address). */
   address?: string
-  /** The DNS layer's lookup (honours --resolver); the system resolver when absent. */
-  lookup?: LookupFunction
-  family?: 0 | 4 | 6
-  localAddress?: string
-  /** `--timeout`: the deadline of each stage. */
-  timeoutMs?: number | Partial<StageTimeouts>
+  /** Resolver, `--timeout` deadlines, `--ca-file`, source address: how to reach the server. */
+  net?: NetContext
   /** EHLO argument. Default: this machine's host name when it is fully qualified, else the address literal of the local address. */
   ehloName?: string
   /** Default 'auto': implicit TLS on port 465, STARTTLS where offered elsewhere. 'starttls' fails when it is not offered. */
   tls?: SmtpTlsMode
-  /** Extra trusted authorities (`--ca-file` contents). */
-  ca?: CaInput
   /** TLS_CERT_EXPIRING below this many days (default 14). */
   certDays?: number
   /** MAIL FROM for the recipient test; default the null sender `<>`. */
@@ -98,6 +91,9 @@ export async function probeSmtp(options: SmtpProbeOptions): Promise<SmtpProbeRes
   }
 }
 
+/** TLS 1.0/1.1 as well: OpenSSL 3 needs security level 0 besides the lower minimum version. */
+const LEGACY_TLS = {minVersion: 'TLSv1', ciphers: 'DEFAULT:@SECLEVEL=0'} as const
+
 async function probeOnce(options: SmtpProbeOptions): Promise<SmtpProbeResult> {
   const started = performance.now()
   const port = options.port ?? 25
@@ -111,17 +107,13 @@ async function probeOnce(options: SmtpProbeOptions): Promise<SmtpProbeResult> {
   const findings: Finding[] = []
   const partial: Partial<SmtpProbeResult> & {findings: Finding[]} = {host, port, findings, recipients: []}
 
+  const net = options.net ?? netContext()
   const client = new SmtpClient({
     host: options.host,
     port,
     address: options.address,
-    lookup: options.lookup,
-    family: options.family,
-    localAddress: options.localAddress,
-    timeoutMs: options.timeoutMs,
+    net: options.legacyTls ? {...net, tls: LEGACY_TLS} : net,
     transcript,
-    ca: options.ca,
-    ...(options.legacyTls ? {minTlsVersion: 'TLSv1' as const, tlsCiphers: 'DEFAULT:@SECLEVEL=0'} : {}),
   })
 
   const snapshot = (): SmtpProbePartial => ({

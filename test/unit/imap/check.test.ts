@@ -4,6 +4,7 @@ import {checkImap, type ImapCheckOptions, type ImapCheckOutcome, type ImapCheckP
 import {imapCheckResultSchema} from '../../../src/lib/imap/schema.js'
 import {startImapFixture, type ImapFixture, type ImapFixtureOptions} from '../../fixtures/misbehaving-imap.js'
 import {createTestPki, type TestPki} from '../../fixtures/test-pki.js'
+import {type Flat, withNet} from '../../fixtures/net.js'
 
 /**
  * checkImap against scripted servers: each misbehaviour ends in a MaildigError with the exit code
@@ -33,11 +34,11 @@ async function start(options: Omit<ImapFixtureOptions, 'host'>): Promise<ImapFix
   return fixture
 }
 
-function options(server: ImapFixture, extra: Partial<ImapCheckOptions> = {}): ImapCheckOptions {
-  return {host: HOST, port: server.port, tls: 'none', user: USER, password: PASSWORD, allowInsecureAuth: true, timeoutMs: TIMEOUT_MS, ...extra}
+function options(server: ImapFixture, extra: Partial<Flat<ImapCheckOptions>> = {}): ImapCheckOptions {
+  return withNet({host: HOST, port: server.port, tls: 'none', user: USER, password: PASSWORD, allowInsecureAuth: true, timeoutMs: TIMEOUT_MS, ...extra})
 }
 
-async function fails(server: ImapFixture, extra: Partial<ImapCheckOptions> = {}): Promise<{error: MaildigError; ms: number}> {
+async function fails(server: ImapFixture, extra: Partial<Flat<ImapCheckOptions>> = {}): Promise<{error: MaildigError; ms: number}> {
   const started = performance.now()
   const error = await checkImap(options(server, extra)).then(
     () => {
@@ -55,7 +56,7 @@ async function fails(server: ImapFixture, extra: Partial<ImapCheckOptions> = {})
   return {error: error as MaildigError, ms}
 }
 
-async function succeeds(server: ImapFixture, extra: Partial<ImapCheckOptions> = {}): Promise<ImapCheckOutcome> {
+async function succeeds(server: ImapFixture, extra: Partial<Flat<ImapCheckOptions>> = {}): Promise<ImapCheckOutcome> {
   const outcome = await checkImap(options(server, extra))
   expect(() => imapCheckResultSchema.parse(outcome.result)).not.toThrow()
   expect(JSON.stringify(outcome)).not.toContain(PASSWORD)

@@ -1,8 +1,10 @@
-import {createServer, type LookupFunction, type Server, type Socket} from 'node:net'
+import {createServer, type Server, type Socket} from 'node:net'
 import {afterEach, describe, expect, it} from 'vitest'
 import {MaildigError} from '../../../src/lib/errors.js'
 import {Connection} from '../../../src/lib/net/connection.js'
+import {netContext} from '../../../src/lib/net/context.js'
 import {Transcript} from '../../../src/lib/net/transcript.js'
+import {stubResolver} from '../../fixtures/net.js'
 
 const HOST = '127.0.1.41'
 const servers: Server[] = []
@@ -44,7 +46,7 @@ describe('Connection', () => {
       socket.on('data', (d) => socket.write(`250 got ${d.toString().trim()}\r\n`))
     })
     const transcript = new Transcript()
-    const connection = await Connection.open({host: 'mx.example.test', port, address: HOST, localAddress: '127.0.1.99', transcript, timeoutMs: 2000})
+    const connection = await Connection.open({host: 'mx.example.test', port, address: HOST, transcript, net: netContext({timeoutMs: 2000, localAddress: '127.0.1.99'})})
     expect(connection.endpoint).toBe(`mx.example.test [${HOST}]:${port}`)
     expect(await connection.deadline('greeting', connection.readLine())).toBe('220 hi')
     connection.writeLine('NOOP')
@@ -63,30 +65,24 @@ describe('Connection', () => {
 
   it('resolves the host through the injected lookup', async () => {
     const port = await listen((socket) => socket.end('220 hi\r\n'))
-    const asked: string[] = []
-    const lookup = ((hostname: string, _options: unknown, callback: (e: null, a: string, f: number) => void) => {
-      asked.push(hostname)
-      callback(null, HOST, 4)
-    }) as unknown as LookupFunction
-    const connection = await Connection.open({host: 'mail.example.test', port, lookup, timeoutMs: 2000})
-    expect(asked).toEqual(['mail.example.test'])
+    const resolver = stubResolver(() => HOST)
+    const connection = await Connection.open({host: 'mail.example.test', port, net: netContext({resolver, timeoutMs: 2000})})
+    expect(resolver.asked).toEqual(['mail.example.test A', 'mail.example.test AAAA'])
     expect(connection.address).toBe(HOST)
     expect(connection.timings.lookupMs).toBeGreaterThanOrEqual(0)
     await connection.close()
   })
 
   it('maps a lookup failure to DOMAIN_NOT_FOUND (exit 3)', async () => {
-    const lookup = ((hostname: string, _options: unknown, callback: (e: NodeJS.ErrnoException) => void) => {
-      callback(Object.assign(new Error(`${hostname}: not found`), {code: 'ENOTFOUND'}))
-    }) as unknown as LookupFunction
-    const error = await failure(Connection.open({host: 'nx.example.test', port: 25, lookup, timeoutMs: 2000}))
+    const resolver = stubResolver(() => 'nxdomain')
+    const error = await failure(Connection.open({host: 'nx.example.test', port: 25, net: netContext({resolver, timeoutMs: 2000})}))
     expect(error.code).toBe('DOMAIN_NOT_FOUND')
     expect(error.exitCode).toBe(3)
   })
 
   it('gives up on a lookup that never answers: DNS_TIMEOUT (exit 5)', async () => {
-    const lookup = (() => undefined) as unknown as LookupFunction
-    const error = await failure(Connection.open({host: 'slow.example.test', port: 25, lookup, timeoutMs: 100}))
+    const resolver = stubResolver(() => 'never')
+    const error = await failure(Connection.open({host: 'slow.example.test', port: 25, net: netContext({resolver, timeoutMs: 100})}))
     expect(error.code).toBe('DNS_TIMEOUT')
     expect(error.exitCode).toBe(5)
   })
@@ -95,7 +91,7 @@ describe('Connection', () => {
     const port = await listen(() => undefined)
     await new Promise((r) => servers.pop()?.close(r))
     const transcript = new Transcript()
-    const error = await failure(Connection.open({host: HOST, port, transcript, timeoutMs: 2000}))
+    const error = await failure(Connection.open({host: HOST, port, transcript, net: netContext({timeoutMs: 2000})}))
     expect(error.code).toBe('CONNECT_REFUSED')
     expect(error.exitCode).toBe(4)
     expect(error.message).toBe(`connection to ${HOST}:${port} refused: nothing listens there`)
@@ -105,7 +101,7 @@ describe('Connection', () => {
   it('closes within about 1 s when the server never closes its side', async () => {
     // allowHalfOpen: the server keeps its side open after our FIN.
     const port = await listen((socket) => socket.resume(), true)
-    const connection = await Connection.open({host: HOST, port, timeoutMs: 2000})
+    const connection = await Connection.open({host: HOST, port, net: netContext({timeoutMs: 2000})})
     const started = performance.now()
     await connection.close()
     const took = performance.now() - started
@@ -117,7 +113,7 @@ describe('Connection', () => {
   it('refuses to write a line with CR or LF (usage error before anything is sent)', async () => {
     const received: string[] = []
     const port = await listen((socket) => socket.on('data', (d) => received.push(d.toString())))
-    const connection = await Connection.open({host: HOST, port, timeoutMs: 2000})
+    const connection = await Connection.open({host: HOST, port, net: netContext({timeoutMs: 2000})})
     expect(() => connection.writeLine('NOOP\r\nQUIT')).toThrow(/contains a CR character/)
     await new Promise((r) => setTimeout(r, 50))
     expect(received).toEqual([])
@@ -127,7 +123,7 @@ describe('Connection', () => {
   it('masks secrets in the transcript', async () => {
     const port = await listen((socket) => socket.resume())
     const transcript = new Transcript()
-    const connection = await Connection.open({host: HOST, port, transcript, timeoutMs: 2000})
+    const connection = await Connection.open({host: HOST, port, transcript, net: netContext({timeoutMs: 2000})})
     connection.writeLine('AUTH PLAIN AHVzZXIAcGFzcw==', {keepPrefix: 'AUTH PLAIN '})
     connection.writeLine('cGFzcw==', true)
     await connection.close()

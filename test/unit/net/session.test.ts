@@ -3,6 +3,7 @@ import {afterEach, describe, expect, it} from 'vitest'
 import {MaildigError} from '../../../src/lib/errors.js'
 import {Session, type ReplyParser} from '../../../src/lib/net/session.js'
 import {SECRET_MASK, Transcript} from '../../../src/lib/net/transcript.js'
+import {withNet} from '../../fixtures/net.js'
 
 const HOST = '127.0.1.45'
 const servers: Server[] = []
@@ -46,7 +47,7 @@ const oneLine = (): ReplyParser<string> => ({
 })
 
 function session(port: number, timeoutMs = 2000, transcript = new Transcript()): Session {
-  return new Session('TEST', {host: 'mail.test', address: HOST, port, timeoutMs, transcript}, {})
+  return new Session('TEST', withNet({host: 'mail.test', address: HOST, port, timeoutMs, transcript}), {})
 }
 
 async function failure(promise: Promise<unknown>): Promise<MaildigError> {
@@ -63,7 +64,7 @@ async function failure(promise: Promise<unknown>): Promise<MaildigError> {
 describe('Session', () => {
   it('reads the greeting, sends commands, reads replies and times them', async () => {
     const {port, received} = await listen('220 hello\r\n', (line, socket) => socket.write(`250 ${line}\r\n`))
-    const s = new Session<{connectMs?: number; greetingMs?: number; noopMs?: number}>('TEST', {host: 'mail.test', address: HOST, port, timeoutMs: 2000}, {})
+    const s = new Session<{connectMs?: number; greetingMs?: number; noopMs?: number}>('TEST', withNet({host: 'mail.test', address: HOST, port, timeoutMs: 2000}), {})
     expect(await s.open(oneLine())).toBe('220 hello')
     expect(await s.time('noopMs', () => s.exec('NOOP', oneLine()))).toBe('250 NOOP')
     expect(s.timings.greetingMs).toBeGreaterThanOrEqual(0)

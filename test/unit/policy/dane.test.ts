@@ -10,6 +10,7 @@ import {inspectTls, type TlsInfo} from '../../../src/lib/tls/inspect.js'
 import type {FakeDns} from '../../fixtures/fake-dns.js'
 import {createTestPki, type TestPki} from '../../fixtures/test-pki.js'
 import {startZone, type Zone} from './zone.js'
+import {netContext} from '../../../src/lib/net/context.js'
 
 const TLS_HOST = '127.0.1.218'
 let pki: TestPki
@@ -41,7 +42,7 @@ beforeAll(async () => {
   })
   server.on('tlsClientError', () => undefined)
   await new Promise<void>((resolve) => server.listen(0, TLS_HOST, resolve))
-  const connection = await Connection.open({host: 'mx.dane.test', port: (server.address() as {port: number}).port, address: TLS_HOST, timeoutMs: 3000, tls: {ca: pki.ca.cert}})
+  const connection = await Connection.open({host: 'mx.dane.test', port: (server.address() as {port: number}).port, address: TLS_HOST, net: netContext({timeoutMs: 3000, ca: pki.ca.cert}), tls: true})
   tls = inspectTls(connection.tlsSocket as TLSSocket, {hostname: 'mx.dane.test'}).tls
   await connection.close()
 

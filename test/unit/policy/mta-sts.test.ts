@@ -1,6 +1,6 @@
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
-import {createLookup} from '../../../src/lib/dns/lookup.js'
 import type {DnsResolver} from '../../../src/lib/dns/resolver.js'
+import {netContext, type NetContextInput} from '../../../src/lib/net/context.js'
 import {checkMtaSts, matchMxPattern, mxPatternMatches, parseMtaStsPolicy, parseMtaStsRecord} from '../../../src/lib/policy/mta-sts.js'
 import {mtaStsInfoSchema} from '../../../src/lib/policy/schema.js'
 import type {FakeDns} from '../../fixtures/fake-dns.js'
@@ -139,13 +139,13 @@ afterAll(async () => {
 
 /** The port of the server for `domain`'s policy host: 443 unless a concurrent run held it. */
 const portFor = (domain: string) => servers.find((s) => s.host === (domain === 'selfsigned.test' ? SELF : domain === 'wrongname.test' ? WRONG_NAME : GOOD))?.port
-const options = (domain: string, extra: Record<string, unknown> = {}) => ({resolver: resolver(), ca: [pki.ca.cert, otherPki.ca.cert], timeoutMs: 2000, port: portFor(domain), ...extra})
+const options = (domain: string, extra: NetContextInput = {}) => ({net: {...netContext({ca: [pki.ca.cert, otherPki.ca.cert], timeoutMs: 2000, ...extra}), resolver: resolver()}, port: portFor(domain)})
 const codes = (findings: {code: string}[]) => findings.map((f) => f.code)
 
 describe('checkMtaSts', () => {
   it('fetches an enforce policy and flags every MX host its patterns do not cover', async () => {
     const mx = ['mx1.good.test', 'a.mx.good.test', 'a.b.mx.good.test', 'mx.good.test', 'mx.elsewhere.test']
-    const {info, findings} = await checkMtaSts('good.test', mx, options('good.test', {lookup: createLookup(resolver())}))
+    const {info, findings} = await checkMtaSts('good.test', mx, options('good.test'))
     expect(mtaStsInfoSchema.parse(info)).toEqual(info)
     expect(info.record).toBe('v=STSv1; id=20240101')
     expect(info.id).toBe('20240101')

@@ -6,6 +6,7 @@ import {headersOf, listPop3, type Pop3ListOptions, type Pop3ListResult, type Pop
 import {pop3ListPartialSchema, pop3ListResultSchema} from '../../../src/lib/pop3/schema.js'
 import {startPop3Fixture, type Pop3Fixture, type Pop3FixtureOptions} from '../../fixtures/misbehaving-pop3.js'
 import {createTestPki, type TestPki} from '../../fixtures/test-pki.js'
+import {type Flat, withNet} from '../../fixtures/net.js'
 
 /**
  * listPop3 and the POP3 client against the scripted fixture: every login method, STLS and implicit
@@ -39,11 +40,11 @@ async function start(options: Partial<Pop3FixtureOptions> = {}): Promise<Pop3Fix
   return fixture
 }
 
-function list(server: Pop3Fixture, options: Partial<Pop3ListOptions> = {}): Promise<Pop3ListResult> {
-  return listPop3({host: 'pop.mail.test', address: server.host, port: server.port, ca: pki.ca.cert, timeoutMs: 2000, user: USER, password: PASSWORD, ...options})
+function list(server: Pop3Fixture, options: Partial<Flat<Pop3ListOptions>> = {}): Promise<Pop3ListResult> {
+  return listPop3(withNet({host: 'pop.mail.test', address: server.host, port: server.port, ca: pki.ca.cert, timeoutMs: 2000, user: USER, password: PASSWORD, ...options}))
 }
 
-async function fails(server: Pop3Fixture, options: Partial<Pop3ListOptions> = {}): Promise<MaildigError> {
+async function fails(server: Pop3Fixture, options: Partial<Flat<Pop3ListOptions>> = {}): Promise<MaildigError> {
   const error = await list(server, options).then(
     () => {
       throw new Error('the listing should have failed')
@@ -186,7 +187,7 @@ describe('listPop3 against a well-behaved server', () => {
     const many = Array.from({length: 40}, (_, i) => `Subject: m${i + 1}\nMessage-ID: <p${i + 1}@x>\n\nx\n`)
     for (const pipelining of [true, false]) {
       const server = await start({implicitTls: true, messages: many, pipelining})
-      const client = new Pop3Client({host: 'pop.mail.test', address: server.host, port: server.port, ca: pki.ca.cert, timeoutMs: 2000})
+      const client = new Pop3Client(withNet({host: 'pop.mail.test', address: server.host, port: server.port, ca: pki.ca.cert, timeoutMs: 2000}))
       await client.connect({implicitTls: true})
       await client.capa()
       await client.login({user: USER, password: PASSWORD})
@@ -310,7 +311,7 @@ describe('listPop3 refuses to send credentials unsafely', () => {
 
   it('over a certificate for another name: AUTH_INSECURE', async () => {
     const server = await start({implicitTls: true})
-    const error = await listPop3({host: 'other.test', address: server.host, port: server.port, ca: pki.ca.cert, tls: 'implicit', user: USER, password: PASSWORD}).then(
+    const error = await listPop3(withNet({host: 'other.test', address: server.host, port: server.port, ca: pki.ca.cert, tls: 'implicit', user: USER, password: PASSWORD})).then(
       () => undefined,
       (e: unknown) => e as MaildigError,
     )

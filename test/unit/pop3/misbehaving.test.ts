@@ -5,6 +5,7 @@ import {listPop3, type Pop3ListOptions, type Pop3ListPartial} from '../../../src
 import {pop3ListPartialSchema} from '../../../src/lib/pop3/schema.js'
 import {startPop3Fixture, type Pop3Fixture, type Pop3FixtureOptions} from '../../fixtures/misbehaving-pop3.js'
 import {createTestPki, type TestPki} from '../../fixtures/test-pki.js'
+import {type Flat, withNet} from '../../fixtures/net.js'
 
 /**
  * listPop3 against servers that misbehave byte by byte. Each case must end with a MaildigError
@@ -38,9 +39,9 @@ interface Outcome {
   ms: number
 }
 
-async function listFails(server: Pop3Fixture, options: Partial<Pop3ListOptions> = {}): Promise<Outcome> {
+async function listFails(server: Pop3Fixture, options: Partial<Flat<Pop3ListOptions>> = {}): Promise<Outcome> {
   const started = performance.now()
-  const error = await listPop3({
+  const error = await listPop3(withNet({
     host: 'pop.mail.test',
     address: server.host,
     port: server.port,
@@ -49,7 +50,7 @@ async function listFails(server: Pop3Fixture, options: Partial<Pop3ListOptions> 
     user: USER,
     password: PASSWORD,
     ...options,
-  }).then(
+  })).then(
     () => {
       throw new Error('the listing should have failed')
     },
@@ -175,7 +176,7 @@ describe('listPop3 against misbehaving servers', () => {
     await new Promise<void>((resolve) => probe.listen(0, HOST, resolve))
     const port = (probe.address() as {port: number}).port
     await new Promise<void>((resolve) => probe.close(() => resolve()))
-    const error = await listPop3({host: HOST, port, timeoutMs: TIMEOUT_MS, user: USER, password: PASSWORD}).catch((e: unknown) => e as MaildigError)
+    const error = await listPop3(withNet({host: HOST, port, timeoutMs: TIMEOUT_MS, user: USER, password: PASSWORD})).catch((e: unknown) => e as MaildigError)
     expect(error).toMatchObject({code: 'CONNECT_REFUSED', category: 'connection', exitCode: 4})
     expect(partialOf<Pop3ListPartial>(error)?.transcript.length).toBeGreaterThan(0)
   })
@@ -183,7 +184,7 @@ describe('listPop3 against misbehaving servers', () => {
   it('a server that never answers QUIT does not hold the listing up more than about 1 s', async () => {
     const server = await start({behaviour: 'good', implicitTls: true, noQuitReply: true})
     const started = performance.now()
-    const result = await listPop3({host: 'pop.mail.test', address: server.host, port: server.port, ca: pki.ca.cert, tls: 'implicit', timeoutMs: 5000, user: USER, password: PASSWORD})
+    const result = await listPop3(withNet({host: 'pop.mail.test', address: server.host, port: server.port, ca: pki.ca.cert, tls: 'implicit', timeoutMs: 5000, user: USER, password: PASSWORD}))
     // The listing is complete before QUIT; the silence after it costs the 1 s close grace, not the 5 s deadline.
     const ms = performance.now() - started
     expect(result.messages).toHaveLength(2)

@@ -5,6 +5,7 @@ import {SmtpClient} from '../../../src/lib/smtp/client.js'
 import {probeSmtp, type SmtpProbeOptions, type SmtpProbePartial} from '../../../src/lib/smtp/probe.js'
 import {startSmtpFixture, type SmtpFixture, type SmtpFixtureOptions} from '../../fixtures/misbehaving-smtp.js'
 import {createTestPki, type TestPki} from '../../fixtures/test-pki.js'
+import {type Flat, withNet} from '../../fixtures/net.js'
 
 const HOST = '127.0.1.44'
 const USER = 'bob@mail.test'
@@ -27,7 +28,7 @@ async function start(options: Partial<SmtpFixtureOptions> = {}): Promise<SmtpFix
 }
 
 function client(server: SmtpFixture, options: {ca?: boolean} = {}): SmtpClient {
-  return new SmtpClient({host: 'mail.test', address: server.host, port: server.port, timeoutMs: 2000, ...(options.ca === false ? {} : {ca: pki.ca.cert})})
+  return new SmtpClient(withNet({host: 'mail.test', address: server.host, port: server.port, timeoutMs: 2000, ...(options.ca === false ? {} : {ca: pki.ca.cert})}))
 }
 
 /** Every form a secret could leak in: as is, and base64 of the password alone. */
@@ -67,7 +68,7 @@ describe('AUTH', () => {
 
   it.each(['PLAIN', 'LOGIN', 'CRAM-MD5', 'XOAUTH2'] as SaslMechanism[])('%s with a wrong password → AUTH_FAILED, exit 7, secrets nowhere', async (mechanism) => {
     const server = await start({auth: {user: USER, password: 'something else'}})
-    const options: SmtpProbeOptions = {
+    const options: Flat<SmtpProbeOptions> = {
       host: 'mail.test',
       address: server.host,
       port: server.port,
@@ -78,7 +79,7 @@ describe('AUTH', () => {
       authMechanism: mechanism,
       ...(mechanism === 'XOAUTH2' ? {token: PASSWORD} : {password: PASSWORD}),
     }
-    const error = (await probeSmtp(options).catch((e: unknown) => e)) as MaildigError
+    const error = (await probeSmtp(withNet(options)).catch((e: unknown) => e)) as MaildigError
     expect(error).toBeInstanceOf(MaildigError)
     expect(error).toMatchObject({code: 'AUTH_FAILED', category: 'auth', exitCode: 7, responseCode: 535, command: `AUTH ${mechanism}`})
     expect(error.message).toMatch(new RegExp(`rejected the credentials for ${USER} \\(AUTH ${mechanism}\\): 535 5\\.7\\.8`))
@@ -124,26 +125,26 @@ describe('AUTH', () => {
   it('refuses credentials over an unverified certificate, in the probe as a finding', async () => {
     const server = await start()
     const base = {host: 'mail.test', address: server.host, port: server.port, ehloName: 'client.test', timeoutMs: 2000, user: USER, password: PASSWORD}
-    const untrusted = await probeSmtp(base) // no ca: the private CA is unknown
+    const untrusted = await probeSmtp(withNet(base)) // no ca: the private CA is unknown
     expect(untrusted.auth.result).toBe('refused-insecure')
     expect(untrusted.findings.map((f) => f.code)).toEqual(['TLS_CERT_UNTRUSTED', 'AUTH_INSECURE'])
     expect(server.received.some((l) => l.startsWith('AUTH'))).toBe(false)
-    const allowed = await probeSmtp({...base, allowInsecureAuth: true})
+    const allowed = await probeSmtp(withNet({...base, allowInsecureAuth: true}))
     expect(allowed.auth.result).toBe('ok')
-    const wrongName = await probeSmtp({...base, host: HOST, ca: pki.ca.cert})
+    const wrongName = await probeSmtp(withNet({...base, host: HOST, ca: pki.ca.cert}))
     expect(wrongName.auth.result).toBe('ok') // the certificate names the IP too
   })
 
   it('reports AUTH_NOT_OFFERED when a user is given and the server has no AUTH', async () => {
     const server = await start({auth: undefined})
-    const result = await probeSmtp({host: 'mail.test', address: server.host, port: server.port, ca: pki.ca.cert, ehloName: 'client.test', timeoutMs: 2000, user: USER, password: PASSWORD})
+    const result = await probeSmtp(withNet({host: 'mail.test', address: server.host, port: server.port, ca: pki.ca.cert, ehloName: 'client.test', timeoutMs: 2000, user: USER, password: PASSWORD}))
     expect(result.auth).toEqual({mechanisms: [], result: 'not-offered', mechanism: null})
     expect(result.findings.map((f) => f.code)).toEqual(['AUTH_NOT_OFFERED'])
   })
 
   it('reports a mechanism that is not offered', async () => {
     const server = await start({auth: {user: USER, password: PASSWORD, mechanisms: ['LOGIN']}})
-    const result = await probeSmtp({host: 'mail.test', address: server.host, port: server.port, ca: pki.ca.cert, ehloName: 'client.test', timeoutMs: 2000, user: USER, password: PASSWORD, authMechanism: 'CRAM-MD5'})
+    const result = await probeSmtp(withNet({host: 'mail.test', address: server.host, port: server.port, ca: pki.ca.cert, ehloName: 'client.test', timeoutMs: 2000, user: USER, password: PASSWORD, authMechanism: 'CRAM-MD5'}))
     expect(result.auth.result).toBe('not-offered')
     expect(result.findings[0].message).toMatch(/does not offer AUTH CRAM-MD5 \(it offers LOGIN\)/)
   })
@@ -158,7 +159,7 @@ describe('AUTH', () => {
 describe('STARTTLS injection defence', () => {
   it('drops plaintext replies that came with the 220 and never takes them for replies inside TLS', async () => {
     const server = await start({behaviour: 'starttls-injection'})
-    const result = await probeSmtp({host: 'mail.test', address: server.host, port: server.port, ca: pki.ca.cert, ehloName: 'client.test', timeoutMs: 2000})
+    const result = await probeSmtp(withNet({host: 'mail.test', address: server.host, port: server.port, ca: pki.ca.cert, ehloName: 'client.test', timeoutMs: 2000}))
     // The EHLO reply inside TLS is the real one.
     expect(result.ehlo.name).toBe('mail.test')
     expect(result.ehlo.extensions).not.toHaveProperty('INJECTED')
@@ -241,7 +242,7 @@ describe('SmtpClient commands', () => {
 
   it('close() gives up on a server that does not answer QUIT within 1 s', async () => {
     const server = await start({tls: undefined, noQuitReply: true})
-    const smtp = new SmtpClient({host: 'mail.test', address: server.host, port: server.port, timeoutMs: 5000})
+    const smtp = new SmtpClient(withNet({host: 'mail.test', address: server.host, port: server.port, timeoutMs: 5000}))
     await smtp.connect()
     await smtp.ehlo('client.test')
     const started = performance.now()

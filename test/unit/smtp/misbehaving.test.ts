@@ -5,6 +5,7 @@ import {probeSmtp, type SmtpProbeOptions, type SmtpProbePartial} from '../../../
 import {smtpProbePartialSchema} from '../../../src/lib/smtp/schema.js'
 import {startSmtpFixture, type SmtpFixture, type SmtpFixtureOptions} from '../../fixtures/misbehaving-smtp.js'
 import {createTestPki, type TestPki} from '../../fixtures/test-pki.js'
+import {type Flat, withNet} from '../../fixtures/net.js'
 
 /**
  * The probe against servers that misbehave byte by byte. Each case must end with a MaildigError
@@ -36,9 +37,9 @@ interface Outcome {
   ms: number
 }
 
-async function probeFails(server: SmtpFixture, options: Partial<SmtpProbeOptions> = {}): Promise<Outcome> {
+async function probeFails(server: SmtpFixture, options: Partial<Flat<SmtpProbeOptions>> = {}): Promise<Outcome> {
   const started = performance.now()
-  const error = await probeSmtp({
+  const error = await probeSmtp(withNet({
     host: 'mail.test',
     address: server.host,
     port: server.port,
@@ -46,7 +47,7 @@ async function probeFails(server: SmtpFixture, options: Partial<SmtpProbeOptions
     ehloName: 'client.test',
     timeoutMs: TIMEOUT_MS,
     ...options,
-  }).then(
+  })).then(
     () => {
       throw new Error('the probe should have failed')
     },

@@ -2,6 +2,7 @@ import tls from 'node:tls'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {probeSmtp} from '../../../src/lib/smtp/probe.js'
 import {createTestPki, type TestPki} from '../../fixtures/test-pki.js'
+import {withNet} from '../../fixtures/net.js'
 
 // A server that speaks only TLS 1.0 (implicit TLS, port-465 style): the probe reaches it on a second
 // attempt and reports TLS_OLD_VERSION, instead of only a failed handshake; it never sends credentials over it.
@@ -39,7 +40,7 @@ afterAll(async () => {
 
 describe('a TLS 1.0-only server', () => {
   it('is reported with TLS_OLD_VERSION, and gets no credentials', async () => {
-    const result = await probeSmtp({host: HOST, port, tls: 'implicit', timeoutMs: 3000, ca: pki.ca.cert, user: 'alice', password: 'secret-pw'})
+    const result = await probeSmtp(withNet({host: HOST, port, tls: 'implicit', timeoutMs: 3000, ca: pki.ca.cert, user: 'alice', password: 'secret-pw'}))
     expect(result.tls?.version).toBe('TLSv1')
     expect(result.findings).toContainEqual(expect.objectContaining({code: 'TLS_OLD_VERSION'}))
     expect(result.auth.result).toBe('refused-insecure')

@@ -1,10 +1,10 @@
-import type {LookupFunction} from 'node:net'
 import {afterAll, afterEach, beforeAll, describe, expect, it} from 'vitest'
 import {UsageError} from '../../../src/lib/errors.js'
 import {probeSmtp, type SmtpProbeOptions, type SmtpProbeResult} from '../../../src/lib/smtp/probe.js'
 import {smtpProbeResultSchema} from '../../../src/lib/smtp/schema.js'
 import {startSmtpFixture, type SmtpFixture, type SmtpFixtureOptions} from '../../fixtures/misbehaving-smtp.js'
 import {createTestPki, type TestPki} from '../../fixtures/test-pki.js'
+import {stubResolver, type Flat, withNet} from '../../fixtures/net.js'
 
 const HOST = '127.0.1.43'
 let pki: TestPki
@@ -24,8 +24,8 @@ async function start(options: Partial<SmtpFixtureOptions> = {}): Promise<SmtpFix
   return fixture
 }
 
-async function probe(server: SmtpFixture, options: Partial<SmtpProbeOptions> = {}): Promise<SmtpProbeResult> {
-  const result = await probeSmtp({
+async function probe(server: SmtpFixture, options: Partial<Flat<SmtpProbeOptions>> = {}): Promise<SmtpProbeResult> {
+  const result = await probeSmtp(withNet({
     host: 'mail.test',
     address: server.host,
     port: server.port,
@@ -33,7 +33,7 @@ async function probe(server: SmtpFixture, options: Partial<SmtpProbeOptions> = {
     ehloName: 'client.test',
     timeoutMs: 2000,
     ...options,
-  })
+  }))
   expect(smtpProbeResultSchema.parse(result)).toEqual(result)
   return result
 }
@@ -187,13 +187,9 @@ describe('probeSmtp against a well-behaved server', () => {
 
   it('resolves the host through the injected lookup and connects from localAddress', async () => {
     const server = await start()
-    const asked: string[] = []
-    const lookup = ((hostname: string, _o: unknown, cb: (e: null, a: string, f: number) => void) => {
-      asked.push(hostname)
-      cb(null, HOST, 4)
-    }) as unknown as LookupFunction
-    const result = await probeSmtp({host: 'mail.test', port: server.port, lookup, localAddress: '127.0.1.98', ca: pki.ca.cert, ehloName: 'client.test', timeoutMs: 2000})
-    expect(asked).toEqual(['mail.test'])
+    const resolver = stubResolver(() => HOST)
+    const result = await probeSmtp(withNet({host: 'mail.test', port: server.port, resolver, localAddress: '127.0.1.98', ca: pki.ca.cert, ehloName: 'client.test', timeoutMs: 2000}))
+    expect(resolver.asked).toEqual(['mail.test A', 'mail.test AAAA'])
     expect(result.address).toBe(HOST)
     expect(result.transcript[1].line).toMatch(/connecting to mail\.test \[127\.0\.1\.43\]:\d+ from 127\.0\.1\.98/)
     expect(result.timings.lookupMs).toBeGreaterThanOrEqual(0)
@@ -201,7 +197,7 @@ describe('probeSmtp against a well-behaved server', () => {
 
   it('defaults the EHLO name to a FQDN or an address literal', async () => {
     const server = await start()
-    const result = await probeSmtp({host: 'mail.test', address: server.host, port: server.port, localAddress: '127.0.1.97', tls: 'none', timeoutMs: 2000})
+    const result = await probeSmtp(withNet({host: 'mail.test', address: server.host, port: server.port, localAddress: '127.0.1.97', tls: 'none', timeoutMs: 2000}))
     expect(result.transcript.find((l) => l.dir === 'send')?.line).toMatch(/^EHLO ([a-z0-9-]+\.[a-z0-9.-]+|\[127\.0\.1\.97\])$/i)
   })
 })
@@ -218,7 +214,7 @@ describe('probeSmtp input validation (CR/LF/NUL → usage error before anything 
     ['an EHLO name with a space', {ehloName: 'client.test MAIL'}, /must be one word/],
   ])('%s', async (_what, options, message) => {
     const server = await start()
-    const error = await probeSmtp({host: 'mail.test', address: server.host, port: server.port, timeoutMs: 2000, ehloName: 'client.test', ...options}).catch((e: unknown) => e)
+    const error = await probeSmtp(withNet({host: 'mail.test', address: server.host, port: server.port, timeoutMs: 2000, ehloName: 'client.test', ...options})).catch((e: unknown) => e)
     expect(error).toBeInstanceOf(UsageError)
     expect((error as UsageError).exitCode).toBe(2)
     expect((error as UsageError).message).toMatch(message)

@@ -5,6 +5,7 @@ import {inspectTls, isCertificateValid, parseAltNames} from '../../../src/lib/tl
 import {tlsInfoSchema} from '../../../src/lib/tls/schema.js'
 import {trustedCa} from '../../../src/lib/tls/trust.js'
 import {createTestPki, type TestCert, type TestPki} from '../../fixtures/test-pki.js'
+import {netContext} from '../../../src/lib/net/context.js'
 
 const HOST = '127.0.1.40'
 let pki: TestPki
@@ -24,7 +25,7 @@ async function tlsServer(cert: TestCert, extra: Record<string, unknown> = {}): P
 }
 
 async function handshake(port: number, host: string, tls: TlsUpgradeOptions = {}): Promise<{connection: Connection; socket: TLSSocket}> {
-  const connection = await Connection.open({host, port, address: HOST, timeoutMs: 3000, tls})
+  const connection = await Connection.open({host, port, address: HOST, net: netContext({timeoutMs: 3000}), tls})
   return {connection, socket: connection.tlsSocket as TLSSocket}
 }
 
@@ -146,7 +147,7 @@ describe('inspectTls', () => {
 
   it('fails the handshake with TLS_FAILED (exit 6) when versions do not meet', async () => {
     const port = await tlsServer(pki.leaf, {minVersion: 'TLSv1', maxVersion: 'TLSv1.1', ciphers: 'DEFAULT:@SECLEVEL=0'})
-    const error = await Connection.open({host: 'mail.test', port, address: HOST, timeoutMs: 3000, tls: true}).catch((e: unknown) => e)
+    const error = await Connection.open({host: 'mail.test', port, address: HOST, net: netContext({timeoutMs: 3000}), tls: true}).catch((e: unknown) => e)
     expect(error).toMatchObject({code: 'TLS_FAILED', category: 'tls', exitCode: 6})
     expect((error as Error).message).toMatch(/no TLS version in common|protocol/)
   })
