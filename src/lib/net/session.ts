@@ -310,6 +310,9 @@ export function scrubError<E>(error: E, transcript: Transcript): E {
  * and the certificate is verified, whether the session broke. The client adds its state machine.
  */
 export abstract class SessionClient<T extends ConnectionTimings> {
+  /** Ends the session as politely as its state allows, within the close grace. Never throws. */
+  abstract close(): Promise<void>
+
   readonly timings: T
   protected readonly session: Session<T>
 

@@ -1,5 +1,5 @@
 import type {TLSSocket} from 'node:tls'
-import {MaildigError, UsageError} from '../errors.js'
+import {isMaildigError, MaildigError, UsageError, withPartial} from '../errors.js'
 import {SessionClient, type ReplyParser, type Secret, type SessionOptions} from '../net/session.js'
 import {assertWireSafe} from '../net/wire.js'
 import {
@@ -45,6 +45,8 @@ const SHORT_LISTING: Pick<MultilineOptions, 'maxLines' | 'maxBytes'> = {maxLines
 export type Pop3ClientOptions = SessionOptions
 
 export interface Pop3Greeting {
+  /** The greeting line as received. */
+  line: string
   /** The text after `+OK` (and the response code, if any). */
   text: string
   code: string | null
@@ -157,7 +159,7 @@ export class Pop3Client extends SessionClient<Pop3Timings> {
       },
     }
     const response = await this.session.open(greeting, options.implicitTls)
-    this.greetingState = {text: response.text, code: response.code, timestamp: response.ok ? apopTimestamp(response.text) : null}
+    this.greetingState = {line: response.line, text: response.text, code: response.code, timestamp: response.ok ? apopTimestamp(response.text) : null}
     if (!response.ok) {
       // The server closes after a -ERR greeting; nothing more can be said in this session.
       this.session.markBroken()
@@ -523,4 +525,28 @@ function messageNumber(n: number): number {
 /** Bytes a listing of `messages` lines may take: "number SP value CRLF", numbers up to 15 digits. */
 function listingBytes(messages: number, valueLength = 15): number {
   return Math.max(1, messages) * (15 + 1 + valueLength + 2 + 16)
+}
+
+/**
+ * Greets a POP3 server and secures the session (TLS from the first byte, or STLS when the server
+ * agrees), then stops before any login: what the route probe of a mailbox server needs. The
+ * caller inspects `client.tlsSocket` and closes the client (QUIT).
+ */
+export async function greetPop3(options: Pop3ClientOptions & {implicitTls: boolean}): Promise<{client: Pop3Client; greeting: string; tlsMode: 'implicit' | 'starttls' | 'none'}> {
+  const client = new Pop3Client(options)
+  try {
+    const {line} = await client.connect({implicitTls: options.implicitTls})
+    if (options.implicitTls) return {client, greeting: line, tlsMode: 'implicit'}
+    try {
+      await client.stls()
+      return {client, greeting: line, tlsMode: 'starttls'}
+    } catch (error) {
+      // -ERR to STLS: the server does not offer it (the session goes on, unencrypted).
+      if (isMaildigError(error) && error.code === 'STARTTLS_FAILED' && error.command === 'STLS' && !client.failed) return {client, greeting: line, tlsMode: 'none'}
+      throw error
+    }
+  } catch (error) {
+    await client.close()
+    throw isMaildigError(error) ? withPartial(error, {address: client.remoteAddress ?? null}) : error
+  }
 }

@@ -1,9 +1,10 @@
-import {isMaildigError, MaildigError} from '../errors.js'
+import {isMaildigError, partialOf} from '../errors.js'
 import {finding, type Finding} from '../findings.js'
 import type {DnsResolver, SrvRecord} from '../dns/resolver.js'
-import {Connection} from '../net/connection.js'
+import {greetImap} from '../imap/greet.js'
+import {greetPop3} from '../pop3/client.js'
 import {Transcript} from '../net/transcript.js'
-import {inspectTls, type TlsInfo} from '../tls/inspect.js'
+import {inspectTls} from '../tls/inspect.js'
 import type {NetContext} from '../net/context.js'
 import type {ServiceProbe, SrvLookup} from './schema.js'
 
@@ -30,70 +31,37 @@ export interface ServiceProbeOptions {
 }
 
 /**
- * Greets an IMAP or POP3 server and secures the session (implicit TLS, or STARTTLS / STLS),
- * then leaves (LOGOUT / QUIT): no login, nothing read from any mailbox.
+ * Greets an IMAP or POP3 server and secures the session (implicit TLS, or STARTTLS / STLS), then
+ * leaves (LOGOUT / QUIT): no login, nothing read from any mailbox. The protocol steps are
+ * imap/greet.ts's and pop3/client.ts's; this judges what they saw.
  */
 export async function probeMailboxServer(service: MailboxService, host: string, port: number, options: ServiceProbeOptions): Promise<{probe: ServiceProbe; findings: Finding[]}> {
   const started = performance.now()
   const findings: Finding[] = []
-  const implicit = service === 'imaps' || service === 'pop3s'
   const imap = service.startsWith('imap')
   const probe: ServiceProbe = {service, host, port, address: null, ok: false, greeting: null, tlsMode: null, tls: null, error: null, ms: 0}
-  let conn: Connection | undefined
+  const session = {host, port, net: options.net, transcript: options.transcript, implicitTls: service === 'imaps' || service === 'pop3s'}
   try {
-    conn = await Connection.open({host, port, net: options.net, transcript: options.transcript, tls: implicit})
-    probe.address = conn.address
-    const greeting = await conn.deadline('greeting', conn.readLine())
+    const {client, greeting, tlsMode} = imap ? await greetImap(session) : await greetPop3(session)
+    probe.address = client.remoteAddress ?? null
     probe.greeting = greeting
-    if (imap && /^\* BYE/i.test(greeting)) throw new MaildigError('IMAP_GREETING_BYE', 'connection', `${conn.endpoint} greeted with BYE: ${greeting}`, {subject: host})
-    if (imap && !/^\* (OK|PREAUTH)/i.test(greeting)) throw new MaildigError('PROTOCOL_ERROR', 'protocol', `${conn.endpoint} sent no IMAP greeting: ${greeting.slice(0, 80)}`, {subject: host})
-    if (!imap && /^-ERR/i.test(greeting)) throw new MaildigError('POP3_GREETING_ERR', 'connection', `${conn.endpoint} greeted with -ERR: ${greeting}`, {subject: host})
-    if (!imap && !/^\+OK/i.test(greeting)) throw new MaildigError('PROTOCOL_ERROR', 'protocol', `${conn.endpoint} sent no POP3 greeting: ${greeting.slice(0, 80)}`, {subject: host})
-    let tls: TlsInfo | null = null
-    if (implicit) {
-      probe.tlsMode = 'implicit'
-    } else {
-      const answer = imap ? await imapCommand(conn, 'm1', 'STARTTLS') : await pop3Command(conn, 'STLS')
-      if (answer) {
-        await conn.upgradeToTls({kind: 'starttls'})
-        probe.tlsMode = 'starttls'
-      } else {
-        probe.tlsMode = 'none'
-        findings.push(finding('STARTTLS_NOT_OFFERED', `${conn.endpoint} (${service}) does not offer ${imap ? 'STARTTLS' : 'STLS'}: logins there travel unencrypted`, host))
-      }
+    probe.tlsMode = tlsMode
+    if (tlsMode === 'none') {
+      findings.push(finding('STARTTLS_NOT_OFFERED', `${client.endpoint} (${service}) does not offer ${imap ? 'STARTTLS' : 'STLS'}: logins there travel unencrypted`, host))
     }
-    if (conn.tlsSocket) {
-      const inspection = inspectTls(conn.tlsSocket, {hostname: host, certDays: options.certDays})
-      tls = inspection.tls
+    if (client.tlsSocket) {
+      const inspection = inspectTls(client.tlsSocket, {hostname: host, certDays: options.certDays})
+      probe.tls = inspection.tls
       findings.push(...inspection.findings)
     }
-    probe.tls = tls
     probe.ok = true
-    // Leave politely; the answer does not matter.
-    if (imap) conn.writeLine('m9 LOGOUT')
-    else conn.writeLine('QUIT')
+    await client.close()
   } catch (error) {
     if (!isMaildigError(error)) throw error
+    probe.address = partialOf<{address: string | null}>(error)?.address ?? null
     probe.error = {code: error.code, message: error.message}
   } finally {
-    await conn?.close()
     probe.ms = Math.round((performance.now() - started) * 10) / 10
   }
   return {probe, findings}
-}
-
-/** Sends a tagged IMAP command and reads to its tagged answer (bounded): true for OK. */
-async function imapCommand(conn: Connection, tag: string, command: string): Promise<boolean> {
-  conn.writeLine(`${tag} ${command}`)
-  for (let i = 0; i < 50; i++) {
-    const line = await conn.deadline('reply', conn.readLine(), command)
-    if (line.startsWith(`${tag} `)) return /^\S+ OK/i.test(line)
-  }
-  throw new MaildigError('PROTOCOL_ERROR', 'protocol', `${conn.endpoint}: no answer to ${command} within 50 lines`)
-}
-
-async function pop3Command(conn: Connection, command: string): Promise<boolean> {
-  conn.writeLine(command)
-  const line = await conn.deadline('reply', conn.readLine(), command)
-  return /^\+OK/i.test(line)
 }
