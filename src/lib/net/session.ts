@@ -4,7 +4,10 @@ import {isMaildigError, MaildigError, type ErrorCategory} from '../errors.js'
 import {Connection, type ConnectionTimings} from './connection.js'
 import type {Endpoint, NetContext} from './context.js'
 import {CLOSE_GRACE_MS, elapsedMs, roundMs, withDeadline, type Stage} from './deadline.js'
-import {Transcript} from './transcript.js'
+import type {Finding} from '../findings.js'
+import {inspectTls, type InspectTlsOptions} from '../tls/inspect.js'
+import type {TlsInfo} from '../tls/schema.js'
+import {Transcript, type TranscriptLine} from './transcript.js'
 import {bareHost, formatEndpoint, serverNameFor} from './wire.js'
 
 /**
@@ -354,5 +357,19 @@ export abstract class SessionClient<T extends ConnectionTimings> {
   /** Whether the session was broken by a timeout, reset, TLS or protocol error. */
   get failed(): boolean {
     return this.session.failed
+  }
+
+  /** The address, timings and transcript as they stand: what every check's partial result carries. */
+  progress(started: number, address = this.remoteAddress): {address?: string; timings: T & {totalMs: number}; transcript: TranscriptLine[]} {
+    return {...(address ? {address} : {}), timings: {...this.timings, totalMs: elapsedMs(started)}, transcript: [...this.transcript.lines]}
+  }
+
+  /** tls/inspect's report on the session's TLS, its findings added to `findings`; null without TLS. */
+  inspectTls(options: InspectTlsOptions, findings: Finding[]): TlsInfo | null {
+    const socket = this.tlsSocket
+    if (!socket) return null
+    const inspection = inspectTls(socket, options)
+    findings.push(...inspection.findings)
+    return inspection.tls
   }
 }

@@ -2,10 +2,9 @@ import {isMaildigError, MaildigError, UsageError, withPartial} from '../errors.j
 import {finding, type Finding} from '../findings.js'
 import {decodeEncodedWords, headerValue, MAX_HEADER_BYTES, readHeaders} from '../headers/message.js'
 import type {NetContext} from '../net/context.js'
-import {elapsedMs} from '../net/deadline.js'
 import {Transcript} from '../net/transcript.js'
 import {assertWireSafe, bareHost} from '../net/wire.js'
-import {inspectTls, type TlsInfo} from '../tls/inspect.js'
+import type {TlsInfo} from '../tls/inspect.js'
 import {methodLabel, Pop3Client, POP3_AUTH_METHODS, type Pop3AuthMethod} from './client.js'
 import type {Pop3Headers, Pop3ListPartial, Pop3ListResult, Pop3Message} from './schema.js'
 
@@ -84,28 +83,14 @@ export async function listPop3(options: Pop3ListOptions): Promise<Pop3ListResult
     transcript,
   })
 
-  const snapshot = (): Pop3ListPartial => ({
-    ...partial,
-    host,
-    port,
-    ...(client.remoteAddress ? {address: client.remoteAddress} : options.address ? {address: options.address} : {}),
-    timings: {...client.timings, totalMs: elapsedMs(started)},
-    transcript: [...transcript.lines],
-    findings: [...findings],
-  })
+  const snapshot = (): Pop3ListPartial => ({...partial, host, port, ...client.progress(started, client.remoteAddress ?? options.address), findings: [...findings]})
 
   try {
     const greeting = await client.connect({implicitTls: implicit})
     partial.address = client.remoteAddress
     partial.greeting = {text: greeting.text, apop: greeting.timestamp !== null}
     let tls: TlsInfo | null = null
-    const inspect = (): TlsInfo | null => {
-      const socket = client.tlsSocket
-      if (!socket) return null
-      const inspection = inspectTls(socket, {hostname: options.host, now, certDays: options.certDays})
-      findings.push(...inspection.findings)
-      return inspection.tls
-    }
+    const inspect = () => client.inspectTls({hostname: options.host, now, certDays: options.certDays}, findings)
     if (implicit) tls = partial.tls = inspect()
 
     let capabilities = (partial.capabilities = await client.capa())
@@ -177,8 +162,7 @@ export async function listPop3(options: Pop3ListOptions): Promise<Pop3ListResult
       stat: partial.stat,
       messages: partial.messages,
       limit,
-      timings: {...client.timings, totalMs: elapsedMs(started)},
-      transcript: [...transcript.lines],
+      ...client.progress(started, client.remoteAddress ?? options.address ?? host),
       findings,
     }
   } catch (error) {

@@ -3,11 +3,10 @@ import {isIP} from '../net/ip.js'
 import {isMaildigError, MaildigError, UsageError, withPartial} from '../errors.js'
 import {finding, type Finding} from '../findings.js'
 import {netContext, type NetContext} from '../net/context.js'
-import {elapsedMs} from '../net/deadline.js'
 import type {SaslMechanism} from '../net/sasl.js'
 import {Transcript} from '../net/transcript.js'
 import {assertWireSafe, bareHost} from '../net/wire.js'
-import {inspectTls, isCertificateValid, type TlsInfo} from '../tls/inspect.js'
+import {isCertificateValid, type TlsInfo} from '../tls/inspect.js'
 import {mailPath, SmtpClient, validateEhloName, type RecipientResult} from './client.js'
 import type {SmtpAuthResultKind, SmtpProbePartial, SmtpProbeResult, SmtpProbeTimings} from './schema.js'
 
@@ -116,15 +115,7 @@ async function probeOnce(options: SmtpProbeOptions): Promise<SmtpProbeResult> {
     transcript,
   })
 
-  const snapshot = (): SmtpProbePartial => ({
-    ...partial,
-    host,
-    port,
-    ...(client.remoteAddress ? {address: client.remoteAddress} : options.address ? {address: options.address} : {}),
-    timings: {...client.timings, totalMs: elapsedMs(started)},
-    transcript: [...transcript.lines],
-    findings: [...findings],
-  })
+  const snapshot = (): SmtpProbePartial => ({...partial, host, port, ...client.progress(started, client.remoteAddress ?? options.address), findings: [...findings]})
 
   try {
     const greeting = await client.connect({implicitTls: implicit}).catch((error: unknown) => {
@@ -134,13 +125,7 @@ async function probeOnce(options: SmtpProbeOptions): Promise<SmtpProbeResult> {
     partial.address = client.remoteAddress
     const banner = (partial.banner = {code: greeting.code, text: greeting.text})
     let tls: TlsInfo | null = null
-    const inspect = () => {
-      const socket = client.tlsSocket
-      if (!socket) return null
-      const inspection = inspectTls(socket, {hostname: options.host, now, certDays: options.certDays})
-      findings.push(...inspection.findings)
-      return inspection.tls
-    }
+    const inspect = () => client.inspectTls({hostname: options.host, now, certDays: options.certDays}, findings)
     if (implicit) tls = partial.tls = inspect()
 
     const ehloName = options.ehloName ?? defaultEhloName(client.connection?.localAddress)
@@ -224,8 +209,7 @@ async function probeOnce(options: SmtpProbeOptions): Promise<SmtpProbeResult> {
       auth,
       recipients: partial.recipients ?? [],
       relay: partial.relay ?? null,
-      timings: {...client.timings, totalMs: elapsedMs(started)},
-      transcript: [...transcript.lines],
+      ...client.progress(started, client.remoteAddress ?? options.address ?? host),
       findings,
     }
   } catch (error) {
