@@ -1,10 +1,10 @@
 import {createServer, type Server, type Socket} from 'node:net'
 import {afterEach, describe, expect, it} from 'vitest'
-import {MaildigError} from '../../../src/lib/errors.js'
 import {Connection} from '../../../src/lib/net/connection.js'
 import {netContext} from '../../../src/lib/net/context.js'
 import {Transcript} from '../../../src/lib/net/transcript.js'
 import {stubResolver} from '../../fixtures/net.js'
+import {failure} from './failure.js'
 
 const HOST = '127.0.1.41'
 const servers: Server[] = []
@@ -25,17 +25,6 @@ afterEach(async () => {
   for (const socket of sockets.splice(0)) socket.destroy()
   await Promise.all(servers.splice(0).map((s) => new Promise((r) => s.close(r))))
 })
-
-async function failure(promise: Promise<unknown>): Promise<MaildigError> {
-  const error = await promise.then(
-    () => {
-      throw new Error('expected a failure')
-    },
-    (e: unknown) => e,
-  )
-  expect(error).toBeInstanceOf(MaildigError)
-  return error as MaildigError
-}
 
 describe('Connection', () => {
   it('connects to the address, reads and writes lines, records them', async () => {

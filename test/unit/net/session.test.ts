@@ -4,6 +4,7 @@ import {MaildigError} from '../../../src/lib/errors.js'
 import {Session, type ReplyParser} from '../../../src/lib/net/session.js'
 import {SECRET_MASK, Transcript} from '../../../src/lib/net/transcript.js'
 import {withNet} from '../../fixtures/net.js'
+import {failure} from './failure.js'
 
 const HOST = '127.0.1.45'
 const servers: Server[] = []
@@ -48,17 +49,6 @@ const oneLine = (): ReplyParser<string> => ({
 
 function session(port: number, timeoutMs = 2000, transcript = new Transcript()): Session {
   return new Session('TEST', withNet({host: 'mail.test', address: HOST, port, timeoutMs, transcript}), {})
-}
-
-async function failure(promise: Promise<unknown>): Promise<MaildigError> {
-  const error = await promise.then(
-    () => {
-      throw new Error('expected a failure')
-    },
-    (e: unknown) => e,
-  )
-  expect(error).toBeInstanceOf(MaildigError)
-  return error as MaildigError
 }
 
 describe('Session', () => {
