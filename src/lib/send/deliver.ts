@@ -9,6 +9,7 @@ import {extractEnhancedCode, formatReply} from '../smtp/reply.js'
 import type {CaInput} from '../tls/trust.js'
 import {inspectTls, isCertificateValid, type TlsInfo} from '../tls/inspect.js'
 import type {Attempt, Delivery, RejectedRecipient} from './schema.js'
+import {netContext} from '../net/context.js'
 
 export type {Attempt, Delivery, RejectedRecipient}
 
@@ -76,7 +77,7 @@ async function deliverOnce(target: DeliveryTarget, envelope: {from: string; to: 
   const transcript = options.transcript
   const findings: Finding[] = []
   const implicit = options.tls === 'implicit'
-  const client = new SmtpClient({host: target.host, port: target.port, address: target.address, localAddress: options.localAddress, timeoutMs: options.timeoutMs, transcript, ca: options.ca})
+  const client = new SmtpClient({host: target.host, port: target.port, address: target.address, transcript, net: netContext({timeoutMs: options.timeoutMs, ca: options.ca, localAddress: options.localAddress})})
   const endpoint = client.endpoint
   const started = performance.now()
   let tls: TlsInfo | null = null

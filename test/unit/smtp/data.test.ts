@@ -2,6 +2,7 @@ import {afterAll, afterEach, beforeAll, describe, expect, it} from 'vitest'
 import {dotStuff, hasEightBit, xtext} from '../../../src/lib/smtp/data.js'
 import {SmtpClient} from '../../../src/lib/smtp/client.js'
 import {startSmtpFixture, type SmtpFixture} from '../../fixtures/misbehaving-smtp.js'
+import {netContext} from '../../../src/lib/net/context.js'
 
 describe('dotStuff', () => {
   it('doubles a leading dot, makes every line end CRLF and ends with "."', () => {
@@ -37,7 +38,7 @@ describe('SmtpClient DATA', () => {
   afterEach(async () => smtp?.close())
 
   it('sends the envelope with SIZE, BODY, DSN RET/ENVID and NOTIFY, the message dot-stuffed, and returns the queue reply', async () => {
-    smtp = new SmtpClient({host: HOST, port: fixture.port, timeoutMs: 2000})
+    smtp = new SmtpClient({host: HOST, port: fixture.port, net: netContext({timeoutMs: 2000})})
     await smtp.connect()
     await smtp.ehlo('client.test')
     const message = Buffer.from('Subject: dots\r\n\r\n.starts with a dot\r\n.\r\nGrüße\r\n')
@@ -57,7 +58,7 @@ describe('SmtpClient DATA', () => {
   })
 
   it('refuses a DSN NOTIFY value that is not one (usage error, nothing sent)', async () => {
-    smtp = new SmtpClient({host: HOST, port: fixture.port, timeoutMs: 2000})
+    smtp = new SmtpClient({host: HOST, port: fixture.port, net: netContext({timeoutMs: 2000})})
     await smtp.connect()
     await smtp.ehlo('client.test')
     await smtp.mailFrom('a@mail.test')
