@@ -1,0 +1,152 @@
+import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import {runCli, type CliResult} from '../cli/run-cli.js'
+import {startImapFixture, type ImapFixture} from '../fixtures/misbehaving-imap.js'
+import {startPop3Fixture, type Pop3Fixture} from '../fixtures/misbehaving-pop3.js'
+import {startSmtpFixture, type SmtpFixture} from '../fixtures/misbehaving-smtp.js'
+import {createTestPki, type TestPki} from '../fixtures/test-pki.js'
+
+/**
+ * The canary password: every command that takes a credential (send, probe-smtp, pop3-list,
+ * imap-check), every output mode (human, --json, --transcript, both, -q) and every failure path
+ * (a server that echoes the credentials back, one that closes mid-AUTH, a TLS failure, a wrong
+ * password): the password and every encoded form of it never reach stdout or stderr.
+ */
+const USER = 'bob'
+const CANARY = 'Canary-7f3a9c+Pw/Zq41'
+
+/** The base64 text that any encoding of `secret` contains, with the secret at byte offset 0, 1 or 2 of a 3-byte group. */
+function base64Forms(secret: string): string[] {
+  const bytes = Buffer.from(secret)
+  return [0, 1, 2].map((offset) => {
+    const full = Buffer.concat([Buffer.alloc(offset), bytes]).toString('base64')
+    // Characters that depend on the filler or on what follows the secret are left out.
+    const start = offset === 0 ? 0 : offset === 1 ? 2 : 3
+    const end = Math.floor((offset + bytes.length) / 3) * 4
+    return full.slice(start, end)
+  })
+}
+
+const FORMS = [
+  CANARY,
+  ...base64Forms(CANARY),
+  `\0${USER}\0${CANARY}`,
+  Buffer.from(`\0${USER}\0${CANARY}`).toString('base64'), // SASL PLAIN
+  Buffer.from(CANARY).toString('base64'), // SASL LOGIN
+  Buffer.from(`user=${USER}\x01auth=Bearer ${CANARY}\x01\x01`).toString('base64'), // XOAUTH2
+  // The JSON-escaped PLAIN form ("\u0000bob\u0000…") and the terminal-escaped one ("\x00bob\x00…").
+  `\\u0000${USER}\\u0000${CANARY}`,
+  `\\x00${USER}\\x00${CANARY}`,
+]
+
+function expectNoCanary(r: CliResult, what: string): void {
+  for (const form of FORMS) {
+    expect(r.stdout.includes(form), `${what}: stdout holds ${JSON.stringify(form)}\n${r.stdout}`).toBe(false)
+    expect(r.stderr.includes(form), `${what}: stderr holds ${JSON.stringify(form)}\n${r.stderr}`).toBe(false)
+  }
+}
+
+const MODES: [string, string[]][] = [
+  ['human', []],
+  ['--json', ['--json']],
+  ['--transcript', ['--transcript']],
+  ['--json --transcript', ['--json', '--transcript']],
+  ['-q', ['-q']],
+]
+
+type Path = 'wrong password' | 'echoing server' | 'closed mid-AUTH' | 'TLS failure'
+const PATHS: Path[] = ['wrong password', 'echoing server', 'closed mid-AUTH', 'TLS failure']
+/**
+ * docs/cli.md: authentication failed 7, connection closed 4, TLS 6; an echo with NUL bytes in it (the
+ * decoded PLAIN payload) may be refused as binary, 8, before it is read as a reply.
+ */
+const EXIT: Record<Path, number[]> = {'wrong password': [7], 'echoing server': [7, 8], 'closed mid-AUTH': [4], 'TLS failure': [6]}
+
+describe('the canary password never appears in any output', () => {
+  let pki: TestPki
+  const smtp = new Map<Path, SmtpFixture>()
+  const pop3 = new Map<Path, Pop3Fixture>()
+  const imap = new Map<Path, ImapFixture>()
+  beforeAll(async () => {
+    pki = createTestPki()
+    let n = 160
+    for (const path of PATHS) {
+      const echoAuth = path === 'echoing server'
+      const closeOnAuth = path === 'closed mid-AUTH'
+      const tls = path === 'TLS failure'
+      smtp.set(path, await startSmtpFixture({
+        behaviour: tls ? 'broken-starttls' : 'good',
+        host: `127.0.1.${n++}`,
+        auth: {user: USER, password: 'the-right-one', mechanisms: ['PLAIN', 'LOGIN']},
+        authBeforeTls: true,
+        echoAuth,
+        closeOnAuth,
+        ...(tls ? {tls: pki.leaf} : {}),
+      }))
+      pop3.set(path, await startPop3Fixture({
+        behaviour: tls ? 'broken-stls' : 'good',
+        host: `127.0.1.${n++}`,
+        user: USER,
+        password: 'the-right-one',
+        sasl: ['PLAIN', 'LOGIN'],
+        plaintextAuth: true,
+        echoAuth,
+        closeOnAuth,
+        ...(tls ? {tls: pki.leaf} : {}),
+      }))
+      imap.set(path, await startImapFixture({
+        behaviour: tls ? 'broken-starttls' : 'good',
+        host: `127.0.1.${n++}`,
+        user: USER,
+        password: 'the-right-one',
+        echoAuth,
+        closeOnAuth,
+        ...(tls ? {tls: pki.leaf} : {}),
+      }))
+    }
+  })
+  afterAll(async () => {
+    for (const f of [...smtp.values(), ...pop3.values(), ...imap.values()]) await f.close()
+    pki.cleanup()
+  })
+
+  const tlsArgs = (path: Path) => (path === 'TLS failure' ? ['--tls', 'starttls'] : ['--tls', 'none', '--allow-insecure-auth'])
+  const commands: [string, (path: Path) => string[], string[][]][] = [
+    ['send', (path) => {
+      const f = smtp.get(path)!
+      return ['send', '--server', `${f.host}:${f.port}`, '--from', 'bob@mail.test', '--to', 'alice@mail.test', '--user', USER, ...tlsArgs(path)]
+    }, [[]]],
+    ['probe-smtp', (path) => {
+      const f = smtp.get(path)!
+      return ['probe-smtp', f.host, '--port', String(f.port), '--user', USER, ...tlsArgs(path)]
+    }, [['--auth-mechanism', 'plain'], ['--auth-mechanism', 'login']]],
+    ['pop3-list', (path) => {
+      const f = pop3.get(path)!
+      return ['pop3-list', f.host, '--port', String(f.port), '--user', USER, ...tlsArgs(path)]
+    }, [['--auth', 'user'], ['--auth', 'plain'], ['--auth', 'login']]],
+    ['imap-check', (path) => {
+      const f = imap.get(path)!
+      return ['imap-check', f.host, '--port', String(f.port), '--user', USER, ...tlsArgs(path)]
+    }, [['--auth', 'login'], ['--auth', 'plain']]],
+  ]
+
+  for (const [name, base, variants] of commands) {
+    for (const path of PATHS) {
+      it(`${name}: ${path}`, async () => {
+        const runs: Promise<[string, CliResult]>[] = []
+        for (const variant of variants) {
+          for (const [mode, flags] of MODES) {
+            const args = [...base(path), '--timeout', '3s', ...variant, ...flags]
+            runs.push(runCli(args, {env: {MAILDIG_PASSWORD: CANARY}}).then((r) => [`${variant.join(' ') || 'default'} ${mode}`, r]))
+          }
+          // The password from standard input too.
+          runs.push(runCli([...base(path), '--timeout', '3s', ...variant, '--json', '--transcript', '--password-stdin'], {input: `${CANARY}\n`}).then((r) => [`${variant.join(' ') || 'default'} --password-stdin`, r]))
+        }
+        for (const [what, r] of await Promise.all(runs)) {
+          // Each run failed the way its path says (not, say, a usage error that sent nothing).
+          expect(EXIT[path], `${what}: exit ${r.code}\n${r.stderr}${r.stdout}`).toContain(r.code)
+          expectNoCanary(r, what)
+        }
+      }, 120_000)
+    }
+  }
+})
