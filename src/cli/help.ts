@@ -53,5 +53,6 @@ const EXIT_CODE_TABLE: [number, string][] = [
   [6, 'TLS: handshake or STARTTLS failed'],
   [7, 'authentication failed or was refused'],
   [8, 'protocol: the server answered something that is not the protocol'],
+  [74, 'the result could not be written (a full disk, a closed terminal)'],
   [130, 'interrupted (SIGINT); 143 for SIGTERM'],
 ]

@@ -1,4 +1,3 @@
-import {fstatSync} from 'node:fs'
 import {basename} from 'node:path'
 import {Flags} from '@oclif/core'
 import type {ChalkInstance} from 'chalk'
