@@ -8,6 +8,7 @@ import {daneInfoSchema} from '../policy/schema.js'
 import {sendResultSchema} from '../send/schema.js'
 import {imapCheckResultSchema} from '../imap/schema.js'
 import {pop3ListResultSchema} from '../pop3/schema.js'
+import {senderResultSchema} from '../sender/schema.js'
 import {observedAnalysisSchema, predictedRouteSchema, routeComparisonSchema} from '../route/schema.js'
 
 /**
@@ -33,6 +34,7 @@ export function commandSchemas(): Record<string, unknown> {
     // With a recipient: the predicted route; with --message: the observed one; with both, also the comparison.
     trace: commandDocumentSchema('trace', predictedRouteSchema.extend(observedAnalysisSchema.shape).extend({comparison: routeComparisonSchema})),
     'pop3-list': commandDocumentSchema('pop3-list', pop3ListResultSchema.omit({transcript: true, findings: true})),
+    sender: commandDocumentSchema('sender', senderResultSchema),
   }
   return Object.fromEntries(
     Object.entries(documents).map(([name, schema]) => [name, {$id: `https://maildig.invalid/schema/${name}.json`, title: `maildig ${name} --json`, ...z.toJSONSchema(schema, {io: 'output'})}]),

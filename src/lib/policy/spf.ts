@@ -1,4 +1,5 @@
-import type {DnsAnswer, DnsResolver, RecordType} from '../dns/resolver.js'
+import type {DnsAnswer, DnsResolver} from '../dns/resolver.js'
+import {cachedQuery, type DnsQuery} from '../dns/cache.js'
 import {reverseName} from '../dns/names.js'
 import {UsageError} from '../errors.js'
 import {finding, type Finding, type FindingCode} from '../findings.js'
@@ -349,7 +350,7 @@ interface Problem {
   severity?: 'error' | 'warning' | 'info'
 }
 
-type Query = <T extends RecordType>(name: string, type: T) => Promise<DnsAnswer<T>>
+type Query = DnsQuery
 
 class Evaluation {
   lookups = 0
@@ -670,6 +671,49 @@ export interface SpfOptions {
   heloDomain?: string
   /** The envelope sender (MAIL FROM), for %{s} %{l} %{o}; defaults to postmaster@<domain> (§4.3). */
   sender?: string
+  /** The DNS questions, answered from a run's cache when several checks share it (src/lib/dns/cache.ts). */
+  query?: DnsQuery
+}
+
+/** §4.3: a sender without a local part is "postmaster" at that domain; none at all is postmaster@<domain>. */
+export function spfSender(sender: string | undefined, domain: string): string {
+  const raw = sender?.trim() || `postmaster@${domain}`
+  return raw.includes('@') ? (raw.startsWith('@') ? `postmaster${raw}` : raw) : `postmaster@${raw}`
+}
+
+/** One check_host() (RFC 7208 §4): the result for `ip` at `domain`, as a receiver computes it. */
+export interface SpfEvaluation {
+  result: SpfResult
+  reason: string
+  mechanism: string | null
+  matchedIn: string | null
+  explanation: string | null
+  lookups: number
+  voidLookups: number
+  /** The finding code of a permerror or temperror (SPF_TOO_MANY_LOOKUPS, SPF_TEMPERROR, …). */
+  code: FindingCode | null
+}
+
+/**
+ * check_host(ip, domain, sender) with `helo` for %{h}: the one evaluation `trace` and `sender` share. Never throws
+ * for DNS trouble (that is a temperror); throws UsageError for an `ip` that is not an address.
+ */
+export async function spfCheckHost(query: DnsQuery, params: {ip: string; domain: string; sender?: string; helo?: string}): Promise<SpfEvaluation> {
+  const address = parseIp(params.ip)
+  if (!address) throw new UsageError(`"${params.ip}" is not an IP address`)
+  const domain = normalizeName(params.domain)
+  const ev = new Evaluation('check', query, address, spfSender(params.sender, domain), normalizeName(params.helo ?? domain))
+  const outcome = await checkHost(ev, domain, [domain], false)
+  return {
+    result: outcome.result,
+    reason: outcome.reason,
+    mechanism: outcome.mechanism ?? null,
+    matchedIn: outcome.matchedIn ?? null,
+    explanation: outcome.explanation ?? null,
+    lookups: ev.lookups,
+    voidLookups: ev.voidLookups,
+    code: outcome.code ?? null,
+  }
 }
 
 /**
@@ -680,21 +724,9 @@ export async function checkSpf(domain: string, ip: string | null, resolver: DnsR
   const name = normalizeName(domain)
   const address = ip === null ? null : parseIp(ip)
   if (ip !== null && !address) throw new UsageError(`"${ip}" is not an IP address`)
-  const rawSender = options.sender?.trim() || `postmaster@${name}`
-  // §4.3: a sender without a local part is "postmaster" at that domain.
-  const sender = rawSender.includes('@') ? (rawSender.startsWith('@') ? `postmaster${rawSender}` : rawSender) : `postmaster@${rawSender}`
+  const sender = spfSender(options.sender, name)
   const helo = normalizeName(options.heloDomain ?? name)
-
-  const cache = new Map<string, Promise<DnsAnswer>>()
-  const query: Query = (qname, type) => {
-    const key = `${type} ${normalizeName(qname)}`
-    let pending = cache.get(key)
-    if (!pending) {
-      pending = resolver.query(normalizeName(qname), type)
-      cache.set(key, pending)
-    }
-    return pending as Promise<DnsAnswer<typeof type>>
-  }
+  const query: Query = options.query ?? cachedQuery(resolver)
 
   const top = await query(name, 'TXT')
   const records = txtTexts(top).filter(isSpfRecord)

@@ -1,0 +1,69 @@
+import {Args, Flags} from '@oclif/core'
+import type {ChalkInstance} from 'chalk'
+import {MaildigCommand, type Outcome, type RunContext} from '../cli/base-command.js'
+import {commonFlags} from '../cli/flags.js'
+import {flagValue} from '../cli/validate.js'
+import {ehloSchema} from '../cli/validate-smtp.js'
+import {readInput} from '../cli/input.js'
+import {dnsblZoneSchema, ipSchema, messageProblem, selectorSchema, senderTargetSchema} from '../cli/validate-sender.js'
+import {UsageError, EXIT_CODES} from '../lib/errors.js'
+import {checkSender} from '../lib/sender/check.js'
+import type {SenderResult} from '../lib/sender/schema.js'
+import {renderSender} from '../render/sender.js'
+
+/** A saved message larger than this is refused: DKIM needs the whole of it (the body hash), and no real message is. */
+const MAX_MESSAGE_BYTES = 64 * 1024 * 1024
+
+export default class Sender extends MaildigCommand<SenderResult> {
+  static override summary = 'Will receivers trust mail from this sender? SPF for each sending address, DKIM, DMARC, BIMI, blocklists and reverse DNS.'
+  static override description = `The argument is a domain (checked as MAIL FROM postmaster@<domain>), an address, or "<>" (the null reverse path of bounces: only the HELO identity is checked, RFC 7208 §2.4). For each --ip: SPF check_host() (RFC 7208) with the MAIL FROM identity and, with --helo, the HELO identity; the address's PTR and forward-confirmed reverse DNS; its status in DNS blocklists (RFC 5782). Also the domain's DKIM keys (--selector, or the selectors of a saved --message, whose signatures are verified), its DMARC policy (RFC 9989) and BIMI record.
+
+Every check ends in one of three outcomes: found, absent, or could not be checked (a lookup timed out or failed: never reported as missing). Sections run in parallel on one DNS cache.
+
+Exit codes: 0 no error finding, 1 an error finding (an SPF fail, a blocklist listing…), 2 usage, 3 the domain does not exist.`
+  static override examples = [
+    '<%= config.bin %> sender example.com --ip 192.0.2.25',
+    '<%= config.bin %> sender alice@example.com --ip 192.0.2.25 --ip 2001:db8::25 --helo mail.example.com',
+    '<%= config.bin %> sender "<>" --helo mail.example.com --ip 192.0.2.25 --no-dnsbl',
+    '<%= config.bin %> sender example.com --selector s1 --selector s2',
+    '<%= config.bin %> sender example.com --message saved.eml --json | jq .dkim.signatures',
+    '<%= config.bin %> sender example.com --ip 192.0.2.25 --dnsbl bl.example.net --json | jq \'.dnsbl[] | select(.status == "listed")\'',
+  ]
+  static override args = {
+    sender: Args.string({description: 'The sender: a domain, an address (local@domain), or "<>" for the null reverse path.', required: true, ignoreStdin: true}),
+  }
+  static override flags = {
+    ...commonFlags,
+    ip: Flags.string({description: 'A sending address (IPv4 or IPv6): SPF, reverse DNS and blocklists are checked for it. Repeatable.', multiple: true, multipleNonGreedy: true, helpValue: 'ADDR'}),
+    helo: Flags.string({description: 'The HELO/EHLO name the sending server uses: SPF checks that identity too (RFC 7208 §2.3).', helpValue: 'NAME'}),
+    selector: Flags.string({description: 'A DKIM selector to look up at <selector>._domainkey.<domain>. Repeatable; without it, common selectors are tried.', multiple: true, multipleNonGreedy: true, helpValue: 'NAME'}),
+    message: Flags.string({description: 'A saved message (file, or - for standard input): its DKIM signatures and ARC chain are verified, its selectors looked up.', helpValue: 'FILE|-'}),
+    dnsbl: Flags.string({description: 'A DNS blocklist zone to use instead of the default ones. Repeatable.', multiple: true, multipleNonGreedy: true, helpValue: 'ZONE', exclusive: ['no-dnsbl']}),
+    'no-dnsbl': Flags.boolean({description: 'Check no blocklist.', default: false}),
+    'bimi-selector': Flags.string({description: 'The BIMI selector (default: "default").', helpValue: 'NAME'}),
+  }
+
+  protected async work(flags: Record<string, unknown>, args: Record<string, unknown>, {options, spinner}: RunContext): Promise<Outcome<SenderResult>> {
+    // Every value is checked before the first lookup: bad input costs no DNS query.
+    const target = flagValue(senderTargetSchema, String(args.sender), 'sender')
+    const ips = ((flags.ip as string[] | undefined) ?? []).map((v) => flagValue(ipSchema, v, '--ip'))
+    const helo = flags.helo === undefined ? undefined : flagValue(ehloSchema, flags.helo as string, '--helo')
+    const selectors = ((flags.selector as string[] | undefined) ?? []).map((v) => flagValue(selectorSchema, v, '--selector'))
+    const bimiSelector = flags['bimi-selector'] === undefined ? undefined : flagValue(selectorSchema, flags['bimi-selector'] as string, '--bimi-selector')
+    const zones = flags['no-dnsbl'] ? [] : flags.dnsbl === undefined ? null : (flags.dnsbl as string[]).map((v) => flagValue(dnsblZoneSchema, v, '--dnsbl'))
+    if (target.kind === 'null' && helo === undefined) throw new UsageError('sender: the null sender "<>" is checked with its HELO identity alone: give --helo NAME')
+    let message: Buffer | undefined
+    if (flags.message !== undefined) {
+      message = await readInput(flags.message as string, {label: '--message', maxBytes: MAX_MESSAGE_BYTES, deadlineMs: options.timeoutMs})
+      const problem = messageProblem(message)
+      if (problem) throw new UsageError(`--message: ${problem}`)
+    }
+    spinner.text(`checking ${target.domain ?? helo}`)
+    const {result, findings, domainNotFound} = await checkSender(target, {ips, helo, selectors, message, dnsblZones: zones, bimiSelector, net: options.net})
+    return {result, findings, ...(domainNotFound ? {exitCode: EXIT_CODES.dns} : {})}
+  }
+
+  protected renderHuman(outcome: Outcome<SenderResult>, style: ChalkInstance): string {
+    return renderSender(style, outcome.result, outcome.findings)
+  }
+}

@@ -1,0 +1,95 @@
+import type {DnsAnswer} from '../dns/resolver.js'
+import type {DnsQuery} from '../dns/cache.js'
+import {reverseName} from '../dns/names.js'
+import {finding, type Finding} from '../findings.js'
+import {isDnsFailure} from '../policy/common.js'
+import {parseIp} from '../policy/ip.js'
+import type {SenderContext, SectionOutcome} from './context.js'
+import type {DnsblEntry, DnsblZone} from './schema.js'
+
+/**
+ * DNS blocklists (RFC 5782). The default zones: alive in December 2026, free for low-volume queries, and each
+ * documented in docs/cli.md. SORBS closed in 2024 and is not one of them. Spamhaus answers queries that come through
+ * public resolvers with an error code (127.255.255.254), which is reported as "could not be checked", never as a
+ * listing.
+ */
+export const DEFAULT_DNSBL_ZONES = ['zen.spamhaus.org', 'bl.spamcop.net', 'psbl.surriel.com', 'dnsbl.dronebl.org', 'bl.mailspike.net'] as const
+
+/**
+ * Answers that are not listings but say the query was not answered (Spamhaus, https://docs.spamhaus.com "return
+ * codes"; other zones use the same block): the address could not be checked.
+ */
+const QUERY_ERRORS: Record<string, string> = {
+  '127.255.255.252': 'the zone reports a typo in the query (127.255.255.252)',
+  '127.255.255.254': 'the zone refuses queries that come through a public or open resolver (127.255.255.254): use your own resolver (--resolver)',
+  '127.255.255.255': 'the zone reports too many queries from this resolver (127.255.255.255)',
+}
+
+/** The name of `ip` under `zone` (RFC 5782 §2.1 IPv4, §2.4 IPv6 nibbles). */
+export function dnsblName(ip: string, zone: string): string {
+  return `${reverseName(ip).replace(/\.(in-addr|ip6)\.arpa$/, '')}.${zone}`
+}
+
+/** How one A answer of a blocklist reads (RFC 5782 §2.3: only 127.0.0.0/8 answers are listings, 127.0.0.1 never). */
+export function readDnsblAnswer(answer: DnsAnswer<'A'>): {status: 'listed' | 'not-listed' | 'unknown'; codes: string[]; error: string | null} {
+  if (isDnsFailure(answer)) return {status: 'unknown', codes: [], error: `A ${answer.name}: ${answer.detail ?? answer.status}`}
+  if (answer.status !== 'ok') return {status: 'not-listed', codes: [], error: null}
+  const addresses = answer.records.map((r) => r.address)
+  const queryError = addresses.find((a) => QUERY_ERRORS[a] !== undefined)
+  if (queryError) return {status: 'unknown', codes: [], error: QUERY_ERRORS[queryError]}
+  const loopback = addresses.filter((a) => parseIp(a)?.family === 4 && a.startsWith('127.'))
+  const codes = loopback.filter((a) => a !== '127.0.0.1')
+  if (codes.length > 0) return {status: 'listed', codes, error: null}
+  if (loopback.length > 0) return {status: 'not-listed', codes: [], error: null}
+  // An answer outside 127.0.0.0/8 is no DNSBL answer: a resolver that rewrites NXDOMAIN, or a zone that was retired.
+  return {status: 'unknown', codes: [], error: `the zone answered ${addresses.join(', ')}, outside 127.0.0.0/8: not a blocklist answer (RFC 5782 §2.3)`}
+}
+
+/**
+ * A zone's health (RFC 5782 §5): 127.0.0.2 must be listed, 127.0.0.1 must not. A zone that lists 127.0.0.1 answers
+ * for everything (a retired zone is often pointed at a wildcard): its answers mean nothing and it is ignored.
+ */
+async function zoneHealth(query: DnsQuery, zone: string): Promise<DnsblZone> {
+  const [listed, unlisted] = await Promise.all([query(dnsblName('127.0.0.2', zone), 'A'), query(dnsblName('127.0.0.1', zone), 'A')])
+  const must = readDnsblAnswer(listed)
+  const mustNot = readDnsblAnswer(unlisted)
+  if (mustNot.status === 'listed') return {zone, healthy: false, problem: `the zone lists its test address 127.0.0.1 (${mustNot.codes.join(', ')}): it answers for everything`}
+  if (must.status === 'unknown') return {zone, healthy: null, problem: `its test entry 127.0.0.2 could not be checked: ${must.error}`}
+  if (must.status === 'not-listed') return {zone, healthy: false, problem: 'the zone does not list its test entry 127.0.0.2: it is not working (or no longer exists)'}
+  return {zone, healthy: true, problem: null}
+}
+
+async function lookupEntry(query: DnsQuery, ip: string, zone: string): Promise<DnsblEntry> {
+  const name = dnsblName(ip, zone)
+  const read = readDnsblAnswer(await query(name, 'A'))
+  let reason: string | null = null
+  if (read.status === 'listed') {
+    // RFC 5782 §2.1: the TXT record, when the zone has one, says why.
+    const txt = await query(name, 'TXT')
+    reason = txt.status === 'ok' ? txt.records.map((r) => r.text).join(' ') : null
+  }
+  return {ip, zone, status: read.status, codes: read.codes, reason, error: read.error}
+}
+
+/** Each --ip in each zone, the zones' health checked alongside; nothing without --ip or with --no-dnsbl. */
+export async function checkSenderDnsbl(context: SenderContext): Promise<SectionOutcome<{entries: DnsblEntry[]; zones: DnsblZone[]}>> {
+  const {options, query} = context
+  const zones = options.dnsblZones ?? [...DEFAULT_DNSBL_ZONES]
+  if (options.ips.length === 0 || zones.length === 0) return {value: {entries: [], zones: []}, findings: []}
+  const health = await Promise.all(zones.map((zone) => zoneHealth(query, zone)))
+  const entries = await Promise.all(
+    options.ips.flatMap((ip) =>
+      health.map(async (h): Promise<DnsblEntry> => {
+        if (h.healthy === false) return {ip, zone: h.zone, status: 'ignored', codes: [], reason: null, error: h.problem}
+        return lookupEntry(query, ip, h.zone)
+      }),
+    ),
+  )
+  const findings: Finding[] = []
+  for (const h of health) if (h.healthy === false) findings.push(finding('DNSBL_ZONE_BROKEN', `${h.zone} is ignored: ${h.problem}`, h.zone))
+  for (const e of entries) {
+    if (e.status === 'listed') findings.push(finding('DNSBL_LISTED', `${e.ip} is listed in ${e.zone} (${e.codes.join(', ')})${e.reason ? `: ${e.reason}` : ''}`, e.ip))
+    if (e.status === 'unknown') findings.push(finding('DNSBL_UNCHECKED', `${e.ip} could not be checked in ${e.zone}: ${e.error}`, e.ip))
+  }
+  return {value: {entries, zones: health}, findings}
+}
