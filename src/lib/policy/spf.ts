@@ -1,4 +1,4 @@
-import type {DnsAnswer, DnsResolver} from '../dns/resolver.js'
+import type {DnsAnswer, DnsResolver, RecordType} from '../dns/resolver.js'
 import {cachedQuery, type DnsQuery} from '../dns/cache.js'
 import {reverseName} from '../dns/names.js'
 import {UsageError} from '../errors.js'
@@ -364,13 +364,19 @@ class Evaluation {
   ptrUsed: string[] = []
   passAll: string[] = []
 
+  readonly query: Query
+
   constructor(
     readonly mode: 'check' | 'walk',
-    readonly query: Query,
+    query: Query,
     readonly ip: IpAddress | null,
     readonly sender: string,
     readonly helo: string,
-  ) {}
+  ) {
+    // §4.3, §4.8: a target name that no DNS query can carry (an empty label, a label over 63 octets, as a macro may
+    // produce) is treated as a name that does not exist, not asked (the RFC 7208 suite's invalid-domain cases).
+    this.query = ((name, type) => (queryableName(name) ? query(name, type) : Promise.resolve(nonexistent(name, type)))) as Query
+  }
 
   /** A fatal condition: the check stops with it; the walk notes it and goes on. */
   abort(result: 'permerror' | 'temperror', code: FindingCode, message: string, subject: string): void {
@@ -438,6 +444,15 @@ class Evaluation {
     const names = await this.validatedNames()
     return names.find((n) => n === domain) ?? names.find((n) => n.endsWith(`.${domain}`)) ?? names[0] ?? 'unknown'
   }
+}
+
+function queryableName(name: string): boolean {
+  const bare = name.replace(/\.$/, '')
+  return bare.length > 0 && bare.length <= 253 && bare.split('.').every((l) => l.length > 0 && l.length <= 63)
+}
+
+function nonexistent<T extends RecordType>(name: string, type: T): DnsAnswer<T> {
+  return {name, type, status: 'nxdomain', rcode: 'NXDOMAIN', records: [], cnames: [], authenticated: false, server: null, transport: null, ms: 0, detail: `"${name}" is not a valid DNS name: treated as non-existent (RFC 7208 §4.8)`}
 }
 
 /** §4.3: check_host() answers "none" for a malformed or single-label domain. */
