@@ -8,6 +8,7 @@ import {readInput} from '../cli/input.js'
 import {dnsblZoneSchema, ipSchema, messageProblem, selectorSchema, senderTargetSchema} from '../cli/validate-sender.js'
 import {UsageError, EXIT_CODES} from '../lib/errors.js'
 import {checkSender} from '../lib/sender/check.js'
+import {Transcript} from '../lib/net/transcript.js'
 import type {SenderResult} from '../lib/sender/schema.js'
 import {renderSender} from '../render/sender.js'
 
@@ -59,8 +60,9 @@ Exit codes: 0 no error finding, 1 an error finding (an SPF fail, a blocklist lis
       if (problem) throw new UsageError(`--message: ${problem}`)
     }
     spinner.text(`checking ${target.domain ?? helo}`)
-    const {result, findings, domainNotFound} = await checkSender(target, {ips, helo, selectors, message, dnsblZones: zones, bimiSelector, net: options.net})
-    return {result, findings, ...(domainNotFound ? {exitCode: EXIT_CODES.dns} : {})}
+    const transcript = new Transcript(this.started)
+    const {result, findings, domainNotFound} = await checkSender(target, {ips, helo, selectors, message, dnsblZones: zones, bimiSelector, net: options.net, transcript})
+    return {result, findings, transcript: transcript.lines, ...(domainNotFound ? {exitCode: EXIT_CODES.dns} : {})}
   }
 
   protected renderHuman(outcome: Outcome<SenderResult>, style: ChalkInstance): string {

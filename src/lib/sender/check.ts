@@ -29,7 +29,7 @@ export interface SenderOutcome {
 export async function checkSender(target: SenderTarget, options: SenderOptions): Promise<SenderOutcome> {
   const domain = target.domain ?? options.helo
   if (!domain) throw new Error('checkSender: the null sender "<>" needs a HELO name')
-  const query = cachedQuery(options.net.resolver)
+  const query = cachedQuery(options.net.resolver, options.transcript)
   const context: SenderContext = {target, domain, options, query}
 
   const spf = checkSenderSpf(context)

@@ -1,5 +1,6 @@
 import type {DnsQuery} from '../dns/cache.js'
 import type {ResolverContext} from '../net/context.js'
+import type {Transcript} from '../net/transcript.js'
 import type {Finding} from '../findings.js'
 import type {SenderTarget} from './target.js'
 import type {SenderDkim, SenderSpf} from './schema.js'
@@ -20,6 +21,8 @@ export interface SenderOptions {
   bimiSelector?: string
   /** --resolver, --timeout, --ca-file. */
   net: ResolverContext
+  /** --transcript: every DNS question and answer of the run is recorded here. */
+  transcript?: Transcript
 }
 
 /** What every section of the check gets: the target, the options, and one cached DNS for the run. */

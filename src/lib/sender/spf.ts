@@ -39,7 +39,9 @@ export async function checkSenderSpf(context: SenderContext): Promise<SectionOut
       return {ip, identity, domain, sender, result: e.result, mechanism: e.mechanism, matchedIn: e.matchedIn, explanation: e.explanation, reason: e.reason, lookups: e.lookups, voidLookups: e.voidLookups}
     }),
   )
-  for (const r of value.results) add(resultFindings(r))
+  // A record that could not be read is said once (the record's SPF_TEMPERROR), not again for every address.
+  const unreadable = value.status === 'unknown' ? recordDomain : null
+  for (const r of value.results) add(resultFindings(r).filter((f) => !(f.code === 'SPF_TEMPERROR' && r.domain === unreadable)))
   return {value, findings}
 }
 
