@@ -27,7 +27,7 @@ Exit codes: 0 no error finding, 1 an error finding (an SPF fail, a blocklist lis
     '<%= config.bin %> sender alice@example.com --ip 192.0.2.25 --ip 2001:db8::25 --helo mail.example.com',
     '<%= config.bin %> sender "<>" --helo mail.example.com --ip 192.0.2.25 --no-dnsbl',
     '<%= config.bin %> sender example.com --selector s1 --selector s2',
-    '<%= config.bin %> sender example.com --message saved.eml --json | jq .dkim.signatures',
+    '<%= config.bin %> sender example.com --message examples/postfix-relay-chain.eml --json | jq .dkim.signatures',
     '<%= config.bin %> sender example.com --ip 192.0.2.25 --dnsbl bl.example.net --json | jq \'.dnsbl[] | select(.status == "listed")\'',
   ]
   static override args = {

@@ -45,7 +45,7 @@ function renderSpfSection(c: ChalkInstance, r: SenderResult, findings: readonly 
       ? `could not be checked: ${s.error}`
       : s.status === 'absent'
         ? `${s.domain ?? 'the domain'} publishes no SPF record`
-        : `${s.lookups} of 10 DNS lookups, ${s.voidLookups} of 2 void lookups`
+        : `${s.results.map((x) => `${x.result} for ${x.ip}${x.identity === 'helo' ? ' (HELO)' : ''}`).concat(`${s.lookups} of 10 DNS lookups, ${s.voidLookups} of 2 void`).join(' · ')}`
   const lines = [sectionHeading(c, 'SPF', s.status, summary, own)]
   if (s.record) lines.push(`  ${s.domain}: ${s.record}`)
   if (s.results.length > 0) {

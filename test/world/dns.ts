@@ -96,6 +96,9 @@ export function dnsmasqRecords(records: ZoneRecord[]): string[] {
         lines.push(`dns-rr=${checkName(r.name)},52,${head}${r.data.toLowerCase()}`)
         break
       }
+      case 'WILDCARD_A':
+        lines.push(`address=/${checkName(r.name)}/${r.address}`)
+        break
       case 'RAW':
         if (!/^([0-9a-f]{2})*$/i.test(r.hex)) throw new WorldError(`test world DNS: RAW ${r.name}: data must be hex`)
         lines.push(`dns-rr=${checkName(r.name)},${r.rrType},${r.hex.toLowerCase()}`)

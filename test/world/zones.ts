@@ -14,6 +14,7 @@
  *   127.0.1.60  mx.noptr.test: no PTR (NXDOMAIN)
  *   127.0.1.61  mx.badptr.test, whose PTR names other.badptr.test
  *   127.0.1.62  other.badptr.test
+ *   127.0.1.66-.70  sending addresses for `sender` (buildZones: the blocklist bl.test, generic PTR names)
  */
 
 export type ZoneRecord =
@@ -30,6 +31,8 @@ export type ZoneRecord =
   | {type: 'TLSA'; name: string; usage: number; selector: number; matchingType: number; data: string}
   /** Any other type, as its number and RDATA in hex. */
   | {type: 'RAW'; name: string; rrType: number; hex: string}
+  /** An A answer for `name` and every name under it (dnsmasq address=): a blocklist that lists everything. */
+  | {type: 'WILDCARD_A'; name: string; address: string}
 
 export const HOSTS = {
   dns: '127.0.1.53',
@@ -42,6 +45,16 @@ export const HOSTS = {
   noPtr: '127.0.1.60',
   badPtr: '127.0.1.61',
   badPtrOther: '127.0.1.62',
+  /** Listed in bl.test, with a TXT reason. */
+  listed: '127.0.1.66',
+  /** bl.test answers 127.255.255.254 for it: Spamhaus' "query through a public resolver" error, not a listing. */
+  blError: '127.0.1.67',
+  /** bl.test answers 127.0.0.1 for it: not a listing (RFC 5782 §5). */
+  blLoopback: '127.0.1.68',
+  /** bl.test answers 192.0.2.1 for it: outside 127.0.0.0/8, no blocklist answer. */
+  blOutside: '127.0.1.69',
+  /** PTR 127-0-1-70.dynamic.pool.test, which resolves back: a generic name. */
+  generic: '127.0.1.70',
 } as const
 
 /** Splits a long TXT value into character-strings of at most `size` bytes (RFC 7208 3.3 joins them back). */
@@ -192,6 +205,25 @@ export function buildZones(options: ZoneOptions): ZoneRecord[] {
 
     // txt.test: one TXT record longer than 255 bytes, in several character-strings.
     {type: 'TXT', name: 'txt.test', strings: splitTxt(LONG_SPF)},
+
+    // sender (issue 12): bl.test is a blocklist zone (RFC 5782): its test entry 127.0.0.2 listed, 127.0.0.1 not; the
+    // addresses in HOSTS.listed … blOutside answer as their comments say; every other address is unlisted (NXDOMAIN).
+    // wildbl.test lists everything (a broken zone); deadbl.test lists nothing, not even its test entry.
+    {type: 'A', name: '2.0.0.127.bl.test', address: '127.0.0.2'},
+    {type: 'TXT', name: '2.0.0.127.bl.test', strings: ['test entry (RFC 5782)']},
+    {type: 'A', name: '66.1.0.127.bl.test', address: '127.0.0.2'},
+    {type: 'A', name: '66.1.0.127.bl.test', address: '127.0.0.4'},
+    {type: 'TXT', name: '66.1.0.127.bl.test', strings: ['127.0.1.66 sent spam to our traps; see https://bl.test/lookup?ip=127.0.1.66']},
+    {type: 'A', name: '67.1.0.127.bl.test', address: '127.255.255.254'},
+    {type: 'A', name: '68.1.0.127.bl.test', address: '127.0.0.1'},
+    {type: 'A', name: '69.1.0.127.bl.test', address: '192.0.2.1'},
+    {type: 'WILDCARD_A', name: 'wildbl.test', address: '127.0.0.2'},
+    {type: 'TXT', name: 'deadbl.test', strings: ['a zone that lists nothing']},
+    // sender.test: SPF allows Postfix and bl.test's listed address softly; its sending addresses' reverse DNS.
+    {type: 'TXT', name: 'sender.test', strings: ['v=spf1 ip4:127.0.1.25 ip4:127.0.1.70 ~all']},
+    {type: 'PTR', address: '127.0.1.70', target: '127-0-1-70.dynamic.pool.test'},
+    {type: 'A', name: '127-0-1-70.dynamic.pool.test', address: '127.0.1.70'},
+    {type: 'PTR', address: '127.0.1.66', target: 'spammer.bl-victim.test'},
 
     // insecure.test: an unsigned MX pointing into the signed zone, at a host whose TLSA record
     // matches nothing: the MX answer is not validated, so DANE senders do not apply DANE (§2.2.1).

@@ -38,7 +38,8 @@ export function readDnsblAnswer(answer: DnsAnswer<'A'>): {status: 'listed' | 'no
   const queryError = addresses.find((a) => QUERY_ERRORS[a] !== undefined)
   if (queryError) return {status: 'unknown', codes: [], error: QUERY_ERRORS[queryError]}
   const loopback = addresses.filter((a) => parseIp(a)?.family === 4 && a.startsWith('127.'))
-  const codes = loopback.filter((a) => a !== '127.0.0.1')
+  // In numeric order: DNS servers hand records out in any order, and the same listing should read the same.
+  const codes = loopback.filter((a) => a !== '127.0.0.1').sort((x, y) => parseIp(x)!.bytes[3] - parseIp(y)!.bytes[3] || x.localeCompare(y))
   if (codes.length > 0) return {status: 'listed', codes, error: null}
   if (loopback.length > 0) return {status: 'not-listed', codes: [], error: null}
   // An answer outside 127.0.0.0/8 is no DNSBL answer: a resolver that rewrites NXDOMAIN, or a zone that was retired.
