@@ -13,6 +13,14 @@ const manifest = createRequire(import.meta.url)('../../oclif.manifest.json') as 
 const examples = manifest.commands.sender.examples ?? []
 
 describe('sender against dnsmasq', () => {
+  it('--transcript shows the DNS conversation, each question once', async () => {
+    const r = await sender('mail.test', '--ip', '127.0.1.25', '--no-dnsbl', '--transcript')
+    const lines = r.json!.transcript.map((l: any) => `${l.dir} ${l.line}`)
+    expect(lines).toContain('send TXT mail.test?')
+    expect(lines).toContainEqual(expect.stringMatching(/^recv TXT mail\.test: NOERROR from 127\.0\.1\.53:53 in \d+ ms: "v=spf1 ip4:127\.0\.1\.25 -all"/))
+    expect(lines.filter((l: string) => l === 'send TXT mail.test?')).toHaveLength(1)
+  })
+
   it('mail.test from Postfix: SPF pass, reverse DNS confirmed, not listed', async () => {
     const r = await sender('alice@mail.test', '--ip', '127.0.1.25', '--helo', 'mx.mail.test', '--dnsbl', 'bl.test')
     expect(r.json, r.stdout).toMatchObject({
@@ -26,7 +34,7 @@ describe('sender against dnsmasq', () => {
         {ip: '127.0.1.25', identity: 'helo', domain: 'mx.mail.test', result: 'none'},
       ]},
       dnsbl: [{ip: '127.0.1.25', zone: 'bl.test', status: 'not-listed', codes: [], reason: null}],
-      dnsblZones: [{zone: 'bl.test', healthy: true}],
+      dnsblZones: [{zone: 'bl.test', healthy: true, ipv6: null}],
       reverse: [{ip: '127.0.1.25', status: 'found', ptr: ['mx.mail.test'], fcrdns: true, generic: false}],
     })
     for (const code of ['SPF_NOT_PERMITTED', 'DNSBL_LISTED', 'PTR_MISSING', 'FCRDNS_MISMATCH', 'PTR_GENERIC']) expect(codes(r.json)).not.toContain(code)
@@ -53,12 +61,24 @@ describe('sender against dnsmasq', () => {
   it('a zone that lists everything, and one that lists nothing, are ignored as broken', async () => {
     const r = await sender('mail.test', '--ip', '127.0.1.25', '--dnsbl', 'wildbl.test', '--dnsbl', 'deadbl.test')
     expect(r.json!.dnsblZones).toEqual([
-      {zone: 'wildbl.test', healthy: false, problem: expect.stringMatching(/answers for everything/)},
-      {zone: 'deadbl.test', healthy: false, problem: expect.stringMatching(/does not list its test entry/)},
+      {zone: 'wildbl.test', healthy: false, problem: expect.stringMatching(/answers for everything/), ipv6: null},
+      {zone: 'deadbl.test', healthy: false, problem: expect.stringMatching(/does not list its test entry/), ipv6: null},
     ])
     expect(r.json!.dnsbl.map((e: any) => e.status)).toEqual(['ignored', 'ignored'])
     expect(codes(r.json)).not.toContain('DNSBL_LISTED')
     expect(codes(r.json).filter((c: string) => c === 'DNSBL_ZONE_BROKEN')).toHaveLength(2)
+  })
+
+  it('an IPv6 address: "not listed" only in a zone that lists IPv6 (its test entry ::ffff:7f00:2), else could not be checked', async () => {
+    const r = await sender('mail.test', '--ip', '2001:db8::25', '--dnsbl', 'bl.test', '--dnsbl', 'v4bl.test')
+    expect(r.json!.dnsblZones).toEqual([
+      {zone: 'bl.test', healthy: true, problem: null, ipv6: true},
+      {zone: 'v4bl.test', healthy: true, problem: null, ipv6: false},
+    ])
+    expect(r.json!.dnsbl).toEqual([
+      {ip: '2001:db8::25', zone: 'bl.test', status: 'not-listed', codes: [], reason: null, error: null},
+      {ip: '2001:db8::25', zone: 'v4bl.test', status: 'unknown', codes: [], reason: null, error: expect.stringMatching(/does not list IPv6 addresses/)},
+    ])
   })
 
   it('a generic PTR name is a warning; softfail is a warning too', async () => {

@@ -217,6 +217,9 @@ export function buildZones(options: ZoneOptions): ZoneRecord[] {
     {type: 'A', name: '67.1.0.127.bl.test', address: '127.255.255.254'},
     {type: 'A', name: '68.1.0.127.bl.test', address: '127.0.0.1'},
     {type: 'A', name: '69.1.0.127.bl.test', address: '192.0.2.1'},
+    // bl.test lists IPv6 addresses too (its IPv6 test entry ::ffff:7f00:2, RFC 5782 §5); v4bl.test lists IPv4 only.
+    {type: 'A', name: `${reverseName('::ffff:7f00:2').replace(/\.ip6\.arpa$/, '')}.bl.test`, address: '127.0.0.2'},
+    {type: 'A', name: '2.0.0.127.v4bl.test', address: '127.0.0.2'},
     {type: 'WILDCARD_A', name: 'wildbl.test', address: '127.0.0.2'},
     {type: 'TXT', name: 'deadbl.test', strings: ['a zone that lists nothing']},
     // sender.test: SPF allows Postfix and bl.test's listed address softly; its sending addresses' reverse DNS.

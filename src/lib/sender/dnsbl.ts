@@ -8,12 +8,14 @@ import type {SenderContext, SectionOutcome} from './context.js'
 import type {DnsblEntry, DnsblZone} from './schema.js'
 
 /**
- * DNS blocklists (RFC 5782). The default zones: alive in December 2026, free for low-volume queries, and each
- * documented in docs/cli.md. SORBS closed in 2024 and is not one of them. Spamhaus answers queries that come through
- * public resolvers with an error code (127.255.255.254), which is reported as "could not be checked", never as a
- * listing.
+ * DNS blocklists (RFC 5782). The default zones: lists of sending IP addresses that receivers use, free for
+ * low-volume queries by their published terms, each documented in docs/cli.md. SORBS closed in 2024 and is not one of
+ * them; neither are IRC-oriented lists (DroneBL). Whether each is alive is checked at every run by its RFC 5782 §5
+ * test entries (zoneHealth): a dead or wildcarded zone is reported and ignored, never believed. Spamhaus answers
+ * queries that come through public resolvers with an error code (127.255.255.254), reported as "could not be
+ * checked", never as a listing.
  */
-export const DEFAULT_DNSBL_ZONES = ['zen.spamhaus.org', 'bl.spamcop.net', 'psbl.surriel.com', 'dnsbl.dronebl.org', 'bl.mailspike.net'] as const
+export const DEFAULT_DNSBL_ZONES = ['zen.spamhaus.org', 'bl.spamcop.net', 'psbl.surriel.com', 'bl.mailspike.net'] as const
 
 /**
  * Answers that are not listings but say the query was not answered (Spamhaus, https://docs.spamhaus.com "return
@@ -48,17 +50,27 @@ export function readDnsblAnswer(answer: DnsAnswer<'A'>): {status: 'listed' | 'no
 
 /**
  * A zone's health (RFC 5782 §5): 127.0.0.2 must be listed, 127.0.0.1 must not. A zone that lists 127.0.0.1 answers
- * for everything (a retired zone is often pointed at a wildcard): its answers mean nothing and it is ignored.
+ * for everything (a retired zone is often pointed at a wildcard): its answers mean nothing and it is ignored. With
+ * an IPv6 address to check, the IPv6 test entry ::ffff:7f00:2 says whether the zone lists IPv6 at all (§5): many do
+ * not, and their silence about an IPv6 address is no "not listed".
  */
-async function zoneHealth(query: DnsQuery, zone: string): Promise<DnsblZone> {
-  const [listed, unlisted] = await Promise.all([query(dnsblName('127.0.0.2', zone), 'A'), query(dnsblName('127.0.0.1', zone), 'A')])
+async function zoneHealth(query: DnsQuery, zone: string, withIpv6: boolean): Promise<DnsblZone> {
+  const [listed, unlisted, listed6] = await Promise.all([
+    query(dnsblName('127.0.0.2', zone), 'A'),
+    query(dnsblName('127.0.0.1', zone), 'A'),
+    withIpv6 ? query(dnsblName(IPV6_TEST_ENTRY, zone), 'A') : undefined,
+  ])
   const must = readDnsblAnswer(listed)
   const mustNot = readDnsblAnswer(unlisted)
-  if (mustNot.status === 'listed') return {zone, healthy: false, problem: `the zone lists its test address 127.0.0.1 (${mustNot.codes.join(', ')}): it answers for everything`}
-  if (must.status === 'unknown') return {zone, healthy: null, problem: `its test entry 127.0.0.2 could not be checked: ${must.error}`}
-  if (must.status === 'not-listed') return {zone, healthy: false, problem: 'the zone does not list its test entry 127.0.0.2: it is not working (or no longer exists)'}
-  return {zone, healthy: true, problem: null}
+  const ipv6 = listed6 === undefined ? null : readDnsblAnswer(listed6).status === 'listed' ? true : isDnsFailure(listed6) ? null : false
+  if (mustNot.status === 'listed') return {zone, healthy: false, problem: `the zone lists its test address 127.0.0.1 (${mustNot.codes.join(', ')}): it answers for everything`, ipv6}
+  if (must.status === 'unknown') return {zone, healthy: null, problem: `its test entry 127.0.0.2 could not be checked: ${must.error}`, ipv6}
+  if (must.status === 'not-listed') return {zone, healthy: false, problem: 'the zone does not list its test entry 127.0.0.2: it is not working (or no longer exists)', ipv6}
+  return {zone, healthy: true, problem: null, ipv6}
 }
+
+/** RFC 5782 §5: the IPv6 test entry a zone that lists IPv6 addresses answers (::FFFF:7F00:2). */
+const IPV6_TEST_ENTRY = '::ffff:7f00:2'
 
 async function lookupEntry(query: DnsQuery, ip: string, zone: string): Promise<DnsblEntry> {
   const name = dnsblName(ip, zone)
@@ -77,12 +89,17 @@ export async function checkSenderDnsbl(context: SenderContext): Promise<SectionO
   const {options, query} = context
   const zones = options.dnsblZones ?? [...DEFAULT_DNSBL_ZONES]
   if (options.ips.length === 0 || zones.length === 0) return {value: {entries: [], zones: []}, findings: []}
-  const health = await Promise.all(zones.map((zone) => zoneHealth(query, zone)))
+  const withIpv6 = options.ips.some((ip) => parseIp(ip)?.family === 6)
+  const health = await Promise.all(zones.map((zone) => zoneHealth(query, zone, withIpv6)))
   const entries = await Promise.all(
     options.ips.flatMap((ip) =>
       health.map(async (h): Promise<DnsblEntry> => {
         if (h.healthy === false) return {ip, zone: h.zone, status: 'ignored', codes: [], reason: null, error: h.problem}
-        return lookupEntry(query, ip, h.zone)
+        const entry = await lookupEntry(query, ip, h.zone)
+        if (entry.status === 'not-listed' && h.ipv6 === false && parseIp(ip)?.family === 6) {
+          return {...entry, status: 'unknown', error: `the zone does not list IPv6 addresses (it does not answer its IPv6 test entry ${IPV6_TEST_ENTRY}, RFC 5782 §5)`}
+        }
+        return entry
       }),
     ),
   )

@@ -90,6 +90,7 @@ export const dnsblZoneSchema = z.object({
   zone: z.string(),
   healthy: z.boolean().nullable().describe('the zone answered its RFC 5782 §5 test entries correctly (127.0.0.2 listed, 127.0.0.1 not); null when that could not be checked'),
   problem: z.string().nullable().describe('why the zone is not trusted (it lists everything, it does not list its test entry, its test lookup failed)'),
+  ipv6: z.boolean().nullable().describe('the zone lists IPv6 addresses: it answers its IPv6 test entry ::ffff:7f00:2 (RFC 5782 §5); null when no --ip was IPv6 or the lookup failed. An IPv6 address in a zone that does not is "unknown", not "not-listed"'),
 })
 export type DnsblZone = z.infer<typeof dnsblZoneSchema>
 
