@@ -1,5 +1,6 @@
 import {checkSpf, spfCheckHost} from '../policy/spf.js'
 import {finding, type Finding} from '../findings.js'
+import {isDnsFailure} from '../policy/common.js'
 import type {SenderContext, SectionOutcome} from './context.js'
 import type {SenderIdentity, SenderSpf, SpfCheck} from './schema.js'
 
@@ -24,8 +25,10 @@ export async function checkSenderSpf(context: SenderContext): Promise<SectionOut
     value.lookups = info.tree.lookups
     value.voidLookups = info.tree.voidLookups
     value.domains = info.tree.domains
-    value.status = info.lookupError ? 'unknown' : info.records.length > 0 ? 'found' : 'absent'
-    value.error = info.lookupError ? `TXT ${recordDomain}: ${info.lookupError}` : null
+    // The same answer checkSpf read (the run's cache), for the reason in the words every section uses.
+    const top = await query(recordDomain, 'TXT')
+    value.status = isDnsFailure(top) ? 'unknown' : info.records.length > 0 ? 'found' : 'absent'
+    value.error = isDnsFailure(top) ? `TXT ${top.name}: ${top.detail ?? top.status}` : null
   }
 
   const identities: Array<{identity: SenderIdentity; domain: string; sender: string}> = []
