@@ -79,6 +79,7 @@ describe('sender against dnsmasq', () => {
       {ip: '2001:db8::25', zone: 'bl.test', status: 'not-listed', codes: [], reason: null, error: null},
       {ip: '2001:db8::25', zone: 'v4bl.test', status: 'unknown', codes: [], reason: null, error: expect.stringMatching(/does not list IPv6 addresses/)},
     ])
+    expect(r.json!.findings.filter((f: any) => f.code === 'DNSBL_UNCHECKED').map((f: any) => f.severity)).toEqual(['info'])
   })
 
   it('a generic PTR name is a warning; softfail is a warning too', async () => {

@@ -71,6 +71,7 @@ async function zoneHealth(query: DnsQuery, zone: string, withIpv6: boolean): Pro
 
 /** RFC 5782 §5: the IPv6 test entry a zone that lists IPv6 addresses answers (::FFFF:7F00:2). */
 const IPV6_TEST_ENTRY = '::ffff:7f00:2'
+const NO_IPV6 = 'the zone does not list IPv6 addresses'
 
 async function lookupEntry(query: DnsQuery, ip: string, zone: string): Promise<DnsblEntry> {
   const name = dnsblName(ip, zone)
@@ -97,7 +98,7 @@ export async function checkSenderDnsbl(context: SenderContext): Promise<SectionO
         if (h.healthy === false) return {ip, zone: h.zone, status: 'ignored', codes: [], reason: null, error: h.problem}
         const entry = await lookupEntry(query, ip, h.zone)
         if (entry.status === 'not-listed' && h.ipv6 === false && parseIp(ip)?.family === 6) {
-          return {...entry, status: 'unknown', error: `the zone does not list IPv6 addresses (it does not answer its IPv6 test entry ${IPV6_TEST_ENTRY}, RFC 5782 §5)`}
+          return {...entry, status: 'unknown', error: `${NO_IPV6} (it does not answer its IPv6 test entry ${IPV6_TEST_ENTRY}, RFC 5782 §5)`}
         }
         return entry
       }),
@@ -107,7 +108,8 @@ export async function checkSenderDnsbl(context: SenderContext): Promise<SectionO
   for (const h of health) if (h.healthy === false) findings.push(finding('DNSBL_ZONE_BROKEN', `${h.zone} is ignored: ${h.problem}`, h.zone))
   for (const e of entries) {
     if (e.status === 'listed') findings.push(finding('DNSBL_LISTED', `${e.ip} is listed in ${e.zone} (${e.codes.join(', ')})${e.reason ? `: ${e.reason}` : ''}`, e.ip))
-    if (e.status === 'unknown') findings.push(finding('DNSBL_UNCHECKED', `${e.ip} could not be checked in ${e.zone}: ${e.error}`, e.ip))
+    // A zone that lists no IPv6 at all is worth knowing, not a warning: nothing failed.
+    if (e.status === 'unknown') findings.push(finding('DNSBL_UNCHECKED', `${e.ip} could not be checked in ${e.zone}: ${e.error}`, e.ip, e.error?.startsWith(NO_IPV6) ? 'info' : undefined))
   }
   return {value: {entries, zones: health}, findings}
 }
