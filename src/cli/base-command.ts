@@ -1,10 +1,12 @@
 import {Command, Config, Errors} from '@oclif/core'
 import type {ChalkInstance} from 'chalk'
-import {MaildigError, UsageError, EXIT_CODES, isMaildigError, partialOf} from '../lib/errors.js'
+import {InvalidValueError, MaildigError, UsageError, EXIT_CODES, isMaildigError, partialOf} from '../lib/errors.js'
 import {catalogEntry, contextOf, fixFor, hasErrors, type FixContext, type Finding} from '../lib/findings.js'
 import type {TranscriptLine} from '../lib/net/transcript.js'
 import {printable} from '../lib/dns/names.js'
-import {commonOptions, type CommonFlagValues, type CommonOptions} from './options.js'
+import {commonOptions, type CommonOptions} from './options.js'
+import {commonFlags} from './flags.js'
+import {usageLineOf} from './flag-names.js'
 import {envelope, toJson} from '../render/json.js'
 import {colourLevel, makeStyle, marks} from '../render/style.js'
 import {renderFindings} from '../render/findings.js'
@@ -51,8 +53,14 @@ export abstract class MaildigCommand<R extends object = Record<string, unknown>>
     return command._run()
   }
 
-  /** The command's work: validate what the flags mean, call the library, return the result. */
-  protected abstract work(flags: Record<string, unknown>, args: Record<string, unknown>, context: RunContext): Promise<Outcome<R>>
+  /** Every command has the shared flags (docs/cli.md, "Shared flags"); a command adds its own to them. */
+  static override flags = commonFlags
+
+  /**
+   * The command's work: check what the flags mean together, call the library, return the result. A command declares
+   * its parameters as FlagsOf<typeof Itself> and ArgsOf<typeof Itself> (src/cli/flags.ts): the values its flags parse into.
+   */
+  protected abstract work(flags: object, args: object, context: RunContext): Promise<Outcome<R>>
 
   /** Human rendering of the result (src/render). */
   protected abstract renderHuman(outcome: Outcome<R>, style: ChalkInstance): string
@@ -76,14 +84,14 @@ export abstract class MaildigCommand<R extends object = Record<string, unknown>>
     })
     try {
       const {flags, args} = await this.parseFlags()
-      const options = await commonOptions(flags as unknown as CommonFlagValues, this.argv)
+      const options = await commonOptions(flags)
       wantTranscript = options.transcript
       quiet = options.quiet
       spinner = await startSpinner(`${command}…`, options)
       const style = makeStyle(json ? 0 : colourLevel(process.stdout))
       outcome = await this.work(flags, args, {options, style, spinner})
     } catch (error) {
-      failure = toMaildigError(error)
+      failure = error instanceof InvalidValueError ? usageLineOf(error, this.commandClass, this.argv) : toMaildigError(error)
     } finally {
       spinner?.stop()
       stopWatching()
@@ -141,18 +149,22 @@ export abstract class MaildigCommand<R extends object = Record<string, unknown>>
     if (text !== '') await writeResult(`${text}\n`)
   }
 
-  private async parseFlags(): Promise<{flags: Record<string, unknown>; args: Record<string, unknown>}> {
+  /** This command's class, whose static flags and args the parser reads. */
+  private get commandClass(): typeof MaildigCommand {
+    return this.constructor as typeof MaildigCommand
+  }
+
+  private async parseFlags() {
     // The configuration file's values for the flags not given (docs/cli.md "Configuration file").
     const config = loadConfig(profileFrom(this.argv))
-    const flags = (this.constructor as FlagTable).flags ?? {}
+    const {flags} = this.commandClass
     if (config.values.size > 0) this.argv = withConfig(this.argv, flags, config)
     this.argv = canonicalChoices(this.argv, flags)
     try {
-      const parsed = await this.parse(this.constructor as typeof Command)
-      return {flags: parsed.flags as Record<string, unknown>, args: parsed.args as Record<string, unknown>}
+      return await this.parse(this.commandClass)
     } catch (error) {
-      // oclif's parser errors (unknown flag, missing argument, bad option) are usage errors: one line each, exit 2.
-      throw usageFromParseError(error as Error, this.constructor as FlagTable)
+      // oclif's parser errors (unknown flag, missing argument, bad option, a bad value) are usage errors: one line each, exit 2.
+      throw usageFromParseError(error as Error, this.commandClass)
     }
   }
 }

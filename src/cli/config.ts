@@ -3,6 +3,7 @@ import {homedir} from 'node:os'
 import {isAbsolute, join} from 'node:path'
 import {UsageError} from '../lib/errors.js'
 import type {ConfigResult} from '../lib/config/schema.js'
+import {DEFAULT_CERT_DAYS, DEFAULT_TIMEOUT} from './flags.js'
 
 /**
  * maildig's configuration file: the values a sysadmin types every time (resolver, CA file, user, timeout), with named
@@ -161,7 +162,7 @@ function printableName(name: string): string {
 
 /** Environment variables that set a configuration key's flag (src/cli/flags.ts). */
 const ENV_OF: Partial<Record<(typeof CONFIG_KEYS)[number], string>> = {resolver: 'MAILDIG_RESOLVER', timeout: 'MAILDIG_TIMEOUT', user: 'MAILDIG_USER'}
-const DEFAULTS: Partial<Record<(typeof CONFIG_KEYS)[number], string>> = {timeout: '10s', 'cert-days': '14', transcript: 'false', quiet: 'false'}
+const DEFAULTS: Partial<Record<(typeof CONFIG_KEYS)[number], string>> = {timeout: DEFAULT_TIMEOUT, 'cert-days': String(DEFAULT_CERT_DAYS), transcript: 'false', quiet: 'false'}
 
 /** `maildig config`: the file, its profiles, and for each key the value in force and where it comes from. */
 export function configReport(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): ConfigResult {

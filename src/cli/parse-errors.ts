@@ -1,5 +1,6 @@
 import {UsageError} from '../lib/errors.js'
 import {nearest} from './suggest.js'
+import {FlagValueError} from './flags.js'
 
 /** What a command declares, as far as turning oclif's parser errors into maildig's usage lines needs. */
 export interface FlagTable {
@@ -19,6 +20,8 @@ const REDIRECTED_FLAGS: Record<string, string> = {
  * wording ("The following errors occurred", "See more help with --help") gone.
  */
 export function usageFromParseError(error: Error & {flags?: string[]}, command: FlagTable): UsageError {
+  // A typed flag's value that did not parse (flags.ts): its line names the flag or the environment variable.
+  if (error instanceof FlagValueError) return new UsageError(error.line)
   const known = Object.keys(command.flags ?? {}).map((name) => `--${name}`)
   const lines: string[] = []
   if (Array.isArray(error.flags)) {

@@ -1,11 +1,14 @@
 import * as z from 'zod'
 import {UsageError} from '../lib/errors.js'
-import {printable, toHost} from '../lib/dns/names.js'
+import {printable, toEhloName, toHost} from '../lib/dns/names.js'
+import {checkMailAddress} from '../lib/address.js'
+import {parseDuration} from '../lib/duration.js'
+import {parseServer} from '../lib/dns/resolver.js'
 
 /**
- * Flag values are validated by zod schemas; the first issue becomes the one usage line (exit 2),
- * naming the flag. The schemas check strings as oclif hands them over and transform them into the
- * values the library takes.
+ * The values flags and arguments carry, as zod schemas that check the text oclif hands over and transform it into the
+ * value the library takes. src/cli/flags.ts makes flags of them; the first issue becomes the one usage line (exit 2)
+ * naming the flag, the environment variable or the argument.
  */
 export function flagValue<T>(schema: FlagSchema<T>, value: unknown, flag: string): T {
   const result = schema().safeParse(value)
@@ -14,11 +17,11 @@ export function flagValue<T>(schema: FlagSchema<T>, value: unknown, flag: string
 }
 
 /** A flag's schema, built on first use: a zod schema costs a fraction of a millisecond to build, and a run needs few. */
-export type FlagSchema<T> = () => z.ZodType<T>
+export type FlagSchema<T> = () => z.ZodType<T, string>
 
 /** A schema from a check that returns the value or the problem in words. */
 export function checked<T>(check: (text: string) => T | {problem: string}): FlagSchema<T> {
-  let schema: z.ZodType<T> | undefined
+  let schema: z.ZodType<T, string> | undefined
   return () =>
     (schema ??= z.string().transform((text, ctx) => {
       const value = check(text)
@@ -38,15 +41,38 @@ export const portSchema = checked((text) => {
 
 export const certDaysSchema = checked((text) => (/^\d{1,4}$/.test(text) ? Number(text) : {problem: `"${text}" is not a whole number of days`}))
 
-export function parsePort(text: string, flag = '--port'): number {
-  return flagValue(portSchema, text, flag)
+/** The longest duration accepted: beyond this a typo (10m for 10s) is more likely than intent. */
+const MAX_DURATION_MS = 60 * 60 * 1000
+
+export const durationSchema = checked((text) => {
+  const ms = parseDuration(text)
+  if (ms === undefined) return {problem: `"${text}" is not a duration (write e.g. 500ms, 10s or 2m)`}
+  if (ms <= 0) return {problem: 'the duration must be more than zero'}
+  return ms > MAX_DURATION_MS ? {problem: `${text} is longer than the 1 h maximum`} : ms
+})
+
+/** A duration as a flag is written: 10s, 500ms, 2m. */
+export function durationText(ms: number): string {
+  if (ms % 60_000 === 0) return `${ms / 60_000}m`
+  return ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`
 }
 
-export function parseCertDays(text: string): number {
-  return flagValue(certDaysSchema, text, '--cert-days')
-}
+/** One DNS server: IP, IP:PORT, [IPv6] or [IPv6]:PORT. */
+export const resolverSchema = checked((text) => {
+  const server = parseServer(text)
+  return typeof server === 'string' ? {problem: server} : server
+})
 
-
+/** DNS servers, comma-separated (the form MAILDIG_RESOLVER and the configuration file write a list in). */
+export const resolverListSchema = checked((text) => {
+  const servers = []
+  for (const item of text.split(',').map((v) => v.trim()).filter(Boolean)) {
+    const server = parseServer(item)
+    if (typeof server === 'string') return {problem: server}
+    servers.push(server)
+  }
+  return servers
+})
 
 /** A server given as a host name (Unicode allowed: its A-label is used) or an IP address, [IPv6] included (src/lib/dns/names.ts toHost). */
 export const hostSchema = checked((text) => {
@@ -54,6 +80,16 @@ export const hostSchema = checked((text) => {
   if (typeof host === 'string') return {problem: host}
   return host.kind === 'address' ? host.address : host.ascii
 })
+
+/** --ehlo: a domain (a Unicode name becomes its A-label) or an address literal, checked as the SMTP client checks it. */
+export const ehloSchema = checked((text) => toEhloName(text))
+
+/** A mailbox address (lib/address.ts): strict, no display name. */
+export const mailAddressSchema = checked((text) => checkMailAddress(text))
+
+export function parsePort(text: string, flag = '--port'): number {
+  return flagValue(portSchema, text, flag)
+}
 
 export function parseHostArgument(text: string, what = 'host'): string {
   return flagValue(hostSchema, text, what)

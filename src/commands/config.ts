@@ -1,6 +1,6 @@
 import type {ChalkInstance} from 'chalk'
 import {MaildigCommand, type Outcome, type RunContext} from '../cli/base-command.js'
-import {authFlags, commonFlags} from '../cli/flags.js'
+import {authFlags, commonFlags, type FlagsOf} from '../cli/flags.js'
 import {configReport} from '../cli/config.js'
 import type {ConfigResult} from '../lib/config/schema.js'
 import {renderConfig} from '../render/config.js'
@@ -20,7 +20,7 @@ Example file:
   static override examples = ['<%= config.bin %> config', '<%= config.bin %> config --profile staging --json']
   static override flags = {...commonFlags, user: authFlags.user}
 
-  protected async work(_flags: Record<string, unknown>, _args: Record<string, unknown>, _context: RunContext): Promise<Outcome<ConfigResult>> {
+  protected async work(_flags: FlagsOf<typeof Config>, _args: object, _context: RunContext): Promise<Outcome<ConfigResult>> {
     return {result: configReport(this.argv), findings: []}
   }
 

@@ -1,18 +1,18 @@
 import {Args, Flags} from '@oclif/core'
 import type {ChalkInstance} from 'chalk'
 import {MaildigCommand, type Outcome, type RunContext} from '../cli/base-command.js'
-import {authFlags, commonFlags} from '../cli/flags.js'
-import {assertNoControl, parseTimeout} from '../cli/options.js'
-import {readCredentials, type CredentialFlags} from '../cli/credentials.js'
-import {parseCertDays, parseHostArgument, parsePort} from '../cli/validate.js'
+import {authFlags, certDays, choice, commonFlags, duration, port, valueFlag, type ArgsOf, type FlagsOf} from '../cli/flags.js'
+import {assertNoControl} from '../cli/options.js'
+import {readCredentials} from '../cli/credentials.js'
+import {durationText, parseHostArgument} from '../cli/validate.js'
 import {UsageError} from '../lib/errors.js'
 import {checkImap, DEFAULT_QUOTA_WARN_PERCENT} from '../lib/imap/check.js'
-import type {ImapAuthMethod, ImapCheckResult, ImapTlsMode} from '../lib/imap/schema.js'
+import type {ImapCheckResult} from '../lib/imap/schema.js'
 import {Transcript} from '../lib/net/transcript.js'
 import {renderImapCheck} from '../render/imap.js'
 
 /** How long --wait-for-* waits when --wait is not given. */
-const DEFAULT_WAIT = '60s'
+const DEFAULT_WAIT_MS = 60_000
 
 export default class ImapCheck extends MaildigCommand<ImapCheckResult> {
   static override summary = 'Check an IMAP server and a mailbox: TLS, capabilities, login, mailboxes, quota; wait for a message.'
@@ -35,26 +35,22 @@ Exit codes: 0 fine, 1 a problem found (an error finding: mailbox or message not 
   static override flags = {
     ...commonFlags,
     ...authFlags,
-    port: Flags.string({description: 'TCP port. Default: 993, or 143 with --tls starttls|none.', helpValue: 'PORT'}),
-    tls: Flags.string({description: 'implicit (TLS from the first byte), starttls (required: fails if not offered), or none. Default: implicit on 993, STARTTLS when offered elsewhere.', options: ['implicit', 'starttls', 'none']}),
-    auth: Flags.string({description: 'Login method: login (the LOGIN command), plain (AUTHENTICATE PLAIN), xoauth2 (token in MAILDIG_OAUTH_TOKEN). Default: the best the server offers.', options: ['login', 'plain', 'xoauth2']}),
+    port: port({description: 'TCP port. Default: 993, or 143 with --tls starttls|none.'}),
+    tls: choice(['implicit', 'starttls', 'none'] as const)({description: 'implicit (TLS from the first byte), starttls (required: fails if not offered), or none. Default: implicit on 993, STARTTLS when offered elsewhere.'}),
+    auth: choice(['login', 'plain', 'xoauth2'] as const)({description: 'Login method: login (the LOGIN command), plain (AUTHENTICATE PLAIN), xoauth2 (token in MAILDIG_OAUTH_TOKEN). Default: the best the server offers.'}),
     mailbox: Flags.string({description: 'Check only this mailbox (STATUS, quota root) and wait for messages in it. Default: all mailboxes; wait in INBOX.', helpValue: 'NAME'}),
     'wait-for-subject': Flags.string({description: 'Wait until a message whose Subject contains this text is in the mailbox.', helpValue: 'TEXT'}),
     'wait-for-message-id': Flags.string({description: 'Wait until the message with this Message-ID is in the mailbox (as `maildig send --json` prints it).', helpValue: 'ID'}),
-    wait: Flags.string({description: `How long to wait for the message (default ${DEFAULT_WAIT}).`, helpValue: 'DURATION'}),
-    'quota-warn': Flags.string({description: 'Warn when the quota is used above this percentage.', default: String(DEFAULT_QUOTA_WARN_PERCENT), helpValue: 'PERCENT'}),
-    'cert-days': Flags.string({description: 'Warn when the certificate expires within this many days.', default: '14', helpValue: 'N'}),
+    wait: duration({description: `How long to wait for the message (default ${durationText(DEFAULT_WAIT_MS)}).`}),
+    'quota-warn': valueFlag(percent, {helpValue: 'PERCENT'})({description: 'Warn when the quota is used above this percentage.', default: DEFAULT_QUOTA_WARN_PERCENT}),
+    'cert-days': certDays(),
   }
 
-  protected async work(flags: Record<string, unknown>, args: Record<string, unknown>, {options, spinner}: RunContext): Promise<Outcome<ImapCheckResult>> {
-    const host = parseHostArgument(String(args.host))
-    const tls = flags.tls as ImapTlsMode | undefined
-    const port = flags.port === undefined ? undefined : parsePort(flags.port as string)
-    const certDays = parseCertDays(flags['cert-days'] as string)
-    const quotaWarnPercent = parsePercent(flags['quota-warn'] as string)
-    const mailbox = flags.mailbox === undefined ? undefined : parseMailbox(flags.mailbox as string)
-    const subject = flags['wait-for-subject'] as string | undefined
-    const messageId = flags['wait-for-message-id'] as string | undefined
+  protected async work(flags: FlagsOf<typeof ImapCheck>, args: ArgsOf<typeof ImapCheck>, {options, spinner}: RunContext): Promise<Outcome<ImapCheckResult>> {
+    const host = parseHostArgument(args.host)
+    const mailbox = flags.mailbox === undefined ? undefined : parseMailbox(flags.mailbox)
+    const subject = flags['wait-for-subject']
+    const messageId = flags['wait-for-message-id']
     if (subject !== undefined && messageId !== undefined) throw new UsageError('--wait-for-subject and --wait-for-message-id: give one of them, not both')
     if (subject !== undefined && assertNoControl(subject, '--wait-for-subject').trim() === '') throw new UsageError('--wait-for-subject: the text is empty')
     if (messageId !== undefined && !/^<?[^<>\s]+>?$/.test(assertNoControl(messageId, '--wait-for-message-id').trim())) {
@@ -62,27 +58,27 @@ Exit codes: 0 fine, 1 a problem found (an error finding: mailbox or message not 
     }
     const waiting = subject !== undefined || messageId !== undefined
     if (flags.wait !== undefined && !waiting) throw new UsageError('--wait: give --wait-for-subject or --wait-for-message-id too')
-    const waitMs = waiting ? parseTimeout((flags.wait as string | undefined) ?? DEFAULT_WAIT, '--wait') : undefined
+    const waitMs = waiting ? (flags.wait ?? DEFAULT_WAIT_MS) : undefined
 
-    const method = flags.auth as ImapAuthMethod | undefined
+    const method = flags.auth
     if (flags.user === undefined && (mailbox !== undefined || waiting)) throw new UsageError(`${mailbox === undefined ? '--wait-for-*' : '--mailbox'}: needs a login (--user)`)
-    const login = await readCredentials(flags as unknown as CredentialFlags, {method, methodFlag: '--auth', tokens: true, deadlineMs: options.timeoutMs, argv: this.argv})
+    const login = await readCredentials(flags, {method, methodFlag: '--auth', tokens: true, deadlineMs: options.timeoutMs, argv: this.argv})
     const {user, password, token} = login ?? {}
 
     const startedAt = Date.now() - (performance.now() - this.started)
     const {result, findings, transcript} = await checkImap({
       host,
-      port,
-      tls,
+      port: flags.port,
+      tls: flags.tls,
       net: options.net,
-      certDays,
+      certDays: flags['cert-days'],
       user,
       password,
       token,
       auth: method,
-      allowInsecureAuth: flags['allow-insecure-auth'] as boolean,
+      allowInsecureAuth: flags['allow-insecure-auth'],
       mailbox,
-      quotaWarnPercent,
+      quotaWarnPercent: flags['quota-warn'],
       waitFor: waitMs === undefined ? undefined : {subject, messageId, timeoutMs: waitMs},
       startedAt,
       transcript: new Transcript(this.started),
@@ -97,11 +93,9 @@ Exit codes: 0 fine, 1 a problem found (an error finding: mailbox or message not 
   }
 }
 
-function parsePercent(text: string): number {
+function percent(text: string): number | {problem: string} {
   const value = Number(text.trim().replace(/%$/, ''))
-  if (text.trim() === '' || !Number.isFinite(value) || value <= 0 || value > 100) {
-    throw new UsageError(`--quota-warn: "${text}" is not a percentage between 1 and 100`)
-  }
+  if (text.trim() === '' || !Number.isFinite(value) || value <= 0 || value > 100) return {problem: `"${text}" is not a percentage between 1 and 100`}
   return value
 }
 

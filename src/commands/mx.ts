@@ -1,7 +1,7 @@
 import {Args, Flags} from '@oclif/core'
 import type {ChalkInstance} from 'chalk'
 import {MaildigCommand, type Outcome, type RunContext} from '../cli/base-command.js'
-import {commonFlags} from '../cli/flags.js'
+import {commonFlags, type ArgsOf, type FlagsOf} from '../cli/flags.js'
 import {UsageError} from '../lib/errors.js'
 import {toDomain} from '../lib/dns/names.js'
 import {resolveMx, type MxResult} from '../lib/mx/resolve-mx.js'
@@ -25,9 +25,9 @@ Exit codes: 0 fine, 1 an error finding (null MX, an exchange without address…)
   }
   private short = false
 
-  protected async work(flags: Record<string, unknown>, args: Record<string, unknown>, {options, spinner}: RunContext): Promise<Outcome<MxResult>> {
-    this.short = flags.short === true
-    const domain = toDomain(String(args.domain))
+  protected async work(flags: FlagsOf<typeof Mx>, args: ArgsOf<typeof Mx>, {options, spinner}: RunContext): Promise<Outcome<MxResult>> {
+    this.short = flags.short
+    const domain = toDomain(args.domain)
     if (typeof domain === 'string') throw new UsageError(`domain: ${domain}`)
     spinner.text(`looking up the mail exchangers of ${domain.ascii}`)
     const {result, findings} = await resolveMx(domain, options.net.resolver)

@@ -1,13 +1,13 @@
 import {Args, Flags} from '@oclif/core'
 import type {ChalkInstance} from 'chalk'
 import {MaildigCommand, type Outcome, type RunContext} from '../cli/base-command.js'
-import {authFlags, commonFlags} from '../cli/flags.js'
-import {readCredentials, type CredentialFlags} from '../cli/credentials.js'
-import {parseCertDays, parseHostArgument, parsePort} from '../cli/validate.js'
+import {authFlags, certDays, choice, commonFlags, port, valueFlag, type ArgsOf, type FlagsOf} from '../cli/flags.js'
+import {readCredentials} from '../cli/credentials.js'
+import {parseHostArgument} from '../cli/validate.js'
 import {UsageError} from '../lib/errors.js'
 import {Transcript} from '../lib/net/transcript.js'
-import {POP3_AUTH_METHODS, type Pop3AuthMethod} from '../lib/pop3/client.js'
-import {listPop3, type Pop3TlsMode} from '../lib/pop3/list.js'
+import {POP3_AUTH_METHODS} from '../lib/pop3/client.js'
+import {listPop3} from '../lib/pop3/list.js'
 import {renderPop3List, type Pop3ListView} from '../render/pop3.js'
 
 export default class Pop3List extends MaildigCommand<Pop3ListView> {
@@ -29,29 +29,25 @@ Exit codes: 0 fine, 1 a problem found (an error finding; the mailbox locked by a
   static override flags = {
     ...commonFlags,
     ...authFlags,
-    port: Flags.string({description: 'TCP port. Default: 110, or 995 with --tls implicit.', helpValue: 'PORT'}),
-    tls: Flags.string({
+    port: port({description: 'TCP port. Default: 110, or 995 with --tls implicit.'}),
+    tls: choice(['implicit', 'starttls', 'none'] as const)({
       description: 'implicit (TLS from the first byte), starttls (STLS, required: fails if not offered), or none. Default: implicit on 995, STLS when offered elsewhere.',
-      options: ['implicit', 'starttls', 'none'],
     }),
-    auth: Flags.string({
+    auth: choice(POP3_AUTH_METHODS)({
       description: 'Login method: user (USER/PASS), apop, plain, login, cram-md5, xoauth2 (token in MAILDIG_OAUTH_TOKEN). Default: the best the server offers.',
-      options: [...POP3_AUTH_METHODS],
     }),
-    limit: Flags.string({description: 'List only the newest N messages.', helpValue: 'N'}),
-    'cert-days': Flags.string({description: 'Warn when the certificate expires within this many days.', default: '14', helpValue: 'N'}),
+    limit: valueFlag((text) => (/^\d{1,9}$/.test(text.trim()) && Number(text) >= 1 ? Number(text) : {problem: `"${text}" is not a whole number of messages (1 or more)`}), {helpValue: 'N'})({
+      description: 'List only the newest N messages.',
+    }),
+    'cert-days': certDays(),
   }
 
-  protected async work(flags: Record<string, unknown>, args: Record<string, unknown>, {options, spinner}: RunContext): Promise<Outcome<Pop3ListView>> {
-    const host = parseHostArgument(String(args.host))
-    const tls = flags.tls as Pop3TlsMode | undefined
-    const port = flags.port === undefined ? undefined : parsePort(flags.port as string)
-    const limit = flags.limit === undefined ? undefined : parseLimit(flags.limit as string)
-    const certDays = parseCertDays(flags['cert-days'] as string)
-    const method = flags.auth as Pop3AuthMethod | undefined
+  protected async work(flags: FlagsOf<typeof Pop3List>, args: ArgsOf<typeof Pop3List>, {options, spinner}: RunContext): Promise<Outcome<Pop3ListView>> {
+    const host = parseHostArgument(args.host)
+    const method = flags.auth
 
-    if (flags.user === undefined && limit !== undefined) throw new UsageError('--limit: needs a login (--user)')
-    const login = await readCredentials(flags as unknown as CredentialFlags, {method, methodFlag: '--auth', tokens: true, deadlineMs: options.timeoutMs, argv: this.argv})
+    if (flags.user === undefined && flags.limit !== undefined) throw new UsageError('--limit: needs a login (--user)')
+    const login = await readCredentials(flags, {method, methodFlag: '--auth', tokens: true, deadlineMs: options.timeoutMs, argv: this.argv})
     // USER, APOP and CRAM-MD5 put the name in a line of words: refused now, before a connection, not after the greeting.
     if (login && /\s/.test(login.user) && (method === undefined || method === 'user' || method === 'apop' || method === 'cram-md5')) {
       throw new UsageError(`--user: the name contains white space, which ${method === undefined ? 'USER, APOP and CRAM-MD5 cannot' : `${method.toUpperCase()} cannot`} carry; use --auth plain or --auth login`)
@@ -62,15 +58,15 @@ Exit codes: 0 fine, 1 a problem found (an error finding; the mailbox locked by a
     spinner.text(`listing the POP3 mailbox at ${host}`)
     const result = await listPop3({
       host,
-      port,
-      tls,
+      port: flags.port,
+      tls: flags.tls,
       net: options.net,
-      certDays,
+      certDays: flags['cert-days'],
       user,
       password: secret,
       auth: login?.token !== undefined ? 'xoauth2' : method,
-      allowInsecureAuth: flags['allow-insecure-auth'] as boolean,
-      limit,
+      allowInsecureAuth: flags['allow-insecure-auth'],
+      limit: flags.limit,
       transcript: new Transcript(this.started),
     })
     const {transcript, findings, ...view} = result
@@ -80,9 +76,4 @@ Exit codes: 0 fine, 1 a problem found (an error finding; the mailbox locked by a
   protected renderHuman(outcome: Outcome<Pop3ListView>, style: ChalkInstance): string {
     return renderPop3List(style, outcome.result, outcome.findings)
   }
-}
-
-function parseLimit(text: string): number {
-  if (!/^\d{1,9}$/.test(text.trim()) || Number(text) < 1) throw new UsageError(`--limit: "${text}" is not a whole number of messages (1 or more)`)
-  return Number(text)
 }

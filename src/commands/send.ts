@@ -2,12 +2,10 @@ import {basename} from 'node:path'
 import {Flags} from '@oclif/core'
 import type {ChalkInstance} from 'chalk'
 import {MaildigCommand, type Outcome, type RunContext} from '../cli/base-command.js'
-import {authFlags, commonFlags} from '../cli/flags.js'
-import {readCredentials, type CredentialFlags} from '../cli/credentials.js'
-import {parseCertDays, parseHostArgument, parsePort} from '../cli/validate.js'
-import {parseEhloFlag} from '../cli/validate-smtp.js'
+import {authFlags, certDays, choice, commonFlags, ehlo, mailAddress, valueFlag, wordList, type FlagsOf} from '../cli/flags.js'
+import {readCredentials} from '../cli/credentials.js'
+import {hostSchema, portSchema} from '../cli/validate.js'
 import {UsageError, withPartial} from '../lib/errors.js'
-import {parseMailAddress} from '../lib/address.js'
 import {printable} from '../lib/dns/names.js'
 import {composeMessage} from '../lib/send/compose.js'
 import {InputBudget} from '../cli/input.js'
@@ -18,7 +16,7 @@ import {lookupOf} from '../lib/net/context.js'
 import {Transcript} from '../lib/net/transcript.js'
 import {renderSend} from '../render/send.js'
 
-const DSN_NOTIFY = ['NEVER', 'SUCCESS', 'FAILURE', 'DELAY']
+const DSN_NOTIFY = ['NEVER', 'SUCCESS', 'FAILURE', 'DELAY'] as const
 /** A diagnostic message, not a file transfer: its text, HTML part and attachments together. */
 const MAX_MESSAGE_INPUT_BYTES = 25 * 1024 * 1024
 
@@ -36,34 +34,29 @@ Exit codes: 0 every recipient accepted, 1 any rejected, 2 usage (nothing sent), 
   static override flags = {
     ...commonFlags,
     ...authFlags,
-    to: Flags.string({description: 'Recipient. Repeatable.', multiple: true, multipleNonGreedy: true, required: true, helpValue: 'ADDRESS'}),
-    cc: Flags.string({description: 'Copy recipient. Repeatable.', multiple: true, multipleNonGreedy: true, helpValue: 'ADDRESS'}),
-    from: Flags.string({description: 'Sender (envelope and From header).', required: true, helpValue: 'ADDRESS'}),
+    to: mailAddress({description: 'Recipient. Repeatable.', multiple: true, multipleNonGreedy: true, required: true}),
+    cc: mailAddress({description: 'Copy recipient. Repeatable.', multiple: true, multipleNonGreedy: true}),
+    from: mailAddress({description: 'Sender (envelope and From header).', required: true}),
     subject: Flags.string({description: 'Subject (default: "maildig test <token> <time>").'}),
     body: Flags.string({description: 'The message text.', exclusive: ['body-file']}),
     'body-file': Flags.string({description: 'The message text from a file, or - for standard input (standard input is read only then).', helpValue: 'FILE|-'}),
     'html-file': Flags.string({description: 'An HTML part from a file.', helpValue: 'FILE'}),
     attach: Flags.string({description: 'Attach a file. Repeatable.', multiple: true, multipleNonGreedy: true, helpValue: 'FILE'}),
     header: Flags.string({description: 'Add a header "Name: value"; replaces a header of the same name. Repeatable.', multiple: true, multipleNonGreedy: true, helpValue: '"Name: value"'}),
-    server: Flags.string({description: 'Submission server HOST[:PORT] (default port 587, or 465 with --tls implicit). Without it: direct to MX.', helpValue: 'HOST[:PORT]'}),
-    tls: Flags.string({description: 'starttls (required), implicit, or none. Default: implicit on 465, STARTTLS required on 587, STARTTLS when offered otherwise.', options: ['starttls', 'implicit', 'none']}),
-    ehlo: Flags.string({description: 'The name to send with EHLO.', helpValue: 'NAME'}),
-    'dsn-notify': Flags.string({description: 'DSN NOTIFY: NEVER, or a comma list of SUCCESS, FAILURE, DELAY.', helpValue: 'LIST'}),
-    'dsn-ret': Flags.string({description: 'DSN RET: FULL or HDRS.', options: ['FULL', 'HDRS']}),
-    'dsn-envid': Flags.string({description: 'DSN ENVID.', helpValue: 'ID'}),
-    'cert-days': Flags.string({description: 'Warn when the certificate expires within this many days.', default: '14', helpValue: 'N'}),
+    server: valueFlag(serverAddress, {helpValue: 'HOST[:PORT]'})({description: 'Submission server HOST[:PORT] (default port 587, or 465 with --tls implicit). Without it: direct to MX.'}),
+    tls: choice(['starttls', 'implicit', 'none'] as const)({description: 'starttls (required), implicit, or none. Default: implicit on 465, STARTTLS required on 587, STARTTLS when offered otherwise.'}),
+    ehlo: ehlo({description: 'The name to send with EHLO.'}),
+    'dsn-notify': wordList(DSN_NOTIFY, {upper: true})({description: 'DSN NOTIFY: NEVER, or a comma list of SUCCESS, FAILURE, DELAY.'}),
+    'dsn-ret': choice(['FULL', 'HDRS'] as const)({description: 'DSN RET: FULL or HDRS.'}),
+    'dsn-envid': valueFlag((text) => (/^[\x21-\x7e]{1,100}$/.test(text) ? text : {problem: 'printable ASCII without spaces, at most 100 characters'}), {helpValue: 'ID'})({description: 'DSN ENVID.'}),
+    'cert-days': certDays(),
     'dry-run': Flags.boolean({description: 'Print the complete MIME message and send nothing.', default: false}),
   }
 
-  protected async work(flags: Record<string, unknown>, _args: Record<string, unknown>, {options, spinner}: RunContext): Promise<Outcome<SendResult>> {
-    const list = (name: string) => (flags[name] as string[] | undefined) ?? []
-    const from = parseMailAddress(flags.from as string, '--from')
-    const to = list('to').map((a) => parseMailAddress(a, '--to'))
-    const cc = list('cc').map((a) => parseMailAddress(a, '--cc'))
-    const ehloName = flags.ehlo === undefined ? undefined : parseEhloFlag(flags.ehlo as string)
-    const certDays = parseCertDays(flags['cert-days'] as string)
-    const dsn = parseDsn(flags)
-    const route = parseServerFlag(flags.server as string | undefined, flags.tls as SendTlsMode | undefined)
+  protected async work(flags: FlagsOf<typeof Send>, _args: object, {options, spinner}: RunContext): Promise<Outcome<SendResult>> {
+    const {from, to, cc = []} = flags
+    const dsn = dsnOf(flags)
+    const route = routeOf(flags.server, flags.tls)
     // Before --dry-run's early return, so that a dry run refuses what the real run would.
     if (flags.user !== undefined && route.kind === 'mx') throw new UsageError('--user: credentials go to a submission server; add --server HOST')
     const stdinUsers = [flags['password-stdin'] && '--password-stdin', flags['body-file'] === '-' && '--body-file -', flags['html-file'] === '-' && '--html-file -'].filter(Boolean)
@@ -73,22 +66,22 @@ Exit codes: 0 every recipient accepted, 1 any rejected, 2 usage (nothing sent), 
     const readText = async (source: string, label: string) => (await budget.read(source, label, options.timeoutMs)).toString('utf8')
     const text =
       flags.body !== undefined
-        ? String(flags.body)
+        ? flags.body
         : flags['body-file']
-          ? await readText(flags['body-file'] as string, '--body-file')
+          ? await readText(flags['body-file'], '--body-file')
           : // Standard input is read only when asked for (--body-file -, as in swaks): in a `while read` loop, or
             // under ssh or docker exec -i, an unasked read would swallow the loop's input or wait for ever.
             undefined
-    const html = flags['html-file'] ? await readText(flags['html-file'] as string, '--html-file') : undefined
+    const html = flags['html-file'] ? await readText(flags['html-file'], '--html-file') : undefined
     const attachments: Array<{filename: string; content: Buffer}> = []
-    for (const path of list('attach')) attachments.push({filename: basename(path), content: await budget.read(path, '--attach', options.timeoutMs)})
-    const message = await composeMessage({from, to, cc, subject: flags.subject as string | undefined, text, html, attachments, headers: list('header')})
+    for (const path of flags.attach ?? []) attachments.push({filename: basename(path), content: await budget.read(path, '--attach', options.timeoutMs)})
+    const message = await composeMessage({from, to, cc, subject: flags.subject, text, html, attachments, headers: flags.header ?? []})
     const base = {messageId: message.messageId, subject: message.subject, token: message.token, envelope: message.envelope}
 
     if (flags['dry-run']) {
       return {result: {...base, accepted: [], rejected: [], response: null, server: null, deliveries: [], timings: {}, dryRun: true, message: message.raw.toString('utf8')}, findings: []}
     }
-    const {user, password} = (await readCredentials(flags as unknown as CredentialFlags, {tokens: false, deadlineMs: options.timeoutMs, argv: this.argv})) ?? {}
+    const {user, password} = (await readCredentials(flags, {tokens: false, deadlineMs: options.timeoutMs, argv: this.argv})) ?? {}
 
     const transcript = new Transcript(this.started)
     transcript.protect(password)
@@ -105,19 +98,17 @@ Exit codes: 0 every recipient accepted, 1 any rejected, 2 usage (nothing sent), 
       message.envelope,
       message.raw,
       {
-        tls: route.kind === 'server' ? route.tls : ((flags.tls as SendTlsMode | undefined) ?? 'auto'),
-        timeoutMs: options.net.timeouts.reply,
-        ehloName,
+        tls: route.kind === 'server' ? route.tls : (flags.tls ?? 'auto'),
+        net: options.net,
+        ehloName: flags.ehlo,
         user,
         password,
-        allowInsecureAuth: flags['allow-insecure-auth'] as boolean,
-        ca: options.net.ca,
-        certDays,
+        allowInsecureAuth: flags['allow-insecure-auth'],
+        certDays: flags['cert-days'],
         dsn,
         needsSmtpUtf8: [from, ...to, ...cc].some((a) => a.needsSmtpUtf8),
         transcript,
       },
-      options.net.resolver,
     ).catch((error) => {
       withPartial(error, {transcript: [...transcript.lines]})
       throw error
@@ -146,27 +137,30 @@ Exit codes: 0 every recipient accepted, 1 any rejected, 2 usage (nothing sent), 
   }
 }
 
-function parseServerFlag(value: string | undefined, tls: SendTlsMode | undefined): {kind: 'mx'} | {kind: 'server'; host: string; port: number; tls: SendTlsMode} {
-  if (value === undefined) {
+/** --server HOST[:PORT]: the port, when given, decides the TLS default (routeOf). */
+function serverAddress(value: string): {host: string; port?: number} | {problem: string} {
+  const match = /^\[([^\]]+)\](?::([^]*))?$/.exec(value) ?? /^([^:]+)(?::([^]*))?$/.exec(value)
+  if (!match) return {problem: `"${printable(value)}" is not HOST[:PORT] (write [IPv6]:PORT for IPv6)`}
+  const host = hostSchema().safeParse(match[1])
+  if (!host.success) return {problem: host.error.issues[0].message}
+  if (match[2] === undefined) return {host: host.data}
+  const port = portSchema().safeParse(match[2])
+  return port.success ? {host: host.data, port: port.data} : {problem: port.error.issues[0].message}
+}
+
+function routeOf(server: {host: string; port?: number} | undefined, tls: 'starttls' | 'implicit' | 'none' | undefined): {kind: 'mx'} | {kind: 'server'; host: string; port: number; tls: SendTlsMode} {
+  if (server === undefined) {
     if (tls === 'implicit') throw new UsageError('--tls implicit: direct-to-MX delivery uses port 25; give --server for implicit TLS')
     return {kind: 'mx'}
   }
-  const match = /^\[([^\]]+)\](?::([^]*))?$/.exec(value) ?? /^([^:]+)(?::([^]*))?$/.exec(value)
-  if (!match) throw new UsageError(`--server: "${printable(value)}" is not HOST[:PORT] (write [IPv6]:PORT for IPv6)`)
-  const host = parseHostArgument(match[1], '--server')
-  const port = match[2] === undefined ? (tls === 'implicit' ? 465 : 587) : parsePort(match[2], '--server')
+  const port = server.port ?? (tls === 'implicit' ? 465 : 587)
   const mode: SendTlsMode = tls ?? (port === 465 ? 'implicit' : port === 587 ? 'starttls' : 'auto')
-  return {kind: 'server', host, port, tls: mode}
+  return {kind: 'server', host: server.host, port, tls: mode}
 }
 
-function parseDsn(flags: Record<string, unknown>): {notify?: string[]; ret?: 'FULL' | 'HDRS'; envid?: string} | undefined {
-  const notifyText = flags['dsn-notify'] as string | undefined
-  const ret = flags['dsn-ret'] as 'FULL' | 'HDRS' | undefined
-  const envid = flags['dsn-envid'] as string | undefined
-  if (notifyText === undefined && ret === undefined && envid === undefined) return undefined
-  const notify = notifyText?.split(',').map((v) => v.trim().toUpperCase()).filter(Boolean)
-  for (const n of notify ?? []) if (!DSN_NOTIFY.includes(n)) throw new UsageError(`--dsn-notify: "${n}" is not one of ${DSN_NOTIFY.join(', ')}`)
+function dsnOf(flags: FlagsOf<typeof Send>): {notify?: string[]; ret?: 'FULL' | 'HDRS'; envid?: string} | undefined {
+  const {'dsn-notify': notify, 'dsn-ret': ret, 'dsn-envid': envid} = flags
+  if (notify === undefined && ret === undefined && envid === undefined) return undefined
   if (notify?.includes('NEVER') && notify.length > 1) throw new UsageError('--dsn-notify: NEVER cannot be combined with other values (RFC 3461 §4.1)')
-  if (envid !== undefined && !/^[\x21-\x7e]{1,100}$/.test(envid)) throw new UsageError('--dsn-envid: printable ASCII without spaces, at most 100 characters')
   return {notify, ret, envid}
 }

@@ -1,9 +1,7 @@
 import {Args, Flags} from '@oclif/core'
 import type {ChalkInstance} from 'chalk'
 import {MaildigCommand, type Outcome, type RunContext} from '../cli/base-command.js'
-import {commonFlags} from '../cli/flags.js'
-import {parseCertDays} from '../cli/validate.js'
-import {parseEhloFlag} from '../cli/validate-smtp.js'
+import {certDays, choice, commonFlags, ehlo, mailAddress, type ArgsOf, type FlagsOf} from '../cli/flags.js'
 import {UsageError} from '../lib/errors.js'
 import {parseMailAddress} from '../lib/address.js'
 import {analyzeMessage, type ObservedAnalysis} from '../lib/route/observed.js'
@@ -37,22 +35,20 @@ Exit codes: 0 deliverable and no error finding, 1 the route fails or an error fi
   static override args = {recipient: Args.string({description: 'The recipient address: the route to it is predicted and measured.', required: false, ignoreStdin: true})}
   static override flags = {
     ...commonFlags,
-    from: Flags.string({description: 'The sender: its domain\'s submission server, SPF and DMARC are checked, and it is the MAIL FROM of the RCPT test.', helpValue: 'SENDER'}),
+    from: mailAddress({description: 'The sender: its domain\'s submission server, SPF and DMARC are checked, and it is the MAIL FROM of the RCPT test.', helpValue: 'SENDER'}),
     message: Flags.string({description: 'A delivered message (file, or - for standard input): show the route it took.', helpValue: 'FILE|-'}),
-    format: Flags.string({description: 'Human output: a route diagram (text) or a Mermaid flowchart.', options: ['text', 'mermaid'], default: 'text'}),
-    ehlo: Flags.string({description: 'The name to send with EHLO.', helpValue: 'NAME'}),
-    'cert-days': Flags.string({description: 'Warn when a certificate expires within this many days.', default: '14', helpValue: 'N'}),
+    format: choice(['text', 'mermaid'] as const)({description: 'Human output: a route diagram (text) or a Mermaid flowchart.', default: 'text'}),
+    ehlo: ehlo({description: 'The name to send with EHLO.'}),
+    'cert-days': certDays(),
   }
 
-  private format = 'text'
+  private format: FlagsOf<typeof Trace>['format'] = 'text'
 
-  protected async work(flags: Record<string, unknown>, args: Record<string, unknown>, {options, spinner}: RunContext): Promise<Outcome<TraceResult>> {
-    this.format = String(flags.format)
-    const recipient = args.recipient === undefined ? undefined : parseMailAddress(String(args.recipient), 'recipient')
-    const sender = flags.from === undefined ? undefined : parseMailAddress(flags.from as string, '--from')
-    const ehloName = flags.ehlo === undefined ? undefined : parseEhloFlag(flags.ehlo as string)
-    const certDays = parseCertDays(flags['cert-days'] as string)
-    const messageSource = flags.message as string | undefined
+  protected async work(flags: FlagsOf<typeof Trace>, args: ArgsOf<typeof Trace>, {options, spinner}: RunContext): Promise<Outcome<TraceResult>> {
+    this.format = flags.format
+    const recipient = args.recipient === undefined ? undefined : parseMailAddress(args.recipient, 'recipient')
+    const sender = flags.from
+    const messageSource = flags.message
     if (!recipient && !messageSource) throw new UsageError('give a recipient address, or --message FILE to read a delivered message')
     if (!recipient && sender) throw new UsageError('--from: give the recipient too (trace RECIPIENT --from SENDER)')
 
@@ -73,8 +69,8 @@ Exit codes: 0 deliverable and no error finding, 1 the route fails or an error fi
       recipient,
       sender,
       net: options.net,
-      certDays,
-      ehloName,
+      certDays: flags['cert-days'],
+      ehloName: flags.ehlo,
       transcript,
       onProgress: (running) => spinner.text(running.length ? `trace: ${running.join(', ')}…` : 'trace'),
     })

@@ -75,6 +75,27 @@ export class UsageError extends MaildigError {
   }
 }
 
+/**
+ * A value handed to the library that it cannot use. It names the value by its field in the call's options (`port`,
+ * `waitFor.subject`) and says what is wrong with it, never which flag or environment variable carried it: that is
+ * the command line's to say (src/cli/flag-names.ts turns the field into the flag of the usage line).
+ */
+export class InvalidValueError extends UsageError {
+  constructor(
+    readonly field: string,
+    readonly problem: string,
+    options: MaildigErrorOptions = {},
+  ) {
+    super(`${field}: ${problem}`, options)
+    this.name = 'InvalidValueError'
+  }
+}
+
+/** An InvalidValueError whose field is checked against the options type `O` of the call (`invalidValue<Pop3ListOptions>('port', …)`). */
+export function invalidValue<O extends object>(field: Extract<keyof O, string> | `${Extract<keyof O, string>}.${string}`, problem: string): InvalidValueError {
+  return new InvalidValueError(field, problem)
+}
+
 export function isMaildigError(error: unknown): error is MaildigError {
   return error instanceof MaildigError
 }

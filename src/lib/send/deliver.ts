@@ -6,10 +6,9 @@ import {SmtpClient} from '../smtp/client.js'
 import {hasEightBit} from '../smtp/data.js'
 import {defaultEhloName} from '../smtp/probe.js'
 import {extractEnhancedCode, formatReply} from '../smtp/reply.js'
-import type {CaInput} from '../tls/trust.js'
 import {inspectTls, isCertificateValid, type TlsInfo} from '../tls/inspect.js'
 import type {Attempt, Delivery, RejectedRecipient} from './schema.js'
-import {netContext} from '../net/context.js'
+import type {ResolverContext} from '../net/context.js'
 
 export type {Attempt, Delivery, RejectedRecipient}
 
@@ -26,17 +25,16 @@ export interface DeliveryTarget {
 
 export interface DeliverOptions {
   tls: SendTlsMode
-  timeoutMs: number
+  /** Resolver, stage deadlines, trusted CAs, source address: how every command reaches servers (net/context.ts). */
+  net: ResolverContext
   ehloName?: string
   user?: string
   password?: string
   allowInsecureAuth?: boolean
-  ca?: CaInput
   certDays?: number
   dsn?: {notify?: string[]; ret?: 'FULL' | 'HDRS'; envid?: string}
   needsSmtpUtf8: boolean
   transcript: Transcript
-  localAddress?: string
 }
 
 /**
@@ -77,7 +75,7 @@ async function deliverOnce(target: DeliveryTarget, envelope: {from: string; to: 
   const transcript = options.transcript
   const findings: Finding[] = []
   const implicit = options.tls === 'implicit'
-  const client = new SmtpClient({host: target.host, port: target.port, address: target.address, transcript, net: netContext({timeoutMs: options.timeoutMs, ca: options.ca, localAddress: options.localAddress})})
+  const client = new SmtpClient({host: target.host, port: target.port, address: target.address, transcript, net: options.net})
   const endpoint = client.endpoint
   const started = performance.now()
   let tls: TlsInfo | null = null

@@ -1,7 +1,6 @@
 import {isMaildigError} from '../errors.js'
 import {finding, type Finding} from '../findings.js'
 import type {MailAddress} from '../address.js'
-import type {DnsResolver} from '../dns/resolver.js'
 import {resolveMx} from '../mx/resolve-mx.js'
 import {deliver, type DeliverOptions, type Delivery, type DeliveryTarget, type RejectedRecipient} from './deliver.js'
 import type {SendResult} from './schema.js'
@@ -26,18 +25,17 @@ export async function sendMessage(
   envelope: {from: string; to: string[]},
   raw: Buffer,
   options: DeliverOptions,
-  resolver: DnsResolver,
 ): Promise<SendOutcome> {
   const secrets = options.transcript.secrets
   secrets.addCredential(options.user, options.password)
   try {
-    return secrets.scrubDeep(await sendBy(route, recipients, envelope, raw, options, resolver))
+    return secrets.scrubDeep(await sendBy(route, recipients, envelope, raw, options))
   } catch (error) {
     throw secrets.scrubError(error)
   }
 }
 
-async function sendBy(route: SendRoute, recipients: MailAddress[], envelope: {from: string; to: string[]}, raw: Buffer, options: DeliverOptions, resolver: DnsResolver): Promise<SendOutcome> {
+async function sendBy(route: SendRoute, recipients: MailAddress[], envelope: {from: string; to: string[]}, raw: Buffer, options: DeliverOptions): Promise<SendOutcome> {
   if (route.kind === 'server') {
     const targets: DeliveryTarget[] = route.addresses.map((address) => ({host: route.host, address, port: route.port}))
     const {delivery, findings} = await deliver(targets, envelope, raw, options, null)
@@ -50,7 +48,7 @@ async function sendBy(route: SendRoute, recipients: MailAddress[], envelope: {fr
       const findings: Finding[] = []
       const refuse = (code: string, text: string): RejectedRecipient[] => group.map((r) => ({address: r.address, code: null, enhancedCode: null, text: `${code}: ${text}`}))
       try {
-        const mx = await resolveMx({input: domain, ascii: domain}, resolver)
+        const mx = await resolveMx({input: domain, ascii: domain}, options.net.resolver)
         findings.push(...mx.findings.filter((f) => f.severity !== 'info'))
         if (mx.result.kind === 'null') return {findings, rejected: refuse('MX_NULL', `${domain} accepts no mail (null MX)`)}
         const targets = mx.result.exchanges.flatMap((e) => e.addresses.map((a) => ({host: e.exchange, address: a.address, port: 25})))

@@ -1,7 +1,5 @@
 import {describe, expect, it} from 'vitest'
-import {flagValue} from '../../../src/cli/validate.js'
-import {ehloSchema} from '../../../src/cli/validate-smtp.js'
-import {hostSchema} from '../../../src/cli/validate.js'
+import {ehloSchema, flagValue, hostSchema} from '../../../src/cli/validate.js'
 import {validateEhloName} from '../../../src/lib/smtp/client.js'
 import {toDomain, toHost} from '../../../src/lib/dns/names.js'
 
