@@ -1,9 +1,8 @@
 import {Args, Flags} from '@oclif/core'
 import type {ChalkInstance} from 'chalk'
 import {MaildigCommand, type Outcome, type RunContext} from '../cli/base-command.js'
-import {commonFlags} from '../cli/flags.js'
+import {commonFlags, ehlo, schemaFlag, type ArgsOf, type FlagsOf} from '../cli/flags.js'
 import {flagValue} from '../cli/validate.js'
-import {ehloSchema} from '../cli/validate-smtp.js'
 import {readInput} from '../cli/input.js'
 import {dnsblZoneSchema, ipSchema, messageProblem, selectorSchema, senderTargetSchema} from '../cli/validate-sender.js'
 import {UsageError, EXIT_CODES} from '../lib/errors.js'
@@ -35,27 +34,24 @@ Exit codes: 0 no error finding, 1 an error finding (an SPF fail, a blocklist lis
   }
   static override flags = {
     ...commonFlags,
-    ip: Flags.string({description: 'A sending address (IPv4 or IPv6): SPF, reverse DNS and blocklists are checked for it. Repeatable.', multiple: true, multipleNonGreedy: true, helpValue: 'ADDR'}),
-    helo: Flags.string({description: 'The HELO/EHLO name the sending server uses: SPF checks that identity too (RFC 7208 §2.3).', helpValue: 'NAME'}),
-    selector: Flags.string({description: 'A DKIM selector to look up at <selector>._domainkey.<domain>. Repeatable; without it, common selectors are tried.', multiple: true, multipleNonGreedy: true, helpValue: 'NAME'}),
+    ip: schemaFlag(ipSchema, {helpValue: 'ADDR'})({description: 'A sending address (IPv4 or IPv6): SPF, reverse DNS and blocklists are checked for it. Repeatable.', multiple: true, multipleNonGreedy: true}),
+    helo: ehlo({description: 'The HELO/EHLO name the sending server uses: SPF checks that identity too (RFC 7208 §2.3).'}),
+    selector: schemaFlag(selectorSchema, {helpValue: 'NAME'})({description: 'A DKIM selector to look up at <selector>._domainkey.<domain>. Repeatable; without it, common selectors are tried.', multiple: true, multipleNonGreedy: true}),
     message: Flags.string({description: 'A saved message (file, or - for standard input): its DKIM signatures and ARC chain are verified, its selectors looked up.', helpValue: 'FILE|-'}),
-    dnsbl: Flags.string({description: 'A DNS blocklist zone to use instead of the default ones. Repeatable.', multiple: true, multipleNonGreedy: true, helpValue: 'ZONE', exclusive: ['no-dnsbl']}),
+    dnsbl: schemaFlag(dnsblZoneSchema, {helpValue: 'ZONE'})({description: 'A DNS blocklist zone to use instead of the default ones. Repeatable.', multiple: true, multipleNonGreedy: true, exclusive: ['no-dnsbl']}),
     'no-dnsbl': Flags.boolean({description: 'Check no blocklist.', default: false}),
-    'bimi-selector': Flags.string({description: 'The BIMI selector (default: "default").', helpValue: 'NAME'}),
+    'bimi-selector': schemaFlag(selectorSchema, {helpValue: 'NAME'})({description: 'The BIMI selector (default: "default").'}),
   }
 
-  protected async work(flags: Record<string, unknown>, args: Record<string, unknown>, {options, spinner}: RunContext): Promise<Outcome<SenderResult>> {
-    // Every value is checked before the first lookup: bad input costs no DNS query.
-    const target = flagValue(senderTargetSchema, String(args.sender), 'sender')
-    const ips = ((flags.ip as string[] | undefined) ?? []).map((v) => flagValue(ipSchema, v, '--ip'))
-    const helo = flags.helo === undefined ? undefined : flagValue(ehloSchema, flags.helo as string, '--helo')
-    const selectors = ((flags.selector as string[] | undefined) ?? []).map((v) => flagValue(selectorSchema, v, '--selector'))
-    const bimiSelector = flags['bimi-selector'] === undefined ? undefined : flagValue(selectorSchema, flags['bimi-selector'] as string, '--bimi-selector')
-    const zones = flags['no-dnsbl'] ? [] : flags.dnsbl === undefined ? null : (flags.dnsbl as string[]).map((v) => flagValue(dnsblZoneSchema, v, '--dnsbl'))
+  protected async work(flags: FlagsOf<typeof Sender>, args: ArgsOf<typeof Sender>, {options, spinner}: RunContext): Promise<Outcome<SenderResult>> {
+    // Every value is checked before the first lookup (the flags as they are parsed): bad input costs no DNS query.
+    const target = flagValue(senderTargetSchema, args.sender, 'sender')
+    const {ip: ips = [], helo, selector: selectors = [], 'bimi-selector': bimiSelector} = flags
+    const zones = flags['no-dnsbl'] ? [] : (flags.dnsbl ?? null)
     if (target.kind === 'null' && helo === undefined) throw new UsageError('sender: the null sender "<>" is checked with its HELO identity alone: give --helo NAME')
     let message: Buffer | undefined
     if (flags.message !== undefined) {
-      message = await readInput(flags.message as string, {label: '--message', maxBytes: MAX_MESSAGE_BYTES, deadlineMs: options.timeoutMs})
+      message = await readInput(flags.message, {label: '--message', maxBytes: MAX_MESSAGE_BYTES, deadlineMs: options.timeoutMs})
       const problem = messageProblem(message)
       if (problem) throw new UsageError(`--message: ${problem}`)
     }
