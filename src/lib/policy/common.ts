@@ -1,5 +1,5 @@
 import type {DnsAnswer} from '../dns/resolver.js'
-import {finding, type Finding} from '../findings.js'
+import {finding, type Finding, type Severity} from '../findings.js'
 
 /**
  * A lookup that failed, as opposed to one that found nothing: NXDOMAIN and NODATA are answers
@@ -28,12 +28,12 @@ export function lookupFailure(answer: DnsAnswer): string {
 }
 
 /** The DNS finding for a failed policy lookup; `consequence` says what it means for mail. */
-export function dnsFailureFinding(answer: DnsAnswer, consequence: string): Finding {
+export function dnsFailureFinding(answer: DnsAnswer, consequence: string, severity?: Severity): Finding {
   const what = `${answer.type} ${answer.name}: ${answer.detail ?? answer.status}; ${consequence}`
-  if (answer.status === 'timeout') return finding('DNS_TIMEOUT', what, answer.name)
-  if (answer.status === 'error') return finding('DNS_UNREACHABLE', what, answer.name)
-  if (answer.status === 'malformed') return finding('DNS_MALFORMED', what, answer.name)
-  return finding('DNS_SERVFAIL', what, answer.name)
+  if (answer.status === 'timeout') return finding('DNS_TIMEOUT', what, answer.name, severity)
+  if (answer.status === 'error') return finding('DNS_UNREACHABLE', what, answer.name, severity)
+  if (answer.status === 'malformed') return finding('DNS_MALFORMED', what, answer.name, severity)
+  return finding('DNS_SERVFAIL', what, answer.name, severity)
 }
 
 /** The TXT strings of an answer, each record's character-strings joined (RFC 7208 §3.3, RFC 7489 §6.1). */

@@ -36,28 +36,75 @@ export const dmarcPolicyValueSchema = z.enum(DMARC_POLICIES)
 export type DmarcPolicyValue = z.infer<typeof dmarcPolicyValueSchema>
 
 export const dmarcRecordSchema = z.object({
-  p: dmarcPolicyValueSchema.describe('policy for the domain (RFC 7489 §6.3)'),
-  sp: dmarcPolicyValueSchema.nullable().describe('policy for subdomains; null: p applies'),
-  pct: z.number().int().describe('percentage of failing mail the policy applies to (default 100)'),
-  rua: z.array(z.string()).describe('aggregate report URIs'),
+  p: dmarcPolicyValueSchema.describe('policy for the domain (RFC 9989 §4.7); "none" when the tag is absent'),
+  pImplicit: z.boolean().describe('the record has no p= tag, so it reads as p=none (RFC 9989 no longer requires p=)'),
+  sp: dmarcPolicyValueSchema.nullable().describe('policy for existing subdomains; null: p applies'),
+  np: dmarcPolicyValueSchema.nullable().describe('policy for subdomains that do not exist (RFC 9989 §4.7); null: sp, else p applies'),
+  t: z.enum(['y', 'n']).describe('test mode: y asks receivers not to apply the policy (replaces pct=; default n)'),
+  psd: z.enum(['y', 'n', 'u']).describe('public suffix domain flag: y (a PSD\'s record), n (an organizational domain), u (default: not said)'),
+  rua: z.array(z.string()).describe('aggregate report URIs (unusable ones left out, with a warning)'),
   ruf: z.array(z.string()).describe('failure report URIs'),
   adkim: z.enum(['r', 's']).describe('DKIM alignment: relaxed or strict (default r)'),
   aspf: z.enum(['r', 's']).describe('SPF alignment: relaxed or strict (default r)'),
   fo: z.array(z.string()).describe('failure reporting options (default ["0"])'),
-  ri: z.number().int().describe('aggregate report interval in seconds (default 86400)'),
-  rf: z.array(z.string()).describe('failure report formats (default ["afrf"])'),
+  removed: z
+    .array(z.object({tag: z.enum(['pct', 'rf', 'ri']), value: z.string()}))
+    .describe('tags RFC 9989 removed (pct, rf, ri), as published: receivers that follow RFC 9989 ignore them'),
 })
 export type DmarcRecord = z.infer<typeof dmarcRecordSchema>
 
+export const dmarcWalkStepSchema = z.object({
+  name: z.string().describe('the _dmarc name asked'),
+  result: z.enum(['record', 'none', 'multiple', 'invalid', 'failed']).describe('one valid record, none, several (all discarded), one that is invalid, or the lookup failed'),
+  psd: z.enum(['y', 'n', 'u']).nullable().describe('the psd= of a valid record there'),
+})
+export type DmarcWalkStep = z.infer<typeof dmarcWalkStepSchema>
+
+export const dmarcReportDestinationSchema = z.object({
+  uri: z.string(),
+  kind: z.enum(['rua', 'ruf']),
+  destination: z.string().nullable().describe('the domain of a mailto: URI'),
+  external: z.boolean().describe('the destination is outside the organizational domain, so it must authorise the reports (RFC 9990 §3)'),
+  authorization: z.string().nullable().describe('the name asked: <policy domain>._report._dmarc.<destination>'),
+  authorized: z.boolean().nullable().describe('a "v=DMARC1" record is there; null when not needed or the lookup failed'),
+  lookupError: z.string().nullable(),
+})
+export type DmarcReportDestination = z.infer<typeof dmarcReportDestinationSchema>
+
+export const dmarcIdentifierSchema = z.object({
+  kind: z.enum(['spf', 'dkim']),
+  domain: z.string().describe('the SPF MAIL FROM / HELO domain, or the DKIM d= domain'),
+  result: z.string().describe('its SPF or DKIM result in this run'),
+  mode: z.enum(['r', 's']).describe('the alignment mode the record asks for'),
+  organizationalDomain: z.string().nullable().describe('its organizational domain (relaxed mode), found by its own tree walk'),
+  aligned: z.boolean().nullable().describe('null when a lookup failed'),
+  reason: z.string(),
+})
+export type DmarcIdentifier = z.infer<typeof dmarcIdentifierSchema>
+
+export const dmarcAlignmentSchema = z.object({
+  result: z.enum(['pass', 'fail', 'temperror', 'none']).describe('pass: an identifier that passed is aligned; none: no DMARC policy applies'),
+  spf: z.array(dmarcIdentifierSchema),
+  dkim: z.array(dmarcIdentifierSchema),
+})
+export type DmarcAlignment = z.infer<typeof dmarcAlignmentSchema>
+
 export const dmarcInfoSchema = z.object({
   domain: z.string().describe('the domain asked about (the From domain)'),
-  recordDomain: z.string().nullable().describe('where the record was found: the domain itself or a parent (the approximated organizational domain)'),
-  inherited: z.boolean().describe('the record belongs to a parent domain, so its sp= (else p=) applies'),
+  recordDomain: z.string().nullable().describe('where the policy record was found: the domain, its organizational domain, or a public suffix domain (RFC 9989 §4.10.1)'),
+  inherited: z.boolean().describe('the record belongs to a parent domain, so its sp= (np= for a domain that does not exist, else p=) applies'),
+  source: z.enum(['domain', 'organizational', 'psd']).nullable().describe('which record applies: the domain\'s own, its organizational domain\'s, or a public suffix domain\'s (psd=y)'),
+  organizationalDomain: z.string().nullable().describe('the organizational domain found by the DNS tree walk (RFC 9989 §4.10.2); null when unknown'),
   record: z.string().nullable().describe('the DMARC record as published'),
   lookupError: z.string().nullable().describe('why the record is unknown: its DNS lookup failed ("lookup timed out"); null when the lookup was answered. A failed lookup is not an absent record'),
   policy: dmarcRecordSchema.nullable().describe('the parsed record, or null when absent or invalid'),
-  effectivePolicy: dmarcPolicyValueSchema.nullable().describe('what receivers do with failing mail from the domain: p=, or sp= for a subdomain'),
-  queried: z.array(z.string()).describe('the _dmarc names asked, in order'),
+  effectivePolicy: dmarcPolicyValueSchema.nullable().describe('what receivers do with failing mail from the domain: p=, or sp= / np= for a subdomain'),
+  testing: z.boolean().describe('t=y: receivers are asked not to apply the policy'),
+  domainExists: z.boolean().nullable().describe('whether the domain has A, AAAA or MX records; asked only when np= could apply'),
+  queried: z.array(z.string()).describe('the _dmarc names asked, in order (at most 8)'),
+  walk: z.array(dmarcWalkStepSchema).describe('the DNS tree walk, one entry per name asked'),
+  reports: z.array(dmarcReportDestinationSchema).describe('the rua= and ruf= destinations and their authorisation'),
+  alignment: dmarcAlignmentSchema.nullable().describe('SPF and DKIM alignment with this run\'s results (sender); null where not evaluated (trace)'),
 })
 export type DmarcInfo = z.infer<typeof dmarcInfoSchema>
 

@@ -237,7 +237,7 @@ function policySummary(policy: PolicyInfo): string {
   // A record whose lookup failed is unknown, never missing.
   const unknown = (info: {lookupError: string | null} | null) => (info?.lookupError ? `unknown (${info.lookupError})` : undefined)
   if (policy.spf) parts.push(`SPF ${unknown(policy.spf) ?? (policy.spf.record ? (policy.spf.result ?? 'published') : 'missing')}`)
-  if (policy.dmarc) parts.push(`DMARC ${unknown(policy.dmarc) ?? (policy.dmarc.record ? `p=${policy.dmarc.effectivePolicy ?? policy.dmarc.policy?.p ?? '?'}` : 'missing')}`)
+  if (policy.dmarc) parts.push(`DMARC ${unknown(policy.dmarc) ?? (policy.dmarc.record ? `p=${policy.dmarc.effectivePolicy ?? policy.dmarc.policy?.p ?? '?'}${policy.dmarc.testing ? ' (t=y: test mode)' : ''}` : 'missing')}`)
   parts.push(`MTA-STS ${unknown(policy.mtaSts) ?? (policy.mtaSts?.policy ? policy.mtaSts.policy.mode : policy.mtaSts?.record ? 'unavailable' : 'none')}`)
   parts.push(`TLS-RPT ${unknown(policy.tlsRpt) ?? (policy.tlsRpt?.record ? 'published' : 'none')}`)
   parts.push(`DANE ${daneSummary(policy.dane)}`)
