@@ -13,7 +13,7 @@
 // bin/run.js, the loader and the stubs are CommonJS (bin/package.json says so for bin/), so that a run loads no ES module
 // and Node never starts its ES module loader (about 15 ms of a start).
 //
-// nodemailer, imapflow and ora stay outside the bundle, loaded by the commands that use them (dynamic import;
+// nodemailer, imapflow, ora and mailauth stay outside the bundle, loaded by the commands that use them (dynamic import;
 // the build fails if one is imported statically).
 import {mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {createHash} from 'node:crypto'
@@ -22,7 +22,7 @@ import {fileURLToPath} from 'node:url'
 import {build} from 'esbuild'
 import {init, parse} from 'es-module-lexer'
 
-const LAZY_PACKAGES = ['nodemailer', 'imapflow', 'ora']
+const LAZY_PACKAGES = ['nodemailer', 'imapflow', 'ora', 'mailauth']
 // typescript: @oclif/core requires it only to read tsconfig.json in development (NODE_ENV=development or test).
 const EXTERNAL = [...LAZY_PACKAGES, 'typescript']
 const IMPORT = '__maildigImport'

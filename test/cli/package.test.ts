@@ -61,7 +61,7 @@ describe('the packed package', () => {
     expect(installLog).not.toMatch(/install-scripts|allowScripts|prepare/)
     const modules = join(dir, 'app', 'node_modules')
     for (const bundled of ['@oclif', 'zod', 'dns-packet', 'esbuild', 'typescript', 'vitest']) expect(existsSync(join(modules, bundled)), bundled).toBe(false)
-    for (const lazy of ['nodemailer', 'imapflow', 'ora']) expect(existsSync(join(modules, lazy)), lazy).toBe(true)
+    for (const lazy of ['nodemailer', 'imapflow', 'ora', 'mailauth']) expect(existsSync(join(modules, lazy)), lazy).toBe(true)
     const installed = JSON.parse(readFileSync(join(modules, pkg.name, 'package.json'), 'utf8'))
     expect(installed.scripts ?? {}).toEqual({})
     expect(installed.devDependencies).toBeUndefined()
