@@ -19,6 +19,7 @@ import {
 } from './mail.js'
 import {isAlive, requireBinary, run, sleep, stopProcess, WorldError} from './proc.js'
 import {buildSignedZone, buildZones, type ZoneRecord} from './zones.js'
+import {makeDkimWorld, type DkimWorld} from './dkim.js'
 
 /**
  * The test world: dnsmasq, NSD and Unbound (a DNSSEC-signed zone and a validating resolver),
@@ -69,6 +70,8 @@ export interface WorldInfo {
   logs: {dnsmasq: string; nsd: string; unbound: string; postfix: string; dovecot: string}
   /** The DNS data dnsmasq serves. */
   zones: ZoneRecord[]
+  /** The DKIM keys the harness made and the messages it signed (dkim.ts). */
+  dkim: DkimWorld
   /** The world's temporary folder. */
   dir: string
 }
@@ -243,8 +246,8 @@ async function launch(): Promise<World> {
   let mail: MailServers | undefined
   let mtaSts: MtaStsServer | undefined
   try {
-    const ca = await makeTestCa(path.join(dir, 'ca'))
-    const zones = buildZones({postfixSpkiSha256: ca.certSpkiSha256})
+    const [ca, dkim] = await Promise.all([makeTestCa(path.join(dir, 'ca')), makeDkimWorld(path.join(dir, 'dkim'))])
+    const zones = buildZones({postfixSpkiSha256: ca.certSpkiSha256, dkim: dkim.keys})
     const signedZone = buildSignedZone({postfixSpkiSha256: ca.certSpkiSha256, caCertSha256: ca.caCertSha256, caSpkiSha256: ca.caSpkiSha256})
     dns = await startDns(path.join(dir, 'dns'), zones)
     const started: Record<string, number> = {dnsmasq: dns.process.pid}
@@ -289,6 +292,7 @@ async function launch(): Promise<World> {
       pids,
       logs: {dnsmasq: dns.logFile, nsd: signed.logs.nsd, unbound: signed.logs.unbound, postfix: mail.postfixLog, dovecot: mail.dovecotLog},
       zones,
+      dkim,
       dir,
     }
     if (process.env.MAILDIG_WORLD_VERBOSE) console.log(`test world: ready in ${Date.now() - t0} ms at ${dir}`)

@@ -73,6 +73,51 @@ export const LONG_SPF =
 export interface ZoneOptions {
   /** SHA-256 of the Postfix certificate's public key, hex: makes the TLSA record at _25._tcp.mx.mail.test match. */
   postfixSpkiSha256: string
+  /** The p= values of the DKIM keys the harness made (dkim.ts); without them, no DKIM records. */
+  dkim?: {rsa2048: string; rsa1024: string; ed25519: string}
+}
+
+/**
+ * DKIM (signed.test, hidden.test, forwarder.test) and DMARC per RFC 9989 (dmarc.test, psd.test,
+ * nop.test): the cases of `sender` and of trace's policy step.
+ */
+function authenticationRecords(dkim: ZoneOptions['dkim']): ZoneRecord[] {
+  const txt = (name: string, text: string): ZoneRecord => ({type: 'TXT', name, strings: splitTxt(text)})
+  const {postfix} = HOSTS
+  const keys: ZoneRecord[] = dkim
+    ? [
+        // signed.test: the harness signs with s2048 and ed (dkim.ts); default is a common selector, for guessing.
+        txt('s2048._domainkey.signed.test', `v=DKIM1; k=rsa; p=${dkim.rsa2048}`),
+        txt('default._domainkey.signed.test', `v=DKIM1; k=rsa; p=${dkim.rsa2048}`),
+        txt('s1024._domainkey.signed.test', `v=DKIM1; k=rsa; p=${dkim.rsa1024}`),
+        txt('ed._domainkey.signed.test', `v=DKIM1; k=ed25519; p=${dkim.ed25519}`),
+        txt('trial._domainkey.signed.test', `v=DKIM1; k=rsa; t=y; p=${dkim.rsa2048}`),
+        // hidden.test: a key under a selector nobody guesses: _domainkey.hidden.test exists, no common selector has a key.
+        txt('custom._domainkey.hidden.test', `v=DKIM1; k=rsa; p=${dkim.rsa2048}`),
+        // forwarder.test ARC-seals signed.test's message (dkim.ts).
+        txt('arc._domainkey.forwarder.test', `v=DKIM1; k=rsa; p=${dkim.rsa2048}`),
+      ]
+    : []
+  return [
+    ...keys,
+    txt('gone._domainkey.signed.test', 'v=DKIM1; k=rsa; p='),
+    {type: 'MX', name: 'signed.test', preference: 10, exchange: 'mx.mail.test'},
+    txt('signed.test', 'v=spf1 ip4:127.0.1.25 -all'),
+    txt('_dmarc.signed.test', 'v=DMARC1; p=reject; rua=mailto:dmarc@signed.test'),
+    {type: 'MX', name: 'hidden.test', preference: 10, exchange: 'mx.mail.test'},
+    // dmarc.test: the new tags (np, t) and the removed ones (pct, ri); report addresses inside, authorised
+    // outside (reports.test), and unauthorised outside (noauth.test, RFC 9990 §3).
+    txt('_dmarc.dmarc.test', 'v=DMARC1; p=reject; sp=quarantine; np=reject; t=y; pct=50; ri=3600; rua=mailto:agg@dmarc.test,mailto:agg@reports.test,mailto:agg@noauth.test'),
+    txt('dmarc.test._report._dmarc.reports.test', 'v=DMARC1'),
+    {type: 'MX', name: 'dmarc.test', preference: 10, exchange: 'mx.mail.test'},
+    // A tree walk of several steps: a.b.c.dmarc.test finds the policy four names up.
+    {type: 'A', name: 'a.b.c.dmarc.test', address: postfix},
+    // psd.test: a public suffix domain's record (psd=y); shop.psd.test publishes none, so the PSD policy applies.
+    txt('_dmarc.psd.test', 'v=DMARC1; p=reject; sp=quarantine; np=reject; psd=y'),
+    {type: 'A', name: 'shop.psd.test', address: postfix},
+    // nop.test: no p= (RFC 9989 reads it as p=none).
+    txt('_dmarc.nop.test', 'v=DMARC1; rua=mailto:d@nop.test'),
+  ]
 }
 
 /** The DNSSEC-signed zone (NSD, validated by Unbound: dnssec.ts). dnsmasq forwards it to NSD unvalidated. */
@@ -231,6 +276,8 @@ export function buildZones(options: ZoneOptions): ZoneRecord[] {
     // insecure.test: an unsigned MX pointing into the signed zone, at a host whose TLSA record
     // matches nothing: the MX answer is not validated, so DANE senders do not apply DANE (§2.2.1).
     {type: 'MX', name: 'insecure.test', preference: 10, exchange: 'mx.bad.dane.test'},
+
+    ...authenticationRecords(options.dkim),
   ]
 }
 
