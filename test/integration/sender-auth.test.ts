@@ -5,6 +5,8 @@ import {DnsResolver} from '../../src/lib/dns/resolver.js'
 import {checkDkimKeys} from '../../src/lib/dkim/keys.js'
 import {verifyMessage} from '../../src/lib/dkim/verify.js'
 import {checkAlignment, checkDmarc, DmarcLookups} from '../../src/lib/policy/dmarc.js'
+import {checkBimi} from '../../src/lib/bimi/bimi.js'
+import {netContext} from '../../src/lib/net/context.js'
 
 // DKIM keys and signatures, and DMARC per RFC 9989, against the test world's DNS: keys the harness made with
 // openssl, messages it signed and ARC-sealed (test/world/dkim.ts), the zones of test/world/zones.ts.
@@ -119,5 +121,36 @@ describe('DMARC per RFC 9989 in the test world', () => {
     const policy = r.json!.route.find((s: any) => s.step === 'policy')
     expect(policy.summary).toMatch(/DMARC p=quarantine \(t=y: test mode\)/)
     expect(r.json!.findings.map((f: any) => f.code)).toEqual(expect.arrayContaining(['DMARC_TAG_REMOVED', 'DMARC_TESTING', 'DMARC_REPORT_UNAUTHORIZED']))
+  })
+})
+
+describe('BIMI in the test world', () => {
+  const net = () => ({...netContext({resolver: resolver(), timeoutMs: 5000, ca: readFileSync(world.ca.caFile, 'utf8')}), resolver: resolver()})
+
+  it('fetches signed.test\'s logo and mark certificate and checks the DMARC prerequisites', async () => {
+    const dmarc = await checkDmarc('signed.test', resolver())
+    const {info, findings} = await checkBimi('signed.test', net(), {dmarc: dmarc.info})
+    expect(info).toMatchObject({status: 'found', recordDomain: 'signed.test', logoUrl: 'https://bimi.signed.test/logo.svg', dmarc: {ok: true, problems: []}})
+    expect(info.logo).toMatchObject({fetched: true, status: 200, tinyPs: true, title: 'Signed Test', square: true, problems: []})
+    expect(info.certificate).toMatchObject({fetched: true, certificates: 1, markUsage: true, names: ['signed.test'], subject: expect.stringMatching(/Signed Test Mark/)})
+    expect(info.certificate!.daysLeft).toBeGreaterThan(300)
+    expect(findings).toEqual([])
+  })
+
+  it('a declining selector, and a logo that is not SVG Tiny PS, without a certificate, under DMARC in test mode', async () => {
+    const declined = await checkBimi('signed.test', net(), {selector: 'brand'})
+    expect(declined.info).toMatchObject({status: 'declined', name: 'brand._bimi.signed.test', logo: null})
+    const dmarc = await checkDmarc('dmarc.test', resolver())
+    const bad = await checkBimi('dmarc.test', net(), {dmarc: dmarc.info})
+    expect(bad.info.logo).toMatchObject({fetched: true, tinyPs: false})
+    expect(codes(bad.findings)).toEqual([
+      ['BIMI_LOGO_INVALID', 'error'],
+      ['BIMI_CERTIFICATE_MISSING', 'info'],
+      ['BIMI_DMARC_NOT_ENFORCED', 'error'],
+    ])
+    expect(bad.findings[2].message).toMatch(/t=y/)
+    const none = await checkBimi('hidden.test', net())
+    expect(none.info.status).toBe('absent')
+    expect(codes(none.findings)).toEqual([['BIMI_MISSING', 'info']])
   })
 })

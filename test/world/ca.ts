@@ -24,6 +24,8 @@ export const MAIL_HOST_NAMES = [
   'mta-sts.stsbad.test',
   // The DANE-TA case of the signed zone (zones.ts): RFC 7672 §3.2.2 checks the name there.
   'mx.ta.dane.test',
+  // The BIMI logo and mark certificate of signed.test, served by the HTTPS server of mta-sts.ts.
+  'bimi.signed.test',
 ] as const
 export const MAIL_HOST_ADDRESSES = ['127.0.1.25', '127.0.1.30'] as const
 

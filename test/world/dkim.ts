@@ -12,11 +12,22 @@ import {requireBinary, run} from './proc.js'
 /** The domain whose mail the harness signs, and the domain of the forwarder that ARC-seals it. */
 export const DKIM_DOMAIN = 'signed.test'
 export const ARC_DOMAIN = 'forwarder.test'
+/** Where signed.test's BIMI logo and mark certificate are served (the HTTPS server at 127.0.1.44). */
+export const BIMI_HOST = 'bimi.signed.test'
+
+export const BIMI_LOGO = `<?xml version="1.0" encoding="UTF-8"?>
+<svg xmlns="http://www.w3.org/2000/svg" version="1.2" baseProfile="tiny-ps" viewBox="0 0 100 100">
+  <title>Signed Test</title>
+  <circle cx="50" cy="50" r="40" fill="#0a0"/>
+</svg>
+`
 
 export interface DkimWorld {
   domain: string
   /** p= values (base64) of the public keys. */
   keys: {rsa2048: string; rsa1024: string; ed25519: string}
+  /** The BIMI files the HTTPS server serves for bimi.signed.test (mta-sts.ts). */
+  bimi: {host: string; files: Record<string, {type: string; body: string}>}
   /** Message files in the world's folder. */
   messages: {
     /** Signed twice (s2048 RSA, ed Ed25519); both pass. */
@@ -81,5 +92,17 @@ export async function makeDkimWorld(dir: string): Promise<DkimWorld> {
     messages[name] = path.join(dir, `${name}.eml`)
     fs.writeFileSync(messages[name], content)
   }
-  return {domain: DKIM_DOMAIN, keys: {rsa2048: rsa2048.p, rsa1024: rsa1024.p, ed25519: ed25519.p}, messages}
+  // A stand-in mark certificate: self-signed, with the BIMI extended key usage and the domain's name.
+  const vmcKey = path.join(dir, 'vmc.key')
+  const vmcFile = path.join(dir, 'vmc.pem')
+  await run(openssl, ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', vmcKey, '-out', vmcFile, '-days', '365', '-subj', '/CN=Signed Test Mark/O=Signed Test', '-addext', 'extendedKeyUsage=1.3.6.1.5.5.7.3.31', '-addext', `subjectAltName=DNS:${DKIM_DOMAIN}`])
+  const bimi = {
+    host: BIMI_HOST,
+    files: {
+      '/logo.svg': {type: 'image/svg+xml', body: BIMI_LOGO},
+      '/bad.svg': {type: 'image/svg+xml', body: '<svg xmlns="http://www.w3.org/2000/svg" version="1.1" viewBox="0 0 10 10"><script>alert(1)</script></svg>'},
+      '/vmc.pem': {type: 'application/pem-certificate-chain', body: fs.readFileSync(vmcFile, 'utf8')},
+    },
+  }
+  return {domain: DKIM_DOMAIN, keys: {rsa2048: rsa2048.p, rsa1024: rsa1024.p, ed25519: ed25519.p}, bimi, messages}
 }

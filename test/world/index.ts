@@ -256,7 +256,7 @@ async function launch(): Promise<World> {
     started.nsd = signed.nsd.pid
     started.unbound = signed.unbound.pid
     writePids(dir, started)
-    mtaSts = await startMtaStsServer(ca)
+    mtaSts = await startMtaStsServer(ca, {[dkim.bimi.host]: dkim.bimi.files})
     mail = await startMail(dir, ca, (name, pid) => {
       started[name] = pid
       writePids(dir, started)

@@ -19,9 +19,17 @@ export interface MtaStsServer {
   stop(): Promise<void>
 }
 
-export async function startMtaStsServer(ca: TestCa): Promise<MtaStsServer> {
+/** Other files the server serves, by host and path (the BIMI logos and mark certificate of dkim.ts). */
+export type HostedFiles = Record<string, Record<string, {type: string; body: string}>>
+
+export async function startMtaStsServer(ca: TestCa, files: HostedFiles = {}): Promise<MtaStsServer> {
   const server = https.createServer({key: fs.readFileSync(ca.keyFile), cert: fs.readFileSync(ca.certFile)}, (req, res) => {
     const host = (req.headers.host ?? '').replace(/:\d+$/, '').toLowerCase()
+    const file = files[host]?.[req.url ?? '']
+    if (file) {
+      res.writeHead(200, {'content-type': file.type}).end(file.body)
+      return
+    }
     const policy = MTA_STS_POLICIES[host]
     if (req.url !== '/.well-known/mta-sts.txt' || !policy) {
       res.writeHead(404, {'content-type': 'text/plain'}).end('not found\n')

@@ -117,6 +117,12 @@ function authenticationRecords(dkim: ZoneOptions['dkim']): ZoneRecord[] {
     {type: 'A', name: 'shop.psd.test', address: postfix},
     // nop.test: no p= (RFC 9989 reads it as p=none).
     txt('_dmarc.nop.test', 'v=DMARC1; rua=mailto:d@nop.test'),
+    // BIMI: signed.test's logo and mark certificate (dkim.ts, served at 127.0.1.44); a selector that
+    // declines; dmarc.test's logo that is not SVG Tiny PS, without a certificate, under DMARC t=y.
+    txt('default._bimi.signed.test', 'v=BIMI1; l=https://bimi.signed.test/logo.svg; a=https://bimi.signed.test/vmc.pem'),
+    txt('brand._bimi.signed.test', 'v=BIMI1; l=; a='),
+    {type: 'A', name: 'bimi.signed.test', address: '127.0.1.44'},
+    txt('default._bimi.dmarc.test', 'v=BIMI1; l=https://bimi.signed.test/bad.svg'),
   ]
 }
 

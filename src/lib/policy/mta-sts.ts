@@ -1,9 +1,8 @@
-import type {IncomingMessage} from 'node:http'
 import type {LookupFunction} from 'node:net'
 import {lookupOf, type ResolverContext} from '../net/context.js'
 import {finding, type Finding} from '../findings.js'
-import {trustedCa, type CaInput} from '../tls/trust.js'
-import {nodeHttps} from '../builtins.js'
+import type {CaInput} from '../tls/trust.js'
+import {httpsGet} from '../net/https-get.js'
 import {dnsFailureFinding, isDnsFailure, lookupFailure, normalizeName, parseTagList, txtTexts} from './common.js'
 import type {MtaStsInfo, MtaStsMode, MtaStsPolicy} from './schema.js'
 
@@ -116,73 +115,19 @@ export interface FetchPolicyOptions {
  * host (rejectUnauthorized; no --insecure here: senders would not accept it either), 3xx is not
  * followed ("HTTP 3xx redirects MUST NOT be followed"), only 200 counts, and the body is bounded.
  */
-export function fetchMtaStsPolicy(host: string, options: FetchPolicyOptions): Promise<PolicyFetch> {
-  return new Promise((resolve) => {
-    let done = false
-    let timer: NodeJS.Timeout | undefined
-    let response: IncomingMessage | undefined
-    const finish = (value: PolicyFetch) => {
-      if (done) return
-      done = true
-      clearTimeout(timer)
-      request.destroy()
-      response?.destroy()
-      resolve(value)
-    }
-    const arm = (stage: string) => {
-      clearTimeout(timer)
-      timer = setTimeout(() => finish({ok: false, error: `no ${stage} from ${host} within ${options.timeoutMs} ms`, status: response?.statusCode ?? null}), options.timeoutMs)
-    }
-    const request = nodeHttps().request({
-      host,
-      port: options.port ?? 443,
-      path: '/.well-known/mta-sts.txt',
-      method: 'GET',
-      servername: host,
-      lookup: options.lookup,
-      ca: trustedCa(options.ca),
-      rejectUnauthorized: true,
-      // A fresh connection per fetch: no pooled socket, so the certificate is checked each time.
-      agent: false,
-      headers: {'User-Agent': 'maildig (MTA-STS check)', Accept: 'text/plain'},
-    })
-    arm('connection')
-    request.on('socket', (socket) => socket.once('secureConnect', () => arm('response')))
-    request.on('error', (error: NodeJS.ErrnoException) => finish({ok: false, error: describeFetchError(error, host), status: null}))
-    request.on('response', (res) => {
-      response = res
-      const status = res.statusCode ?? 0
-      if (status >= 300 && status < 400) {
-        const location = res.headers.location ? ` to ${res.headers.location}` : ''
-        return finish({ok: false, error: `HTTP ${status}: a redirect${location}, which senders do not follow (RFC 8461 §3.3)`, status})
-      }
-      if (status !== 200) return finish({ok: false, error: `HTTP ${status} ${res.statusMessage ?? ''}`.trim(), status})
-      const declared = Number(res.headers['content-length'])
-      if (Number.isFinite(declared) && declared > MTA_STS_MAX_POLICY_BYTES) {
-        return finish({ok: false, error: `the policy is ${declared} bytes; more than ${MTA_STS_MAX_POLICY_BYTES} is refused`, status})
-      }
-      arm('policy body')
-      const chunks: Buffer[] = []
-      let size = 0
-      res.on('data', (chunk: Buffer) => {
-        size += chunk.length
-        if (size > MTA_STS_MAX_POLICY_BYTES) return finish({ok: false, error: `the policy is more than ${MTA_STS_MAX_POLICY_BYTES} bytes; refused`, status})
-        chunks.push(chunk)
-      })
-      res.on('end', () => finish({ok: true, body: Buffer.concat(chunks).toString('utf8'), status, contentType: res.headers['content-type'] ?? null}))
-      res.on('error', (error) => finish({ok: false, error: `the response broke off: ${error.message}`, status}))
-    })
-    request.end()
+export async function fetchMtaStsPolicy(host: string, options: FetchPolicyOptions): Promise<PolicyFetch> {
+  const fetched = await httpsGet(host, '/.well-known/mta-sts.txt', {
+    lookup: options.lookup,
+    ca: options.ca,
+    timeoutMs: options.timeoutMs,
+    maxBytes: MTA_STS_MAX_POLICY_BYTES,
+    port: options.port,
+    accept: 'text/plain',
+    purpose: 'MTA-STS check',
+    redirectRule: 'senders do not follow redirects, RFC 8461 §3.3',
+    what: 'the policy',
   })
-}
-
-function describeFetchError(error: NodeJS.ErrnoException, host: string): string {
-  const code = error.code ?? ''
-  if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') return `the certificate of ${host} does not name it (${error.message})`
-  if (/CERT|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)|ISSUER/.test(code)) return `the certificate of ${host} is not trusted (${code})`
-  if (code === 'ECONNREFUSED') return `nothing listens on HTTPS at ${host}`
-  if (code === 'ENOTFOUND') return `${host} has no address`
-  return `${host}: ${error.message}${code && !error.message.includes(code) ? ` (${code})` : ''}`
+  return fetched.ok ? {ok: true, body: fetched.body.toString('utf8'), status: fetched.status, contentType: fetched.contentType} : fetched
 }
 
 
