@@ -209,7 +209,7 @@ const FIX_VARIANTS: Partial<Record<FindingCode, FixVariant[]>> = {
     {command: ['trace'], fix: 'The server may be overloaded or tarpitting this client; a server that waits for TLS from the first byte (ports 465, 993, 995) is not one mail is delivered to. Probe it on its own with probe-smtp HOST --transcript.'},
     {protocol: ['imap', 'pop3'], fix: 'The server may be overloaded, or it expects TLS from the first byte: try its TLS port (993 for IMAP, 995 for POP3) or --tls implicit.'},
   ],
-  AUTH_FAILED: [
+  AUTH_NOT_OFFERED: [
     {
       replyCode: [502, 503, 504],
       fix: 'The server does not take a login here (503/502: authentication not enabled on this port or at this stage), so the credentials were not judged: send through the submission port, 587 with STARTTLS or 465 with TLS, where AUTH is offered.',

@@ -95,6 +95,18 @@ describe('send against misbehaving servers (CLI)', () => {
     expect(f.received.at(-1)).toBe('QUIT')
   })
 
+  it('AUTH answered "503 5.5.1 authentication not enabled": AUTH_NOT_OFFERED, exit 7, the submission port suggested, no word of wrong credentials', async () => {
+    const f = await fixture({behaviour: 'good', auth: {user: USER, password: CANARY}, authReply: '503 5.5.1 Error: authentication not enabled'})
+    const r = await send(f, ['--user', USER, '--tls', 'starttls', '--ca-file', caFile], {env: {MAILDIG_PASSWORD: CANARY}})
+    expect(r.code, r.stderr).toBe(7)
+    const error = r.stderr.split('\n').find((l) => l.startsWith('✖ '))
+    expect(error).toMatch(/does not take AUTH PLAIN here \(authentication is not enabled on this port or at this stage; the credentials were not checked\): 503 5\.5\.1 Error: authentication not enabled/)
+    expect(r.stderr).not.toMatch(/rejected the credentials|check the user name and password/i)
+    expect(r.stderr).toMatch(/fix: .*587 with STARTTLS or 465 with TLS/)
+    const json = await send(f, ['--user', USER, '--tls', 'starttls', '--ca-file', caFile, '--json'], {env: {MAILDIG_PASSWORD: CANARY}})
+    expect(json.json).toMatchObject({ok: false, exitCode: 7, error: {code: 'AUTH_NOT_OFFERED'}})
+  })
+
   it('delivers to a server that behaves: DATA dot-stuffed, the queue id, QUIT', async () => {
     const f = await fixture({behaviour: 'good'})
     const r = await send(f, ['--tls', 'none', '--body', 'line one\n.a line with a leading dot\n', '--json'])

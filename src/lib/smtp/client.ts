@@ -94,6 +94,9 @@ const DATA_CHUNK_BYTES = 64 * 1024
 const MECHANISM_PREFERENCE: SaslMechanism[] = ['PLAIN', 'LOGIN', 'CRAM-MD5']
 const SUPPORTED_MECHANISMS = new Set<string>(['PLAIN', 'LOGIN', 'CRAM-MD5', 'XOAUTH2'])
 
+/** Replies to AUTH that say no login is possible here at all: not implemented, bad sequence, mechanism not implemented. */
+const AUTH_NOT_TAKEN = new Set([502, 503, 504])
+
 const DSN_NOTIFY_VALUES = new Set(['NEVER', 'SUCCESS', 'FAILURE', 'DELAY'])
 
 /** How a command is sent: masked in the transcript, named in messages, read under a stage, 3xx allowed. */
@@ -243,6 +246,11 @@ export class SmtpClient extends SessionClient<SmtpTimings> {
       return await this.session.time('authMs', async () => {
         const reply = await this.runMechanism(mechanism, user, secret)
         if (reply.code === 235) return {mechanism, reply}
+        // RFC 4954 §4, RFC 5321 §4.2.4: 502/503/504 mean the server takes no login here (not enabled on this port, or
+        // not at this stage, or not this mechanism): the credentials were never judged, so "rejected" would mislead.
+        if (AUTH_NOT_TAKEN.has(reply.code)) {
+          throw this.rejected('AUTH_NOT_OFFERED', 'auth', `${this.endpoint} does not take AUTH ${mechanism} here (authentication is not enabled on this port or at this stage; the credentials were not checked)`, reply, `AUTH ${mechanism}`)
+        }
         throw this.rejected('AUTH_FAILED', 'auth', `${this.endpoint} rejected the credentials for ${user} (AUTH ${mechanism})`, reply, `AUTH ${mechanism}`)
       })
     } catch (error) {

@@ -15,7 +15,7 @@ const cases: {what: string; code: string; context: FixContext; has: RegExp[]; ha
   {what: 'pop3-list: likewise', code: 'STARTTLS_NOT_OFFERED', context: {command: 'pop3-list', protocol: 'pop3'}, has: [/995/], hasNot: [/smtpd_tls/]},
   {what: "trace: the mailbox step's STLS", code: 'STARTTLS_NOT_OFFERED', context: contextOf({message: 'pop.mail.test [127.0.1.2]:110 (pop3) does not offer STLS: logins there travel unencrypted'}, {command: 'trace'}), has: [/Dovecot/], hasNot: [/smtpd_tls/]},
   {what: "probe-smtp: no STARTTLS is Postfix's setting", code: 'STARTTLS_NOT_OFFERED', context: {command: 'probe-smtp', protocol: 'smtp'}, has: [/smtpd_tls_security_level/], hasNot: []},
-  {what: 'send: 503 to AUTH is no AUTH on that port, not a wrong password', code: 'AUTH_FAILED', context: {command: 'send', protocol: 'submission', replyCode: 503}, has: [/587/, /465/], hasNot: [/password/]},
+  {what: 'send: 503 to AUTH is no AUTH on that port, not a wrong password', code: 'AUTH_NOT_OFFERED', context: {command: 'send', protocol: 'submission', replyCode: 503}, has: [/587/, /465/], hasNot: [/password/]},
   {what: 'send: a wrong password (535) keeps the general fix', code: 'AUTH_FAILED', context: {command: 'send', protocol: 'submission', replyCode: 535}, has: [/user name and password/], hasNot: []},
   {
     what: 'send: 554 5.7.1 without a login is relaying denied',

@@ -149,6 +149,27 @@ describe('AUTH', () => {
     expect(result.findings[0].message).toMatch(/does not offer AUTH CRAM-MD5 \(it offers LOGIN\)/)
   })
 
+  it.each(['502 5.5.2 Error: command not recognized', '503 5.5.1 Error: authentication not enabled', '504 5.5.4 Unrecognized authentication type'])(
+    'AUTH offered but answered "%s": AUTH_NOT_OFFERED (exit 7), never "rejected the credentials"',
+    async (answer) => {
+      const server = await start({authReply: answer})
+      const smtp = client(server)
+      await smtp.connect()
+      await smtp.ehlo('client.test')
+      await smtp.startTls()
+      const error = (await smtp.auth({user: USER, password: PASSWORD}).catch((e: unknown) => e)) as MaildigError
+      await smtp.quit()
+      expect(error).toMatchObject({code: 'AUTH_NOT_OFFERED', category: 'auth', exitCode: 7, responseCode: Number(answer.slice(0, 3))})
+      expect(error.message).toMatch(/does not take AUTH PLAIN here \(authentication is not enabled on this port or at this stage; the credentials were not checked\)/)
+      expect(error.message).toContain(answer)
+      expect(error.message).not.toMatch(/rejected the credentials/)
+      // probe-smtp reports it as the finding it is: the server takes no login, the probe goes on.
+      const result = await probeSmtp(withNet({host: 'mail.test', address: server.host, port: server.port, ca: pki.ca.cert, ehloName: 'client.test', timeoutMs: 2000, user: USER, password: PASSWORD}))
+      expect(result.auth.result).toBe('not-offered')
+      expect(result.findings.map((f) => f.code)).toEqual(['AUTH_NOT_OFFERED'])
+    },
+  )
+
   it('computes CRAM-MD5 as RFC 2195 §2 shows', () => {
     // The example from RFC 2195: user "tim", password "tanstaaftanstaaf".
     const challenge = Buffer.from('<1896.697170952@postoffice.reston.mci.net>').toString('base64')
