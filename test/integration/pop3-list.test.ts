@@ -226,7 +226,7 @@ describe('pop3-list against Dovecot', () => {
     const r = await runCli([...base(), '--tls', 'none', '--json', '--transcript'], {env: envFor()})
     expect(r.code).toBe(7)
     expect(r.json!.error.code).toBe('AUTH_INSECURE')
-    expect(r.json!.error.message).toMatch(/the connection is not encrypted; the server offers STLS: use it \(--tls starttls, or leave --tls out\), or port 995/)
+    expect(r.json!.error.message).toMatch(/the connection is not encrypted; the server offers STLS: use it \(TLS mode starttls, or the default\), or port 995/)
     const sent = (r.json!.transcript as {dir: string; line: string}[]).filter((l) => l.dir === 'send').map((l) => l.line)
     expect(sent).toEqual(['CAPA', 'QUIT'])
   })
@@ -248,7 +248,7 @@ describe('pop3-list against Dovecot', () => {
     const r = await runCli([...args, '--port', '995', '--json'], {env: envFor()})
     expect(r.code).toBe(7)
     expect(r.json!.error.code).toBe('AUTH_INSECURE')
-    expect(r.json!.error.message).toMatch(/the certificate is not trusted \([A-Z_]+\); trust the certificate's authority \(--ca-file\)/)
+    expect(r.json!.error.message).toMatch(/the certificate is not trusted \([A-Z_]+\); trust the certificate's authority \(an extra CA\)/)
     // Without --user the server is only checked, and the certificate is the finding (exit 1).
     const check = await runCli(['pop3-list', 'pop.mail.test', '--resolver', world.dns.host, '--port', '995', '--json'])
     expect(check.code).toBe(1)

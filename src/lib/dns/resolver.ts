@@ -3,7 +3,7 @@ import net from 'node:net'
 import {nodeDns} from '../builtins.js'
 import * as packet from 'dns-packet'
 import {queryId} from './query-id.js'
-import {UsageError} from '../errors.js'
+import {InvalidValueError} from '../errors.js'
 import {isIP} from '../net/ip.js'
 import {DEFAULT_TIMEOUT_MS} from '../net/deadline.js'
 
@@ -382,15 +382,15 @@ function toRecord(type: RecordType, answer: packet.Answer): RecordMap[RecordType
   }
 }
 
-/** Parses the --resolver / MAILDIG_RESOLVER values, raising a usage error that names the flag. */
-export function parseServers(values: readonly string[], flag = '--resolver'): DnsServer[] {
+/** Parses DNS server values (each may be a comma list); a bad one is an InvalidValueError of the field `servers`. */
+export function parseServers(values: readonly string[]): DnsServer[] {
   return values
     .flatMap((v) => v.split(','))
     .map((v) => v.trim())
     .filter(Boolean)
     .map((v) => {
       const parsed = parseServer(v)
-      if (typeof parsed === 'string') throw new UsageError(`${flag}: ${parsed}`)
+      if (typeof parsed === 'string') throw new InvalidValueError('servers', parsed)
       return parsed
     })
 }

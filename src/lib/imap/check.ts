@@ -96,10 +96,10 @@ export async function checkImap(options: ImapCheckOptions): Promise<ImapCheckOut
   const quotaWarn = options.quotaWarnPercent ?? DEFAULT_QUOTA_WARN_PERCENT
   const user = options.user
   const credentials = user !== undefined && (options.password !== undefined || options.token !== undefined)
-  if (user !== undefined) assertWireSafe(user, '--user')
-  if (options.mailbox !== undefined) assertWireSafe(options.mailbox, '--mailbox')
-  if (options.waitFor?.subject !== undefined) assertWireSafe(options.waitFor.subject, '--wait-for-subject')
-  if (options.waitFor?.messageId !== undefined) assertWireSafe(options.waitFor.messageId, '--wait-for-message-id')
+  if (user !== undefined) assertWireSafe(user, 'the user name')
+  if (options.mailbox !== undefined) assertWireSafe(options.mailbox, 'the mailbox name')
+  if (options.waitFor?.subject !== undefined) assertWireSafe(options.waitFor.subject, 'the subject waited for')
+  if (options.waitFor?.messageId !== undefined) assertWireSafe(options.waitFor.messageId, 'the Message-ID waited for')
   transcript.protectCredential(user, options.password, options.token)
 
   const timings: Partial<ImapTimings> = {}
@@ -171,12 +171,12 @@ export async function checkImap(options: ImapCheckOptions): Promise<ImapCheckOut
     if (!credentials) return undefined
     if (!options.allowInsecureAuth) {
       if (!tls) {
-        gate.refusal = new MaildigError('AUTH_INSECURE', 'auth', `not sending the password to ${endpoint}: the session is not encrypted (use --port 993 or --tls starttls; or --allow-insecure-auth to send it anyway)`, {subject: endpoint})
+        gate.refusal = new MaildigError('AUTH_INSECURE', 'auth', `not sending the password to ${endpoint}: the session is not encrypted (use port 993 or TLS mode starttls; or allow insecure authentication to send it anyway)`, {subject: endpoint})
         return undefined
       }
       if (!isCertificateValid(tls.tls, now)) {
         const why = tls.findings.filter((f) => f.severity === 'error').map((f) => f.message).join('; ') || 'it is not valid'
-        gate.refusal = new MaildigError('AUTH_INSECURE', 'auth', `not sending the password to ${endpoint}: its certificate is not verified (${why}); use --ca-file for a private CA, or --allow-insecure-auth`, {subject: endpoint})
+        gate.refusal = new MaildigError('AUTH_INSECURE', 'auth', `not sending the password to ${endpoint}: its certificate is not verified (${why}); trust a private CA's certificate, or allow insecure authentication`, {subject: endpoint})
         return undefined
       }
     }
@@ -189,7 +189,7 @@ export async function checkImap(options: ImapCheckOptions): Promise<ImapCheckOut
       return undefined
     }
     if (options.auth === 'plain' && !caps.has('AUTH=PLAIN')) {
-      gate.refusal = new MaildigError('AUTH_NOT_OFFERED', 'auth', `${endpoint} does not offer AUTHENTICATE PLAIN here (its mechanisms: ${offered}); try --auth login`, {subject: endpoint})
+      gate.refusal = new MaildigError('AUTH_NOT_OFFERED', 'auth', `${endpoint} does not offer AUTHENTICATE PLAIN here (its mechanisms: ${offered}); try the login method login`, {subject: endpoint})
       return undefined
     }
     gate.auth = wantsToken
@@ -281,7 +281,7 @@ export async function checkImap(options: ImapCheckOptions): Promise<ImapCheckOut
     const authFailure = (error as {authenticationFailed?: boolean})?.authenticationFailed === true
     if (!(authFailure && !credentials && gate.decided && !wire.failure)) throw abort(error)
     // No credentials were given: the check stops before login, by design.
-    transcript.info('no --user: not logging in')
+    transcript.info('no user given: not logging in')
   }
 
   // What the session told us up to here.
@@ -308,7 +308,7 @@ export async function checkImap(options: ImapCheckOptions): Promise<ImapCheckOut
     findings.push(finding('STARTTLS_NOT_OFFERED', `${endpoint} does not offer STARTTLS: the session${credentials ? ', and the password,' : ''} would travel unencrypted`, host))
   }
   if (!credentials && greeting.status !== 'PREAUTH') {
-    findings.push(finding('LOGIN_SKIPPED', 'no --user given: the greeting, TLS and capabilities were checked; the login, mailboxes and quota were not', host))
+    findings.push(finding('LOGIN_SKIPPED', 'no user given: the greeting, TLS and capabilities were checked; the login, mailboxes and quota were not', host))
   }
 
   if (loggedIn) {
@@ -520,7 +520,7 @@ export function quotaFindings(quota: ImapQuota, warnPercent: number, subject: st
     const usage = `${unit(r.used)} of ${unit(r.limit)}`
     const what = `the ${name} quota${quota.root ? ` "${quota.root}"` : ''} of ${quota.mailbox}`
     if (r.percent >= 100) out.push(finding('QUOTA_EXCEEDED', `${what} is full: ${usage} (${r.percent} %); new mail will be refused`, subject))
-    else if (r.percent >= warnPercent) out.push(finding('QUOTA_NEAR_LIMIT', `${what} is ${r.percent} % used: ${usage}, above --quota-warn ${warnPercent} %`, subject))
+    else if (r.percent >= warnPercent) out.push(finding('QUOTA_NEAR_LIMIT', `${what} is ${r.percent} % used: ${usage}, above the warning level of ${warnPercent} %`, subject))
   }
   check('storage', quota.storage, formatBytes)
   check('message', quota.messages, (n) => `${n} messages`)

@@ -74,10 +74,10 @@ export function imapError(error: unknown, context: ImapErrorContext): MaildigErr
       return new MaildigError('PROTOCOL_ERROR', 'protocol', `${endpoint} sent ${wire.serverBytes} bytes but no IMAP greeting line: is an IMAP server listening on port ${context.port}?`, {subject: endpoint})
     }
     const hint = !context.implicit && context.port === 993
-      ? ': port 993 speaks TLS from the first byte — leave --tls out or use --tls implicit'
+      ? ': port 993 speaks TLS from the first byte — use TLS mode implicit (the default there)'
       : context.implicit
         ? ': the TLS session is up but the server says nothing (overloaded, or not IMAP on this port)'
-        : ' (the server may be overloaded, or expect TLS first: try --port 993)'
+        : ' (the server may be overloaded, or expect TLS first: try port 993)'
     const ms = Number((e as {details?: {greetingTimeout?: number}}).details?.greetingTimeout)
     return new MaildigError('GREETING_TIMEOUT', 'timeout', `no greeting from ${endpoint}${Number.isFinite(ms) ? ` within ${formatMs(ms)}` : ''}${hint}`, {subject: endpoint, temporary: true})
   }
@@ -88,7 +88,7 @@ export function imapError(error: unknown, context: ImapErrorContext): MaildigErr
   }
   if (e.tlsFailed && /STARTTLS/i.test(message)) {
     const why = /PREAUTH/i.test(message) ? 'greeted with PREAUTH, so STARTTLS is no longer possible' : 'does not offer STARTTLS'
-    return new MaildigError('STARTTLS_NOT_OFFERED', 'tls', `${endpoint} ${why}, and --tls starttls requires it: use --port 993 for TLS from the first byte, or --tls none to look without TLS`, {subject: endpoint})
+    return new MaildigError('STARTTLS_NOT_OFFERED', 'tls', `${endpoint} ${why}, and TLS mode starttls requires it: use port 993 for TLS from the first byte, or TLS mode none to look without TLS`, {subject: endpoint})
   }
   if (e.authenticationFailed || e.name === 'AuthenticationFailure') return loginError(e, context)
   if (code === 'LineTooLarge' || code === 'LiteralTooLarge') {
@@ -123,7 +123,7 @@ function loginError(e: ImapflowError, context: ImapErrorContext): MaildigError {
   const {endpoint, wire} = context
   const who = context.user ? ` for ${context.user}` : ''
   if (/Login is disabled/i.test(e.message)) {
-    return new MaildigError('LOGIN_FAILED', 'auth', `${endpoint} refuses logins on this unencrypted connection (LOGINDISABLED): use TLS (--tls starttls, or --port 993)`, {subject: endpoint})
+    return new MaildigError('LOGIN_FAILED', 'auth', `${endpoint} refuses logins on this unencrypted connection (LOGINDISABLED): use TLS (TLS mode starttls, or port 993)`, {subject: endpoint})
   }
   if (/Unsupported authentication mechanism|No matching authentication method/i.test(e.message)) {
     return new MaildigError('AUTH_NOT_OFFERED', 'auth', `${endpoint} offers no login method maildig can use with these credentials (offered: ${wire.auth ? wire.auth.command : 'see capabilities'})`, {subject: endpoint})
@@ -137,8 +137,8 @@ function loginError(e: ImapflowError, context: ImapErrorContext): MaildigError {
     const delay = slow ? `; the answer took ${formatMs(context.authMs!)}, so the server is probably slowing down failed logins from this address` : ''
     return new MaildigError('LOGIN_THROTTLED', 'auth', `${endpoint} refused the login${who} for now: ${said}${delay} — wait before retrying, and check the password first`, {subject: endpoint, response: said, temporary: true})
   }
-  let fix = 'check the user name and password (MAILDIG_USER, MAILDIG_PASSWORD)'
-  if (code === 'PRIVACYREQUIRED') fix = 'the server wants TLS first (--tls starttls or --port 993)'
+  let fix = 'check the user name and password'
+  if (code === 'PRIVACYREQUIRED') fix = 'the server wants TLS first (TLS mode starttls, or port 993)'
   if (code === 'EXPIRED') fix = 'the password or account has expired'
   if (code === 'AUTHORIZATIONFAILED') fix = 'the credentials are right but this user may not log in here'
   if (code === 'CONTACTADMIN') fix = 'the server asks you to contact its administrator'

@@ -1,5 +1,5 @@
 import type {TLSSocket} from 'node:tls'
-import {isMaildigError, MaildigError, UsageError, withPartial} from '../errors.js'
+import {InvalidValueError, isMaildigError, MaildigError, UsageError, withPartial} from '../errors.js'
 import {SessionClient, type ReplyParser, type Secret, type SessionOptions} from '../net/session.js'
 import {assertWireSafe} from '../net/wire.js'
 import {
@@ -231,11 +231,11 @@ export class Pop3Client extends SessionClient<Pop3Timings> {
       const problem = this.secure ? this.session.certificateProblem : 'the connection is not encrypted'
       if (problem) {
         const fix = this.secure
-          ? 'trust the certificate\'s authority (--ca-file), or fix the server\'s certificate'
+          ? 'trust the certificate\'s authority (an extra CA), or fix the server\'s certificate'
           : this.hasCapability('STLS')
-            ? 'the server offers STLS: use it (--tls starttls, or leave --tls out), or port 995 (--port 995)'
-            : `use POP3 over TLS: port 995 (--port 995), or STLS on port ${this.session.port} (--tls starttls) if the server offers it`
-        throw new MaildigError('AUTH_INSECURE', 'auth', `not sending credentials to ${this.endpoint}: ${problem}; ${fix}, or pass --allow-insecure-auth to send them anyway`, {
+            ? 'the server offers STLS: use it (TLS mode starttls, or the default), or port 995'
+            : `use POP3 over TLS: port 995, or STLS on port ${this.session.port} (TLS mode starttls) if the server offers it`
+        throw new MaildigError('AUTH_INSECURE', 'auth', `not sending credentials to ${this.endpoint}: ${problem}; ${fix}, or allow insecure authentication to send them anyway`, {
           subject: this.endpoint,
           command: 'login',
         })
@@ -250,7 +250,7 @@ export class Pop3Client extends SessionClient<Pop3Timings> {
       throw new MaildigError('AUTH_NOT_OFFERED', 'auth', `${this.endpoint} does not offer ${what}${has}`, {subject: this.endpoint, command: 'login'})
     }
     if ((method === 'user' || method === 'apop') && /\s/.test(user)) {
-      throw new UsageError(`--user: "${user}" contains white space, which ${method === 'user' ? 'USER' : 'APOP'} cannot carry; use --auth plain`)
+      throw new InvalidValueError('user', `"${user}" contains white space, which ${method === 'user' ? 'USER' : 'APOP'} cannot carry; use the login method plain`)
     }
     try {
       return await this.session.time('authMs', async () => {
@@ -488,7 +488,7 @@ export class Pop3Client extends SessionClient<Pop3Timings> {
     if (top === 'LOGIN-DELAY') return new MaildigError('LOGIN_THROTTLED', 'auth', `${base} — ${meaning}`, {...options, temporary: true})
     if (code.startsWith('SYS/TEMP')) return new MaildigError('POP3_SYS_TEMP', 'check', `${base} — ${meaning}`, {...options, temporary: true})
     if (code.startsWith('SYS/PERM')) return new MaildigError('POP3_SYS_PERM', 'check', `${base} — ${meaning}`, options)
-    const why = meaning ?? 'the server rejected the user name or the password (check them, and --auth)'
+    const why = meaning ?? 'the server rejected the user name or the password (check them, and the login method)'
     return new MaildigError('LOGIN_FAILED', 'auth', `${base} — ${why}`, options)
   }
 

@@ -1,4 +1,4 @@
-import {isMaildigError, MaildigError, UsageError, withPartial} from '../errors.js'
+import {invalidValue, isMaildigError, MaildigError, UsageError, withPartial} from '../errors.js'
 import {finding, type Finding} from '../findings.js'
 import {decodeEncodedWords, headerValue, MAX_HEADER_BYTES, readHeaders} from '../headers/message.js'
 import type {NetContext} from '../net/context.js'
@@ -112,7 +112,7 @@ export async function listPop3(options: Pop3ListOptions): Promise<Pop3ListResult
         // RFC 2595 §4: what CAPA said before TLS must be forgotten; ask again.
         capabilities = partial.capabilities = await client.capa()
       } else if (mode === 'starttls') {
-        throw new MaildigError('STLS_NOT_OFFERED', 'tls', `${client.endpoint} does not offer STLS (required by --tls starttls); use port 995 for POP3 over TLS`, {
+        throw new MaildigError('STLS_NOT_OFFERED', 'tls', `${client.endpoint} does not offer STLS (required by TLS mode starttls); use port 995 for POP3 over TLS`, {
           subject: client.endpoint,
         })
       } else {
@@ -130,7 +130,7 @@ export async function listPop3(options: Pop3ListOptions): Promise<Pop3ListResult
     partial.messages = []
 
     if (options.user === undefined) {
-      findings.push(finding('LOGIN_SKIPPED', 'no --user given: the server was checked (greeting, CAPA, TLS), no mailbox was listed', host))
+      findings.push(finding('LOGIN_SKIPPED', 'no user given: the server was checked (greeting, CAPA, TLS), no mailbox was listed', host))
     } else {
       const offered = client.offeredMethods()
       const login = await client.login({
@@ -142,7 +142,7 @@ export async function listPop3(options: Pop3ListOptions): Promise<Pop3ListResult
       partial.auth = {user: options.user, method: login.method, offered}
       if (!client.certificateVerified) {
         const how = client.secure ? 'over TLS with a certificate that is not verified' : 'unencrypted'
-        findings.push(finding('AUTH_INSECURE', `credentials were sent ${how} (${methodLabel(login.method)}), as --allow-insecure-auth allowed`, host, 'warning'))
+        findings.push(finding('AUTH_INSECURE', `credentials were sent ${how} (${methodLabel(login.method)}), as insecure authentication was allowed`, host, 'warning'))
       }
       const stat = (partial.stat = await client.stat())
       partial.messages = await listMessages(client, stat.messages, limit, host, findings)
@@ -244,19 +244,19 @@ export function headersOf(lines: readonly string[]): Pop3Headers {
 }
 
 function validateOptions(options: Pop3ListOptions, port: number, mode: Pop3TlsMode): void {
-  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new UsageError(`--port: ${String(port)} is not a port number (1–65535)`)
+  if (!Number.isInteger(port) || port < 1 || port > 65535) throw invalidValue<Pop3ListOptions>('port', `${String(port)} is not a port number (1–65535)`)
   assertWireSafe(options.host, 'the host name')
-  if (!POP3_TLS_MODES.includes(mode)) throw new UsageError(`--tls: ${String(mode)} is not one of ${POP3_TLS_MODES.join(', ')}`)
+  if (!POP3_TLS_MODES.includes(mode)) throw invalidValue<Pop3ListOptions>('tls', `${String(mode)} is not one of ${POP3_TLS_MODES.join(', ')}`)
   if (options.auth !== undefined && !POP3_AUTH_METHODS.includes(options.auth)) {
-    throw new UsageError(`--auth: ${String(options.auth)} is not one of ${POP3_AUTH_METHODS.join(', ')}`)
+    throw invalidValue<Pop3ListOptions>('auth', `${String(options.auth)} is not one of ${POP3_AUTH_METHODS.join(', ')}`)
   }
   if (options.limit !== undefined && (!Number.isSafeInteger(options.limit) || options.limit < 1)) {
-    throw new UsageError(`--limit: ${String(options.limit)} is not a whole number of messages (1 or more)`)
+    throw invalidValue<Pop3ListOptions>('limit', `${String(options.limit)} is not a whole number of messages (1 or more)`)
   }
   if (options.user !== undefined) {
     assertWireSafe(options.user, 'the user name')
-    if (options.user === '') throw new UsageError('--user: the user name is empty')
-    if (options.password === undefined || options.password === '') throw new UsageError('--user needs a password (MAILDIG_PASSWORD or --password-stdin)')
+    if (options.user === '') throw invalidValue<Pop3ListOptions>('user', 'the user name is empty')
+    if (options.password === undefined || options.password === '') throw invalidValue<Pop3ListOptions>('password', 'a login (user) needs a password or an access token')
     assertWireSafe(options.password, 'the password')
   }
 }

@@ -67,7 +67,7 @@ export const RESPONSE_CODE_MEANINGS: Record<string, string> = {
     'the credentials were accepted, but the server allows a login only every so many seconds (RFC 2449 §8.1, CAPA LOGIN-DELAY): wait and try again',
   'SYS/TEMP': 'a temporary problem on the server, not the credentials (RFC 3206 §4): try again later',
   'SYS/PERM': 'a permanent problem on the server, not the credentials (RFC 3206 §4): the server\'s administrator must fix it',
-  AUTH: 'the server rejected the credentials, or the way they were sent (RFC 3206 §5): check the user name, the password and --auth',
+  AUTH: 'the server rejected the credentials, or the way they were sent (RFC 3206 §5): check the user name, the password and the login method',
 }
 
 /** The meaning of a response code, or of its most specific known prefix (`SYS/TEMP/X` → SYS/TEMP). */

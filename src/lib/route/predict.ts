@@ -131,7 +131,7 @@ export async function predictRoute(options: PredictOptions): Promise<{route: Pre
 
   const route: RouteStep[] = []
   if (submission) route.push(submission.step)
-  else route.push({step: 'submission', status: 'skipped', summary: 'no sender given: use --from to check the sender\'s submission server, SPF and DMARC', host: null, ms: null})
+  else route.push({step: 'submission', status: 'skipped', summary: 'no sender given: the sender\'s submission server, SPF and DMARC are not checked', host: null, ms: null})
   if (sameDomain) {
     route.push({step: 'local-delivery', status: verdict.deliverable ? 'ok' : 'failed', summary: `sender and recipient share ${recipient.asciiDomain}: the domain's own server delivers it locally, no server-to-server hop${verdict.deliverable ? ` (and ${verdict.via?.exchange} accepts the recipient)` : `; ${verdict.reason}`}`, host: verdict.via?.exchange ?? null, ms: round(delivery.probeMs)})
   } else {

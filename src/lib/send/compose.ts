@@ -1,6 +1,6 @@
 import {hostname} from 'node:os'
 import {randomBytes} from 'node:crypto'
-import {UsageError} from '../errors.js'
+import {invalidValue} from '../errors.js'
 import type {MailAddress} from '../address.js'
 
 export interface MessageInput {
@@ -26,13 +26,14 @@ export interface ComposedMessage {
   envelope: {from: string; to: string[]}
 }
 
-/** Headers whose value nodemailer owns; --header replaces them through the matching mail option. */
+/** Headers whose value nodemailer owns; an extra header of such a name replaces it through the matching mail option. */
 const OWN_HEADERS = new Set(['from', 'to', 'cc', 'subject', 'message-id', 'date'])
 
-export function parseHeaderFlag(text: string): {name: string; value: string} {
-  if (/[\r\n\0]/.test(text)) throw new UsageError('--header: the header contains a CR, LF or NUL character')
+/** One extra header, "Name: value"; a bad one is an InvalidValueError of the field `headers`. */
+export function parseHeader(text: string): {name: string; value: string} {
+  if (/[\r\n\0]/.test(text)) throw invalidValue<MessageInput>('headers', 'the header contains a CR, LF or NUL character')
   const match = /^([!-9;-~]+):\s?(.*)$/.exec(text)
-  if (!match) throw new UsageError(`--header: "${text}" is not "Name: value"`)
+  if (!match) throw invalidValue<MessageInput>('headers', `"${text}" is not "Name: value"`)
   return {name: match[1], value: match[2]}
 }
 
@@ -46,12 +47,12 @@ export async function composeMessage(input: MessageInput): Promise<ComposedMessa
   const token = randomBytes(6).toString('hex')
   const headers = new Map<string, {name: string; value: string}>()
   for (const h of input.headers) {
-    const header = parseHeaderFlag(h)
+    const header = parseHeader(h)
     headers.set(header.name.toLowerCase(), header)
   }
   const own = (name: string) => headers.get(name)?.value
   const subject = own('subject') ?? input.subject ?? `maildig test ${token} ${now.toISOString()}`
-  if (/[\r\n\0]/.test(subject)) throw new UsageError('--subject: the subject contains a CR, LF or NUL character')
+  if (/[\r\n\0]/.test(subject)) throw invalidValue<MessageInput>('subject', 'the subject contains a CR, LF or NUL character')
   const domain = input.from.asciiDomain
   const messageId = own('message-id') ?? `<maildig.${token}.${now.getTime()}@${domain}>`
   const text =

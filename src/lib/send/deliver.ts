@@ -93,7 +93,7 @@ async function deliverOnce(target: DeliveryTarget, envelope: {from: string; to: 
     if (implicit) tls = inspect()
     await client.ehlo(options.ehloName ?? defaultEhloName(client.connection?.localAddress))
     if (!implicit && options.tls !== 'none') {
-      // --tls starttls requires it (STARTTLS_NOT_OFFERED, exit 6); auto uses it when offered.
+      // TLS mode starttls requires it (STARTTLS_NOT_OFFERED, exit 6); auto uses it when offered.
       if (options.tls === 'starttls' || client.hasExtension('STARTTLS')) {
         await client.startTls()
         tls = inspect()
@@ -113,13 +113,13 @@ async function deliverOnce(target: DeliveryTarget, envelope: {from: string; to: 
       throw new MaildigError('SMTPUTF8_NOT_OFFERED', 'check', `${endpoint} does not offer SMTPUTF8, which an address with a non-ASCII local part needs (RFC 6531)`, {subject: target.host})
     }
     if (options.dsn && !client.hasExtension('DSN')) {
-      findings.push(finding('DSN_NOT_OFFERED', `${endpoint} does not offer DSN (RFC 3461): --dsn-* were not sent`, target.host))
+      findings.push(finding('DSN_NOT_OFFERED', `${endpoint} does not offer DSN (RFC 3461): the DSN parameters (NOTIFY, RET, ENVID) were not sent`, target.host))
     }
     let authMs: number | undefined
     if (options.user !== undefined) {
       if (!options.allowInsecureAuth && !(tls && isCertificateValid(tls))) {
         const why = tls ? 'the certificate is not verified' : 'the connection is not encrypted'
-        throw new MaildigError('AUTH_INSECURE', 'auth', `not sending credentials to ${endpoint}: ${why} (use --tls starttls or implicit with a trusted certificate, --ca-file for a private CA, or --allow-insecure-auth)`, {subject: target.host})
+        throw new MaildigError('AUTH_INSECURE', 'auth', `not sending credentials to ${endpoint}: ${why} (they go only over TLS, STARTTLS or implicit, with a trusted certificate, unless insecure authentication is allowed)`, {subject: target.host})
       }
       const authStarted = performance.now()
       await client.auth({user: options.user, password: options.password, allowInsecureAuth: true})

@@ -1,5 +1,5 @@
 import type {TLSSocket} from 'node:tls'
-import {MaildigError, UsageError} from '../errors.js'
+import {invalidValue, MaildigError, UsageError} from '../errors.js'
 import {elapsedMs, withDeadline, type Stage} from '../net/deadline.js'
 import {saslCramMd5, saslLoginStep, saslPlain, saslXoauth2, type SaslMechanism} from '../net/sasl.js'
 import {SessionClient, type Secret, type SessionOptions} from '../net/session.js'
@@ -226,7 +226,7 @@ export class SmtpClient extends SessionClient<SmtpTimings> {
     this.transcript.protectCredential(user, password, token)
     if (!options.allowInsecureAuth && !this.certificateVerified) {
       const why = this.secure ? 'the certificate is not verified' : 'the connection is not encrypted'
-      throw new MaildigError('AUTH_INSECURE', 'auth', `not sending credentials to ${this.endpoint}: ${why} (use --allow-insecure-auth to do it anyway)`, {
+      throw new MaildigError('AUTH_INSECURE', 'auth', `not sending credentials to ${this.endpoint}: ${why}, and insecure authentication is not allowed`, {
         subject: this.endpoint,
         command: 'AUTH',
       })
@@ -240,7 +240,7 @@ export class SmtpClient extends SessionClient<SmtpTimings> {
     }
     const secret = mechanism === 'XOAUTH2' ? token : password
     if (secret === undefined) {
-      throw new UsageError(mechanism === 'XOAUTH2' ? 'AUTH XOAUTH2 needs an access token' : `AUTH ${mechanism} needs a password (MAILDIG_PASSWORD or --password-stdin)`)
+      throw mechanism === 'XOAUTH2' ? invalidValue<SmtpAuthOptions>('token', 'AUTH XOAUTH2 needs an access token') : invalidValue<SmtpAuthOptions>('password', `AUTH ${mechanism} needs a password`)
     }
     try {
       return await this.session.time('authMs', async () => {

@@ -1,6 +1,6 @@
 import {hostname as osHostname} from 'node:os'
 import {isIP} from '../net/ip.js'
-import {isMaildigError, MaildigError, UsageError, withPartial} from '../errors.js'
+import {invalidValue, isMaildigError, MaildigError, UsageError, withPartial} from '../errors.js'
 import {finding, type Finding} from '../findings.js'
 import {netContext, type NetContext} from '../net/context.js'
 import type {SaslMechanism} from '../net/sasl.js'
@@ -141,7 +141,7 @@ async function probeOnce(options: SmtpProbeOptions): Promise<SmtpProbeResult> {
         ehlo = client.ehloResult ?? ehlo
         ehloOf(ehlo)
       } else if (mode === 'starttls') {
-        throw new MaildigError('STARTTLS_NOT_OFFERED', 'tls', `${client.endpoint} does not offer STARTTLS (required by --tls starttls)`, {subject: client.endpoint})
+        throw new MaildigError('STARTTLS_NOT_OFFERED', 'tls', `${client.endpoint} does not offer STARTTLS (required by TLS mode starttls)`, {subject: client.endpoint})
       } else {
         findings.push(finding('STARTTLS_NOT_OFFERED', `${client.endpoint} does not offer STARTTLS: mail to it travels unencrypted`, host))
       }
@@ -162,7 +162,7 @@ async function probeOnce(options: SmtpProbeOptions): Promise<SmtpProbeResult> {
       } else if (!options.allowInsecureAuth && (!(client.secure && client.certificateVerified) || options.legacyTls)) {
         auth.result = 'refused-insecure'
         const why = !client.secure ? 'the connection is not encrypted' : options.legacyTls ? `the session uses ${tls?.version ?? 'an old TLS version'}` : 'the certificate is not verified'
-        findings.push(finding('AUTH_INSECURE', `credentials were not sent: ${why} (--allow-insecure-auth to send them anyway)`, host))
+        findings.push(finding('AUTH_INSECURE', `credentials were not sent: ${why}, and insecure authentication is not allowed`, host))
       } else {
         try {
           const done = await client.auth({
@@ -322,14 +322,14 @@ function checkRequirements(
         if (tls?.version !== 'TLSv1.3') unmet = `the session uses ${tls?.version ?? 'no TLS'}, not TLS 1.3`
         break
     }
-    if (unmet) findings.push(finding('REQUIREMENT_NOT_MET', `--require ${requirement}: ${unmet}`, host))
+    if (unmet) findings.push(finding('REQUIREMENT_NOT_MET', `required ${requirement}: ${unmet}`, host))
   }
 }
 
 function validateOptions(options: SmtpProbeOptions, port: number): void {
-  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new UsageError(`invalid port ${port}`)
+  if (!Number.isInteger(port) || port < 1 || port > 65535) throw invalidValue<SmtpProbeOptions>('port', `${String(port)} is not a port number (1-65535)`)
   assertWireSafe(options.host, 'the host name')
-  if (options.tls !== undefined && !SMTP_TLS_MODES.includes(options.tls)) throw new UsageError(`invalid --tls ${String(options.tls)} (one of ${SMTP_TLS_MODES.join(', ')})`)
+  if (options.tls !== undefined && !SMTP_TLS_MODES.includes(options.tls)) throw invalidValue<SmtpProbeOptions>('tls', `${String(options.tls)} is not one of ${SMTP_TLS_MODES.join(', ')}`)
   if (options.ehloName !== undefined) validateEhloName(options.ehloName)
   if (options.from !== undefined) mailPath(options.from, 'the sender address', true)
   for (const rcpt of options.rcpts ?? []) mailPath(rcpt, 'the recipient address', false)
@@ -338,11 +338,11 @@ function validateOptions(options: SmtpProbeOptions, port: number): void {
     if (options.relayTest.to !== undefined) mailPath(options.relayTest.to, 'the relay-test recipient', false)
   }
   for (const requirement of options.require ?? []) {
-    if (!SMTP_REQUIREMENTS.includes(requirement)) throw new UsageError(`unknown --require ${String(requirement)} (one of ${SMTP_REQUIREMENTS.join(', ')})`)
+    if (!SMTP_REQUIREMENTS.includes(requirement)) throw invalidValue<SmtpProbeOptions>('require', `${String(requirement)} is not one of ${SMTP_REQUIREMENTS.join(', ')}`)
   }
   if (options.user !== undefined) {
     assertWireSafe(options.user, 'the user name')
-    if (options.password === undefined && options.token === undefined) throw new UsageError('--user needs a password (MAILDIG_PASSWORD or --password-stdin)')
+    if (options.password === undefined && options.token === undefined) throw invalidValue<SmtpProbeOptions>('password', 'a login (user) needs a password or an access token')
   }
 }
 

@@ -172,7 +172,7 @@ describe('parseServer', () => {
     expect(parseServer('1.2.3.4:99999')).toMatch(/out of range/)
     expect(parseServer('1.2.3.4:0')).toMatch(/out of range/)
     expect(parseServer('1.2.3.4:abc')).toMatch(/not a port/)
-    expect(() => parseServers(['1.2.3.4, nope'])).toThrow(/--resolver: "nope"/)
+    expect(() => parseServers(['1.2.3.4, nope'])).toThrow(/^servers: "nope"/)
     expect(parseServers(['1.2.3.4,[::1]:53'])).toHaveLength(2)
   })
 })

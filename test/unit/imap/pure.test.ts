@@ -29,7 +29,7 @@ describe('quota findings', () => {
     expect(quotaFindings(quota(1000, 1000), 90, 'alice')).toEqual([expect.objectContaining({code: 'QUOTA_EXCEEDED', severity: 'error'})])
     expect(quotaFindings(quota(5000, null), 90, 'alice')).toEqual([])
     const messages = {mailbox: 'INBOX', root: null, storage: null, messages: {used: 99, limit: 100, percent: 99}}
-    expect(quotaFindings(messages, 95, 'alice')[0].message).toBe('the message quota of INBOX is 99 % used: 99 messages of 100 messages, above --quota-warn 95 %')
+    expect(quotaFindings(messages, 95, 'alice')[0].message).toBe('the message quota of INBOX is 99 % used: 99 messages of 100 messages, above the warning level of 95 %')
   })
 
   it('formats sizes in binary units', () => {

@@ -42,10 +42,10 @@ describe('renderPop3List', () => {
   })
 
   it('says when nobody logged in, and shows the findings', () => {
-    const text = renderPop3List(plain, view({auth: null, stat: null, messages: [], limit: null, capabilities: null}), [finding('LOGIN_SKIPPED', 'no --user given')])
+    const text = renderPop3List(plain, view({auth: null, stat: null, messages: [], limit: null, capabilities: null}), [finding('LOGIN_SKIPPED', 'no user given')])
     expect(text).toMatch(/· login\s+not tested \(no --user\)/)
     expect(text).toMatch(/CAPA not supported/)
     expect(text).not.toMatch(/maildrop|SUBJECT/)
-    expect(text).toMatch(/ℹ LOGIN_SKIPPED no --user given/)
+    expect(text).toMatch(/ℹ LOGIN_SKIPPED no user given/)
   })
 })

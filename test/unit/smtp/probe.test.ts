@@ -146,16 +146,16 @@ describe('probeSmtp against a well-behaved server', () => {
     const all = ['starttls', 'valid-cert', 'auth', 'tls1.2', 'tls1.3'] as const
     const result = await probe(server, {require: [...all]})
     expect(result.findings.filter((f) => f.code === 'REQUIREMENT_NOT_MET').map((f) => f.message)).toEqual([
-      '--require valid-cert: the certificate is not trusted (DEPTH_ZERO_SELF_SIGNED_CERT)',
-      '--require auth: the server offers no AUTH',
+      'required valid-cert: the certificate is not trusted (DEPTH_ZERO_SELF_SIGNED_CERT)',
+      'required auth: the server offers no AUTH',
     ])
     const plain = await probe(server, {require: [...all], tls: 'none'})
     expect(plain.findings.filter((f) => f.code === 'REQUIREMENT_NOT_MET').map((f) => f.message.split(':')[0])).toEqual([
-      '--require starttls',
-      '--require valid-cert',
-      '--require auth',
-      '--require tls1.2',
-      '--require tls1.3',
+      'required starttls',
+      'required valid-cert',
+      'required auth',
+      'required tls1.2',
+      'required tls1.3',
     ])
   })
 
@@ -221,10 +221,10 @@ describe('probeSmtp input validation (CR/LF/NUL → usage error before anything 
     expect(server.connections).toBe(0)
   })
 
-  it('refuses unknown --require and --tls values and bad ports', async () => {
-    await expect(probeSmtp({host: 'mail.test', require: ['tls9' as never]})).rejects.toThrow(/unknown --require tls9/)
-    await expect(probeSmtp({host: 'mail.test', tls: 'maybe' as never})).rejects.toThrow(/invalid --tls maybe/)
-    await expect(probeSmtp({host: 'mail.test', port: 70000})).rejects.toThrow(/invalid port/)
+  it('refuses unknown require and tls values and bad ports, naming the field', async () => {
+    await expect(probeSmtp({host: 'mail.test', require: ['tls9' as never]})).rejects.toThrow(/^require: tls9 is not one of/)
+    await expect(probeSmtp({host: 'mail.test', tls: 'maybe' as never})).rejects.toThrow(/^tls: maybe is not one of/)
+    await expect(probeSmtp({host: 'mail.test', port: 70000})).rejects.toThrow(/^port: 70000 is not a port number/)
     await expect(probeSmtp({host: 'mail.test', user: 'bob'})).rejects.toThrow(/needs a password/)
   })
 })
