@@ -23,7 +23,7 @@ export const DEFAULT_DNSBL_ZONES = ['zen.spamhaus.org', 'bl.spamcop.net', 'psbl.
  */
 const QUERY_ERRORS: Record<string, string> = {
   '127.255.255.252': 'the zone reports a typo in the query (127.255.255.252)',
-  '127.255.255.254': 'the zone refuses queries that come through a public or open resolver (127.255.255.254): use your own resolver (--resolver)',
+  '127.255.255.254': 'the zone refuses queries that come through a public or open resolver (127.255.255.254): use a resolver of your own',
   '127.255.255.255': 'the zone reports too many queries from this resolver (127.255.255.255)',
 }
 
