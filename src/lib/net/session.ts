@@ -364,6 +364,17 @@ export abstract class SessionClient<T extends ConnectionTimings> {
     return {...(address ? {address} : {}), timings: {...this.timings, totalMs: elapsedMs(started)}, transcript: [...this.transcript.lines]}
   }
 
+  /**
+   * Ends the session (close(), within the close grace) and gives the parts every check's result shares: `where` it
+   * went and how (first in the result), and the timings and transcript taken after the goodbye (`record`, last).
+   */
+  async finish<M extends string>(started: number, target: {host: string; port: number; tlsMode: M; address?: string}) {
+    await this.close()
+    const address = this.remoteAddress ?? target.address ?? target.host
+    const {timings, transcript} = this.progress(started, address)
+    return {where: {host: target.host, address, port: target.port, tlsMode: target.tlsMode}, record: {timings, transcript}}
+  }
+
   /** tls/inspect's report on the session's TLS, its findings added to `findings`; null without TLS. */
   inspectTls(options: InspectTlsOptions, findings: Finding[]): TlsInfo | null {
     const socket = this.tlsSocket

@@ -149,12 +149,9 @@ export async function listPop3(options: Pop3ListOptions): Promise<Pop3ListResult
     }
 
     // RSET and QUIT within about 1 s: a server that will not say goodbye does not hold the result up.
-    await client.close()
+    const {where, record} = await client.finish(started, {host, port, tlsMode, address: options.address})
     return {
-      host,
-      address: client.remoteAddress ?? options.address ?? host,
-      port,
-      tlsMode,
+      ...where,
       greeting: partial.greeting,
       capabilities,
       tls,
@@ -162,7 +159,7 @@ export async function listPop3(options: Pop3ListOptions): Promise<Pop3ListResult
       stat: partial.stat,
       messages: partial.messages,
       limit,
-      ...client.progress(started, client.remoteAddress ?? options.address ?? host),
+      ...record,
       findings,
     }
   } catch (error) {

@@ -197,19 +197,16 @@ async function probeOnce(options: SmtpProbeOptions): Promise<SmtpProbeResult> {
     checkBannerNames(banner.text, ehlo.info.domain, options.ptrNames, client.remoteAddress ?? host, host, findings)
     checkRequirements(options.require ?? [], {tls, auth, now}, host, findings)
 
-    await client.close()
+    const {where, record} = await client.finish(started, {host, port, tlsMode, address: options.address})
     return {
-      host,
-      address: client.remoteAddress ?? options.address ?? host,
-      port,
-      tlsMode,
+      ...where,
       banner,
       ehlo: ehloOf(ehlo),
       tls,
       auth,
       recipients: partial.recipients ?? [],
       relay: partial.relay ?? null,
-      ...client.progress(started, client.remoteAddress ?? options.address ?? host),
+      ...record,
       findings,
     }
   } catch (error) {
