@@ -232,7 +232,7 @@ export async function checkDkimKeys(
       findings.push(finding('DKIM_NO_KEYS', `_domainkey.${name} does not exist (NXDOMAIN), so no DKIM key can exist under any selector (RFC 8020); tried ${list}`, name))
     } else {
       findings.push(
-        finding('DKIM_SELECTOR_NOT_FOUND', `none of the ${tried.length} common selectors has a DKIM key at ${name} (tried ${list}); _domainkey.${name} exists, so keys may be published under other selectors: give --selector, or --message with a message the domain signed`, name),
+        finding('DKIM_SELECTOR_NOT_FOUND', `none of the ${tried.length} common selectors has a DKIM key at ${name} (tried ${list}); _domainkey.${name} exists, so keys may be published under other selectors: name the selector, or read it from a message the domain signed`, name),
       )
     }
   }
