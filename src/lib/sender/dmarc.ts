@@ -1,12 +1,26 @@
+import {checkAlignment, checkDmarc, DmarcLookups} from '../policy/dmarc.js'
 import type {SectionDependencies, SenderContext, SectionOutcome} from './context.js'
+import {runResolver} from './dkim.js'
 import type {SenderDmarc} from './schema.js'
 
 /**
- * DMARC for `sender` (RFC 9989 tree walk; alignment of this run's SPF and DKIM domains, awaited from `dependencies`).
- * PLACEHOLDER until the RFC 9989 module lands (h-dkim): the shape is senderDmarcSchema.
+ * DMARC for `sender`: the RFC 9989 policy (src/lib/policy/dmarc.ts, the code trace uses) and, when this run has
+ * SPF results (--ip) or DKIM signatures (--message), their alignment with the domain.
  */
 export async function checkSenderDmarc(context: SenderContext, dependencies: SectionDependencies): Promise<SectionOutcome<SenderDmarc>> {
-  void context
-  void dependencies
-  return {value: {status: 'unknown', error: 'DMARC is not checked yet'}, findings: []}
+  const resolver = runResolver(context)
+  const lookups = new DmarcLookups(resolver)
+  const {info, findings} = await checkDmarc(context.domain, resolver, {lookups})
+  const [spf, dkim] = await Promise.all([dependencies.spf, dependencies.dkim])
+  const identifiers = {
+    spf: spf.value.results.map((r) => ({domain: r.domain, result: r.result})),
+    dkim: dkim.value.signatures.filter((s) => s.domain).map((s) => ({domain: s.domain!, result: s.result})),
+  }
+  if (info.policy && identifiers.spf.length + identifiers.dkim.length > 0) {
+    const aligned = await checkAlignment(info, identifiers, lookups)
+    info.alignment = aligned.alignment
+    findings.push(...aligned.findings)
+  }
+  const status = info.lookupError ? 'unknown' : info.record ? 'found' : 'absent'
+  return {value: {status, error: info.lookupError, ...info}, findings: findings.map((f) => (f.code.startsWith('DNS_') ? {...f, severity: 'warning' as const} : f))}
 }

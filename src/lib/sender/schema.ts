@@ -1,5 +1,7 @@
 import * as z from 'zod'
-import {spfResultSchema} from '../policy/schema.js'
+import {dmarcInfoSchema, spfResultSchema} from '../policy/schema.js'
+import {dkimInfoSchema} from '../dkim/schema.js'
+import {bimiInfoSchema} from '../bimi/schema.js'
 
 // The --json document of `sender`, apart from the checks that fill it: they import only the types, so a run builds
 // none of these schemas (building zod schemas costs start-up time); the docs do.
@@ -46,31 +48,14 @@ export const senderSpfSchema = z.object({
 })
 export type SenderSpf = z.infer<typeof senderSpfSchema>
 
-// DKIM, DMARC and BIMI: placeholders that src/lib/sender/dkim.ts, dmarc.ts and bimi.ts fill (issue 12, second half).
-export const senderDkimSchema = z.object({
-  status,
-  error,
-  selectors: z
-    .array(
-      z.object({
-        selector: z.string(),
-        domain: z.string(),
-        status,
-        keyType: z.string().nullable(),
-        keyBits: z.number().int().nullable(),
-        testing: z.boolean(),
-        revoked: z.boolean(),
-      }),
-    )
-    .describe('the DKIM keys looked up: <selector>._domainkey.<domain>'),
-  signatures: z.array(z.record(z.string(), z.unknown())).describe('with --message: each DKIM-Signature verified'),
-})
+// DKIM, DMARC and BIMI: the results of src/lib/dkim, src/lib/policy/dmarc.ts (shared with trace) and src/lib/bimi.
+export const senderDkimSchema = dkimInfoSchema.extend({status, error})
 export type SenderDkim = z.infer<typeof senderDkimSchema>
 
-export const senderDmarcSchema = z.object({status, error}).catchall(z.unknown())
+export const senderDmarcSchema = dmarcInfoSchema.extend({status, error})
 export type SenderDmarc = z.infer<typeof senderDmarcSchema>
 
-export const senderBimiSchema = z.object({status, error}).catchall(z.unknown())
+export const senderBimiSchema = bimiInfoSchema.omit({status: true}).extend({status, error, assertion: bimiInfoSchema.shape.status})
 export type SenderBimi = z.infer<typeof senderBimiSchema>
 
 export const dnsblStatusSchema = z.enum(['listed', 'not-listed', 'unknown', 'ignored'])
