@@ -1,15 +1,14 @@
-import type {LookupFunction} from 'node:net'
-import {isIP} from '../net/ip.js'
-import {fromSocketError, isMaildigError, MaildigError, withPartial} from '../errors.js'
+import {isMaildigError, MaildigError, withPartial} from '../errors.js'
 import {finding, type Finding} from '../findings.js'
-import {lookupOf, netContext, type NetContext} from '../net/context.js'
+import {netContext, type NetContext} from '../net/context.js'
 import {elapsedMs, withDeadline} from '../net/deadline.js'
 import {Transcript, type TranscriptLine} from '../net/transcript.js'
 import {assertWireSafe, bareHost, formatEndpoint, serverNameFor} from '../net/wire.js'
 import {inspectTls, isCertificateValid, type TlsInspection} from '../tls/inspect.js'
 import {imapError} from './errors.js'
+import {ImapGreeter, openImap} from './greet.js'
 import type {ImapAuthMethod, ImapCheckResult, ImapMailbox, ImapQuota, ImapTimings, ImapTlsMode, ImapWaitFor} from './schema.js'
-import {createImapTransport} from './transport.js'
+import {handedOverTransport} from './transport.js'
 import {DEFAULT_POLL_MS, waitForMessage} from './wait.js'
 import {ImapWireLog} from './wire-log.js'
 
@@ -118,50 +117,75 @@ export async function checkImap(options: ImapCheckOptions): Promise<ImapCheckOut
     return withPartial(scrubbed, partial)
   }
 
-  // imapflow costs ~240 ms to load (docs/STACK): it loads while DNS answers.
+  // imapflow costs ~240 ms to load (docs/STACK): it loads while maildig connects and greets.
   const imapflow = import('imapflow')
   imapflow.catch(() => undefined)
 
-  // DNS: maildig's resolver with --resolver (imapflow has no lookup option, so it gets an address).
-  let address = isIP(host) !== 0 ? host : undefined
-  if (!address) {
-    options.onProgress?.(`looking up ${host}`)
-    const lookupStarted = performance.now()
-    try {
-      address = await withDeadline(lookupFirst(lookupOf(net), host), {stage: 'dns', timeoutMs: timeouts.dns, subject: host})
-    } catch (error) {
-      throw fail(isMaildigError(error) ? error : fromSocketError(error as NodeJS.ErrnoException, host))
-    }
-    timings.lookupMs = elapsedMs(lookupStarted)
-    transcript.info(`${host} resolved to ${address}`)
+  // maildig opens the session on its own floor: DNS through the NetContext's resolver, connect,
+  // TLS (implicit, or STARTTLS done here), the greeting, each under its stage deadline, into the
+  // transcript. imapflow then gets the ready connection (Connection.handOver) and opens no socket.
+  options.onProgress?.(`connecting to ${endpoint}`)
+  const greeter = new ImapGreeter({host, port, net, transcript})
+  /** The TLS report, once per run (for credentials, the result, and a failure's partial result). */
+  let inspection: TlsInspection | undefined
+  const inspect = (): TlsInspection | undefined => {
+    if (!inspection && greeter.tlsSocket) inspection = inspectTls(greeter.tlsSocket, {hostname: host, certDays: options.certDays, now, servername: servername ?? null})
+    return inspection
   }
+  /** The TLS result and its findings, once: kept when a later step fails (AUTH_INSECURE keeps TLS_HOSTNAME_MISMATCH beside it). */
+  let tlsNoted = false
+  const noteTls = (): TlsInspection | undefined => {
+    const tls = inspect()
+    if (tlsNoted) return tls
+    tlsNoted = true
+    if (tlsKind !== 'none') result.tlsMode = tlsKind
+    result.tls = tls?.tls ?? null
+    findings.push(...(tls?.findings ?? []))
+    return tls
+  }
+  let wireLog: ImapWireLog | undefined
+  /** The phases the floor and the wire log timed (also for a failure's partial result). */
+  const sessionTimings = () => {
+    // A STARTTLS handshake is timed on the connection, after the session copied its timings.
+    const {lookupMs, connectMs, tlsMs, greetingMs} = {...greeter.timings, ...greeter.connection?.timings}
+    Object.assign(timings, {lookupMs, connectMs, tlsMs, greetingMs})
+    for (const key of ['lookupMs', 'connectMs', 'tlsMs', 'greetingMs'] as const) if (timings[key] === undefined) delete timings[key]
+    const auth = wireLog?.auth
+    if (auth?.finishedAt !== undefined) timings.authMs = round(auth.finishedAt - auth.startedAt)
+  }
+  let tlsKind: 'implicit' | 'starttls' | 'none' = 'none'
+  try {
+    tlsKind = await openImap(greeter, {port, implicitTls: implicit, starttls: implicit || requested === 'none' ? 'never' : requested === 'starttls' ? 'required' : 'when-offered'})
+  } catch (error) {
+    if (greeter.remoteAddress) result.address = greeter.remoteAddress
+    sessionTimings()
+    if (greeter.tlsSocket) noteTls()
+    await greeter.close()
+    throw isMaildigError(error) ? fail(error) : error
+  }
+  const address = greeter.remoteAddress!
   result.address = address
-  endpoint = formatEndpoint(host, port, address)
+  endpoint = greeter.endpoint
 
   let client: ImapFlow | undefined
   let closing = false
-  const wire = new ImapWireLog({transcript, replyTimeoutMs: timeouts.reply, endpoint, onFatal: () => client?.close()})
-  const {transport, record} = createImapTransport({
-    address,
-    port,
-    endpoint,
-    servername,
-    ca: net.ca,
-    localAddress: net.localAddress,
-    timeouts,
+  const wire = new ImapWireLog({
     transcript,
-    onFailure: (error) => {
-      if (!closing) wire.fail(error)
+    replyTimeoutMs: timeouts.reply,
+    endpoint,
+    greeting: greeter.greeting!,
+    // The floor breaks the connection (and records why); imapflow learns of it from the socket.
+    onFatal: (error) => {
+      greeter.connection?.abort(error)
+      client?.close()
     },
   })
+  wireLog = wire
+  transcript.info('the session goes on in imapflow, over this connection', greeter.secure)
+  const stream = greeter.handOver({onRead: (chunk, tls) => wire.received(chunk, tls), onWrite: (chunk, tls) => wire.sent(chunk, tls)})
 
   // Credentials are decided at the moment imapflow is about to send them (it reads `auth` then and
   // only then): after the greeting and STARTTLS, with the certificate known.
-  let inspection: TlsInspection | undefined
-  const inspect = (): TlsInspection | undefined => {
-    if (!inspection && record.tlsSocket) inspection = inspectTls(record.tlsSocket, {hostname: host, certDays: options.certDays, now, servername: servername ?? null})
-    return inspection
-  }
   const gate: {decided: boolean; auth?: AuthOptions; refusal?: MaildigError; capabilities?: string[]} = {decided: false}
   const decideAuth = (): AuthOptions | undefined => {
     if (gate.decided) return gate.auth
@@ -202,19 +226,19 @@ export async function checkImap(options: ImapCheckOptions): Promise<ImapCheckOut
   const clientOptions: ImapFlowOptions = {
     host: address,
     port,
-    secure: implicit,
+    // As secure as maildig made it: imapflow neither connects nor starts TLS (no `upgrade` in the transport).
+    secure: greeter.secure,
+    doSTARTTLS: false,
     ...(servername ? {servername} : {}),
-    // undefined: STARTTLS when offered; true: required (fails, never downgrades); false: never.
-    ...(implicit ? {} : {doSTARTTLS: requested === 'starttls' ? true : requested === 'none' ? false : undefined}),
-    transport,
-    logger: wire,
-    logRaw: true,
+    transport: handedOverTransport(stream),
+    logger: wire.logger,
     disableAutoIdle: true,
     disableCompression: true,
     disableAutoEnable: true,
     clientInfo: {name: 'maildig', version: options.clientVersion ?? 'dev', vendor: false, 'support-url': false},
-    ...(timeouts.greeting > 0 && Number.isFinite(timeouts.greeting) ? {greetingTimeout: timeouts.greeting} : {}),
-    connectionTimeout: finite(timeouts.connect) + finite(timeouts.tls) + 1000,
+    // The greeting is replayed at once: these only bound imapflow's own start.
+    greetingTimeout: finite(timeouts.greeting),
+    connectionTimeout: finite(timeouts.connect),
     socketTimeout: SOCKET_IDLE_MS,
     maxLineLength: MAX_LINE_BYTES,
     maxLiteralSize: MAX_LITERAL_BYTES,
@@ -244,53 +268,36 @@ export async function checkImap(options: ImapCheckOptions): Promise<ImapCheckOut
       }
     }
   })
-  /** The phases the transport and the wire log timed (also for a failure's partial result). */
-  const sessionTimings = () => {
-    if (record.connectMs !== undefined) timings.connectMs = record.connectMs
-    if (record.tlsMs !== undefined) timings.tlsMs = record.tlsMs
-    if (record.readyAt !== undefined && wire.greeting) timings.greetingMs = round(wire.greeting.at - record.readyAt)
-    if (wire.auth?.finishedAt !== undefined) timings.authMs = round(wire.auth.finishedAt - wire.auth.startedAt)
-  }
-  /** The TLS result and its findings, once: kept when a later step fails (AUTH_INSECURE keeps TLS_HOSTNAME_MISMATCH beside it). */
-  let tlsNoted = false
-  const noteTls = (): TlsInspection | undefined => {
-    const tls = inspect()
-    if (tlsNoted) return tls
-    tlsNoted = true
-    if (record.tlsKind) result.tlsMode = record.tlsKind
-    result.tls = tls?.tls ?? null
-    findings.push(...(tls?.findings ?? []))
-    return tls
-  }
-  const abort = (error: unknown): MaildigError => {
+  const abort = async (error: unknown): Promise<MaildigError> => {
     closing = true
     wire.stop()
     session.close()
     sessionTimings()
     noteTls()
-    return fail(imapError(error, context()))
+    const reported = fail(imapError(error, context()))
+    await greeter.close()
+    return reported
   }
 
-  options.onProgress?.(`connecting to ${endpoint}`)
   wire.start()
   let loggedIn = false
   try {
-    await session.connect()
+    await wire.guard(session.connect())
     loggedIn = session.authenticated === true
   } catch (error) {
     const authFailure = (error as {authenticationFailed?: boolean})?.authenticationFailed === true
-    if (!(authFailure && !credentials && gate.decided && !wire.failure)) throw abort(error)
+    if (!(authFailure && !credentials && gate.decided && !wire.failure)) throw await abort(error)
     // No credentials were given: the check stops before login, by design.
     transcript.info('no user given: not logging in')
   }
 
   // What the session told us up to here.
-  const greeting = wire.greeting!
+  const greeting = wire.greeting
   sessionTimings()
   const tlsInspection = noteTls()
   const beforeLogin = gate.capabilities ?? [...session.capabilities.keys()]
   result.greeting = {status: greeting.status, text: greeting.text, capabilities: greeting.capabilities}
-  result.tlsMode = record.tlsKind ?? 'none'
+  result.tlsMode = tlsKind
   result.tls = tlsInspection?.tls ?? null
   result.capabilitiesBeforeLogin = beforeLogin
   result.capabilities = loggedIn ? [...session.capabilities.keys()] : beforeLogin
@@ -304,7 +311,7 @@ export async function checkImap(options: ImapCheckOptions): Promise<ImapCheckOut
   result.mailboxes = []
   result.quota = null
   result.waitFor = null
-  if (!implicit && requested === undefined && !record.tlsKind) {
+  if (!implicit && requested === undefined && tlsKind === 'none') {
     findings.push(finding('STARTTLS_NOT_OFFERED', `${endpoint} does not offer STARTTLS: the session${credentials ? ', and the password,' : ''} would travel unencrypted`, host))
   }
   if (!credentials && greeting.status !== 'PREAUTH') {
@@ -313,10 +320,10 @@ export async function checkImap(options: ImapCheckOptions): Promise<ImapCheckOut
 
   if (loggedIn) {
     try {
-      await mailboxesAndQuota()
-      if (options.waitFor && !findings.some((f) => f.code === 'MAILBOX_NOT_FOUND')) await waitFor()
+      await wire.guard(mailboxesAndQuota())
+      if (options.waitFor && !findings.some((f) => f.code === 'MAILBOX_NOT_FOUND')) await wire.guard(waitFor())
     } catch (error) {
-      throw abort(error)
+      throw await abort(error)
     }
   }
 
@@ -339,6 +346,8 @@ export async function checkImap(options: ImapCheckOptions): Promise<ImapCheckOut
   } else {
     session.close()
   }
+  // FIN and the server's close, within the close grace.
+  await greeter.close()
   result.timings = {...timings, totalMs: elapsedMs(started)}
   return {result: result as ImapCheckResult, findings, transcript: transcript.lines}
 
@@ -457,22 +466,6 @@ function isCommandRefusal(error: unknown): boolean {
 function refusalText(error: unknown): string {
   const e = error as {responseStatus?: string; responseText?: string; message?: string}
   return `${e.responseStatus ?? ''} ${e.responseText ?? e.message ?? ''}`.trim()
-}
-
-function lookupFirst(lookup: LookupFunction, host: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    lookup(host, {all: true}, (error, addresses) => {
-      if (error) {
-        reject(isMaildigError(error) ? error : fromSocketError(error, host))
-        return
-      }
-      const list = Array.isArray(addresses) ? addresses : [{address: String(addresses)}]
-      // IPv4 first, as createLookup orders it and most test networks reach it.
-      const first = list.find((a) => isIP(a.address) === 4) ?? list[0]
-      if (!first) reject(new MaildigError('DOMAIN_NOT_FOUND', 'dns', `${host} has no address`, {subject: host}))
-      else resolve(first.address)
-    })
-  })
 }
 
 function serverId(info: unknown): Record<string, string> | null {

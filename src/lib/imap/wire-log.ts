@@ -1,28 +1,13 @@
 import {MaildigError} from '../errors.js'
 import {SECRET_MASK, type Transcript} from '../net/transcript.js'
-import {
-  classifyServerLine,
-  guessProtocol,
-  maskCommandLine,
-  parseCommandLine,
-  parseGreeting,
-  SENSITIVE_COMMANDS,
-  visible,
-  WireSplitter,
-  type ImapGreeting,
-  type WireItem,
-} from './wire.js'
+import {classifyServerLine, maskCommandLine, parseCommandLine, SENSITIVE_COMMANDS, visible, WireSplitter, type ImapGreeting, type WireItem} from './wire.js'
 
-/** What imapflow hands its logger (the fields we read; see imapflow's `logRaw` option). */
+// Types only (erased at build): imapflow itself loads lazily, in checkImap.
+type ImapLogger = import('imapflow').Logger
+
+/** What imapflow hands its logger (the field we read). */
 export interface ImapLogEntry {
-  src?: string
   msg?: string
-  /** With logRaw: the bytes read or written, base64. */
-  data?: string
-  /** imapflow withheld a frame of a LOGIN/AUTHENTICATE exchange (data is a placeholder). */
-  hidden?: boolean
-  secure?: boolean
-  comment?: string
   [key: string]: unknown
 }
 
@@ -48,7 +33,9 @@ export interface WireLogOptions {
   replyTimeoutMs: number
   /** `host [address]:port`, for messages. */
   endpoint: string
-  /** Called once with the first fatal observation (garbage, a BYE greeting, a reply deadline). */
+  /** The greeting maildig read before it handed the connection to imapflow (greet.ts). */
+  greeting: ImapGreeting & {line: string}
+  /** Called once with the first fatal observation (garbage, a reply deadline): break the connection there. */
   onFatal?: (error: MaildigError) => void
 }
 
@@ -60,24 +47,29 @@ interface Pending {
 }
 
 /**
- * imapflow's logger, made into maildig's record of the session. With `logRaw`, imapflow logs every
- * chunk it reads and writes (base64); this decodes them, splits them into lines and literals, and
- * from that:
- * - fills the transcript, with LOGIN's password and AUTHENTICATE's payloads masked (imapflow's
- *   own placeholder is not relied on: every frame of a credentials exchange is masked here);
- * - judges what the server sends: the first line must be an IMAP greeting, later lines untagged
- *   data, continuations or replies to commands that were sent — anything else is garbage;
- * - keeps the per-reply deadline: a command without its tagged reply after `replyTimeoutMs`
- *   (from when it was sent, or from the server's last `+`) fails the session with REPLY_TIMEOUT,
- *   also when the server trickles bytes. imapflow itself only has an inactivity timer.
+ * maildig's record of the IMAP session after the hand-over to imapflow. The Connection under
+ * imapflow shows it every byte read and written (net/hand-over.ts); this splits them into lines
+ * and literals, and from that:
+ * - fills the transcript, with LOGIN's password and AUTHENTICATE's payloads masked where they
+ *   enter (every frame of a credentials exchange, whatever imapflow chose to log);
+ * - judges what the server sends: untagged data, continuations or replies to commands that were
+ *   sent — anything else is garbage;
+ * - keeps the per-reply deadline (docs/cli.md: a deadline, not an idle timer): a command without
+ *   its tagged reply `replyTimeoutMs` after it was sent (or after the server's last `+`) fails the
+ *   session with REPLY_TIMEOUT, also when the server trickles bytes or floods untagged lines. It is
+ *   checked by a timer and on every chunk that arrives, so a server that never stops sending cannot
+ *   starve it.
  *
- * It never prints: the logger imapflow would otherwise create writes pino JSON to stdout.
+ * It is also imapflow's logger, which only passes warnings on as notes: imapflow's own logger
+ * would write pino JSON to stdout.
  */
 export class ImapWireLog {
-  greeting?: ImapGreeting & {at: number; line: string}
-  /** Bytes the server sent (a greeting timeout with bytes but no line means garbage). */
+  readonly greeting: ImapGreeting & {line: string}
+  /** Bytes the server sent after the hand-over. */
   serverBytes = 0
   failure?: MaildigError
+  /** Rejects with the first fatal observation: imapflow's promises are raced against it, so maildig stops when it does. */
+  readonly failed: Promise<never>
   auth?: AuthExchange
   /** An untagged BYE that did not answer LOGOUT: the server's reason for closing. */
   bye?: string
@@ -93,62 +85,69 @@ export class ImapWireLog {
   private readonly server = new WireSplitter()
   private readonly client = new WireSplitter()
   private readonly pending = new Map<string, Pending>()
-  private lastClientDebug?: {msg: string; comment?: string}
   /** The tag of a LOGIN/AUTHENTICATE whose reply has not come: every client frame until then is secret. */
   private sensitiveTag?: string
   private clientSecretCommand = false
-  private watchdog?: NodeJS.Timeout
+  private running = false
+  private timer?: NodeJS.Timeout
+  private rejectFailed!: (error: MaildigError) => void
 
   constructor(options: WireLogOptions) {
     this.options = options
     this.transcript = options.transcript
+    this.greeting = options.greeting
+    if (options.greeting.code === 'ALERT') this.alerts.push(options.greeting.text)
+    this.failed = new Promise<never>((_resolve, reject) => {
+      this.rejectFailed = reject
+    })
+    this.failed.catch(() => undefined)
   }
 
-  // The logger interface imapflow calls (see its Logger type). error/fatal are accepted silently:
-  // the failure reaches us as the rejected promise, and is reported once, by maildig.
-  trace(entry: ImapLogEntry): void {
-    this.entry(entry)
+  /** Bytes read from the server (HandOverOptions.onRead). */
+  received(chunk: Buffer, tls: boolean): void {
+    this.serverBytes += chunk.length
+    for (const item of this.server.push(chunk)) this.serverItem(item, tls)
+    this.checkDeadlines()
   }
 
-  debug(entry: ImapLogEntry): void {
-    if (entry?.src === 'c' && typeof entry.msg === 'string') this.lastClientDebug = {msg: entry.msg, comment: entry.comment}
+  /** Bytes imapflow writes (HandOverOptions.onWrite). */
+  sent(chunk: Buffer, tls: boolean): void {
+    for (const item of this.client.push(chunk)) this.clientItem(item, tls)
   }
 
-  info(_entry: ImapLogEntry): void {}
-
-  warn(entry: ImapLogEntry): void {
-    // e.g. "Server does not support STARTTLS, continuing over an unencrypted connection"
-    if (typeof entry?.msg === 'string') this.transcript.info(`imapflow: ${entry.msg}`)
+  /**
+   * The logger imapflow calls. Only warnings are taken (as notes): imapflow asks a plain object
+   * which levels it has, so it builds no debug or trace entries at all. error and fatal are
+   * accepted silently: the failure reaches maildig as the rejected promise, and is reported once.
+   */
+  get logger(): ImapLogger {
+    return {
+      warn: (entry: ImapLogEntry) => {
+        if (typeof entry?.msg === 'string') this.transcript.info(`imapflow: ${entry.msg}`)
+      },
+      error: () => undefined,
+      fatal: () => undefined,
+    } as unknown as ImapLogger
   }
 
-  error(_entry: ImapLogEntry): void {}
-
-  fatal(_entry: ImapLogEntry): void {}
-
-  /** imapflow builds debug and trace entries only when asked to. */
-  isLevelEnabled(_level: string): boolean {
-    return true
-  }
-
-  /** Starts the per-reply deadline checks. */
+  /** Starts the per-reply deadlines. */
   start(): void {
-    const limit = this.options.replyTimeoutMs
-    if (!(limit > 0) || !Number.isFinite(limit) || this.watchdog) return
-    this.watchdog = setInterval(() => this.checkDeadlines(), Math.max(20, Math.min(250, limit / 5)))
-    this.watchdog.unref()
+    this.running = true
+    this.schedule()
   }
 
   stop(): void {
-    if (this.watchdog) clearInterval(this.watchdog)
-    this.watchdog = undefined
+    this.running = false
+    clearTimeout(this.timer)
+    this.timer = undefined
   }
 
   /** Records the first fatal condition and tells the session to close. Later ones are ignored. */
   fail(error: MaildigError): void {
     if (this.failure) return
     this.failure = error
-    this.transcript.info(`! ${error.message}`)
     this.stop()
+    this.rejectFailed(error)
     this.options.onFatal?.(error)
   }
 
@@ -157,33 +156,10 @@ export class ImapWireLog {
     return [...this.pending.values()].map((p) => p.command)
   }
 
-  private entry(entry: ImapLogEntry): void {
-    if (!entry || typeof entry.data !== 'string') return
-    const secure = entry.secure === true
-    if (entry.src === 's') {
-      const chunk = Buffer.from(entry.data, 'base64')
-      this.serverBytes += chunk.length
-      for (const item of this.server.push(chunk)) this.serverItem(item, secure)
-    } else if (entry.src === 'c') {
-      if (entry.hidden) this.hiddenClientFrame(secure)
-      else for (const item of this.client.push(Buffer.from(entry.data, 'base64'))) this.clientItem(item, secure)
-    }
-  }
-
-  /**
-   * imapflow withholds every frame of a LOGIN/AUTHENTICATE exchange from its raw log. The first is
-   * the command itself: its text comes from the debug entry logged just before (imapflow masks the
-   * password there too; maskCommandLine masks it again). The others are credentials.
-   */
-  private hiddenClientFrame(secure: boolean): void {
-    const debug = this.lastClientDebug
-    this.lastClientDebug = undefined
-    const command = debug && !debug.comment && !this.sensitiveTag ? parseCommandLine(debug.msg) : undefined
-    if (debug && command) {
-      this.command(debug.msg, command, secure)
-      return
-    }
-    this.transcript.add('send', SECRET_MASK, secure)
+  /** Races imapflow's `work` against the session's first fatal observation. */
+  guard<T>(work: Promise<T>): Promise<T> {
+    work.catch(() => undefined)
+    return Promise.race([work, this.failed])
   }
 
   private clientItem(item: WireItem, secure: boolean): void {
@@ -210,6 +186,7 @@ export class ImapWireLog {
       idle[1].idling = false
       idle[1].since = performance.now()
       this.transcript.add('send', item.text, secure)
+      this.schedule()
       return
     }
     const command = parseCommandLine(item.text)
@@ -230,6 +207,7 @@ export class ImapWireLog {
       this.sensitiveTag = command.tag
       this.auth = {tag: command.tag, command: name, startedAt: performance.now()}
     }
+    this.schedule()
   }
 
   private serverItem(item: WireItem, secure: boolean): void {
@@ -243,10 +221,6 @@ export class ImapWireLog {
     if (this.failure) return
     // The rest of a response after a literal.
     if (!item.first) return
-    if (!this.greeting) {
-      this.greetingLine(item.text)
-      return
-    }
     const line = classifyServerLine(item.text)
     switch (line.kind) {
       case 'invalid':
@@ -261,6 +235,7 @@ export class ImapWireLog {
         // The exchange goes on (a SASL challenge, a literal accepted, IDLE started): its deadline restarts.
         const current = [...this.pending.values()].find((p) => !p.idling)
         if (current) current.since = performance.now()
+        this.schedule()
         return
       }
       case 'untagged':
@@ -292,41 +267,28 @@ export class ImapWireLog {
             this.auth.reply = reply
           }
         }
+        this.schedule()
         return
       }
     }
   }
 
-  private greetingLine(text: string): void {
-    const greeting = parseGreeting(text)
-    if (!greeting) {
-      const other = guessProtocol(text)
-      this.fail(
-        new MaildigError(
-          'PROTOCOL_ERROR',
-          'protocol',
-          `${this.options.endpoint} did not greet like an IMAP server: "${visible(text)}"${other ? ` — this looks like ${other}` : ''}; check the host and --port`,
-          {subject: this.options.endpoint, response: visible(text)},
-        ),
-      )
-      return
-    }
-    this.greeting = {...greeting, at: performance.now(), line: text}
-    if (greeting.code === 'ALERT') this.alerts.push(greeting.text)
-    if (greeting.status === 'BYE') {
-      // RFC 9051 §7.1.5: a BYE greeting means the server will not accept a session now.
-      this.fail(
-        new MaildigError('IMAP_GREETING_BYE', 'connection', `${this.options.endpoint} greeted with BYE and closed: ${greeting.text || '(no reason given)'}`, {
-          subject: this.options.endpoint,
-          response: text,
-          temporary: true,
-        }),
-      )
-    }
+  /** Arms the timer for the earliest reply deadline of the commands waiting (IDLE waits by design until DONE). */
+  private schedule(): void {
+    clearTimeout(this.timer)
+    this.timer = undefined
+    const limit = this.options.replyTimeoutMs
+    if (!this.running || this.failure || !(limit > 0) || !Number.isFinite(limit)) return
+    let since = Infinity
+    for (const pending of this.pending.values()) if (!pending.idling) since = Math.min(since, pending.since)
+    if (since === Infinity) return
+    this.timer = setTimeout(() => this.checkDeadlines(), Math.max(0, since + limit - performance.now()) + 1)
+    this.timer.unref()
   }
 
   private checkDeadlines(): void {
-    if (this.failure) return
+    const limit = this.options.replyTimeoutMs
+    if (this.failure || !this.running || !(limit > 0) || !Number.isFinite(limit)) return
     const now = performance.now()
     for (const pending of this.pending.values()) {
       if (pending.idling) continue

@@ -6,6 +6,7 @@ import {fromSocketError, isMaildigError, MaildigError} from '../errors.js'
 import {secureContextFor, type CaInput} from '../tls/trust.js'
 import {lookupOf, netContext, type Endpoint, type NetContext} from './context.js'
 import {CLOSE_GRACE_MS, elapsedMs, withDeadline, type Stage, type StageTimeouts} from './deadline.js'
+import {HandedStream, type HandOverOptions} from './hand-over.js'
 import {LineReader} from './line-reader.js'
 import {Transcript} from './transcript.js'
 import {assertWireSafe, bareHost, formatEndpoint, serverNameFor} from './wire.js'
@@ -37,6 +38,8 @@ export interface ConnectionOptions extends Endpoint {
   /** Where the conversation is recorded; a new one when absent. */
   transcript?: Transcript
   maxLineLength?: number
+  /** Lines with control bytes are read as they are (the protocol judges them) instead of failing as PROTOCOL_ERROR. */
+  acceptBinary?: boolean
   /** Implicit TLS: the handshake starts right after the TCP connect (SMTPS 465, POP3S 995). */
   tls?: boolean | TlsUpgradeOptions
 }
@@ -73,6 +76,7 @@ export class Connection {
   private failure: Error | undefined
   private closing: Promise<void> | undefined
   private closeStarted = false
+  private handed: HandedStream | undefined
 
   private readonly onError = (error: NodeJS.ErrnoException) => this.fail(fromSocketError(error, this.endpoint))
   private readonly onEnd = () => {
@@ -92,7 +96,7 @@ export class Connection {
     this.endpoint = formatEndpoint(options.host, options.port, address)
     this.raw = socket
     this.current = socket
-    this.reader = new LineReader({maxLineLength: options.maxLineLength, subject: this.endpoint})
+    this.reader = new LineReader({maxLineLength: options.maxLineLength, acceptBinary: options.acceptBinary, subject: this.endpoint})
     this.bind(socket)
   }
 
@@ -182,6 +186,7 @@ export class Connection {
 
   /** The next line (no deadline of its own: wrap reads in `deadline()`), recorded as received. */
   async readLine(): Promise<string> {
+    if (this.handed) throw handedOver(this.endpoint)
     const line = await this.reader.readLine()
     this.transcript.add('recv', line, this.secure)
     return line
@@ -194,6 +199,7 @@ export class Connection {
   writeLine(line: string, secret?: true | {keepPrefix?: string}): void {
     assertWireSafe(line, secret ? 'a secret value' : 'the command')
     if (this.failure) throw this.failure
+    if (this.handed) throw handedOver(this.endpoint)
     if (this.current.destroyed || !this.current.writable) {
       throw new MaildigError('CONNECTION_CLOSED', 'connection', `${this.endpoint} closed the connection unexpectedly`, {subject: this.endpoint})
     }
@@ -290,6 +296,32 @@ export class Connection {
     return secure
   }
 
+  /**
+   * Hands the socket, as it is now (after the greeting, after TLS), to a library that speaks the
+   * rest of the conversation (imapflow): lines are no longer read here, and what arrived and was
+   * not read yet is the stream's first data. The Connection keeps the rest: the socket's errors are
+   * still mapped and recorded here, `abort()` (a deadline, garbage) breaks the stream too, and
+   * destroying the stream closes the connection within the close grace. Once only.
+   */
+  handOver(options: HandOverOptions = {}): HandedStream {
+    if (this.handed) throw new MaildigError('INTERNAL_ERROR', 'internal', `the connection to ${this.endpoint} was handed over already`)
+    if (this.failure) throw this.failure
+    this.reader.detach()
+    // Created in the same tick as the reader let go: no 'data' event can fall between the two.
+    this.handed = new HandedStream(
+      {
+        socket: this.current,
+        tls: this.secure,
+        unread: this.reader.takeUnread(),
+        endpoint: this.endpoint,
+        failure: () => this.failure,
+        close: () => this.close(),
+      },
+      options,
+    )
+    return this.handed
+  }
+
   /** Breaks the connection now (after a timeout, garbage or reset): reads fail with `error`. */
   abort(error?: Error): void {
     this.fail(error ?? new MaildigError('CONNECTION_CLOSED', 'connection', `connection to ${this.endpoint} closed`, {subject: this.endpoint}))
@@ -345,6 +377,10 @@ export class Connection {
     socket.off('end', this.onEnd)
     socket.off('close', this.onClose)
   }
+}
+
+function handedOver(endpoint: string): MaildigError {
+  return new MaildigError('INTERNAL_ERROR', 'internal', `the connection to ${endpoint} was handed over: its owner reads and writes it now`)
 }
 
 function lookupOne(lookup: LookupFunction, host: string, family: 0 | 4 | 6): Promise<string> {

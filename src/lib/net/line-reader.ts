@@ -20,6 +20,11 @@ export interface LineReaderOptions {
   maxBufferedBytes?: number
   /** The host or endpoint, for error messages. */
   subject?: string
+  /**
+   * Take lines with control bytes as they are, instead of failing on the first one: for a protocol
+   * that wants to judge a garbage line itself (IMAP quotes a bad greeting back, escaped).
+   */
+  acceptBinary?: boolean
 }
 
 export interface DrainResult {
@@ -45,6 +50,7 @@ export class LineReader {
   readonly maxLineLength: number
   readonly maxBufferedBytes: number
   private readonly subject: string
+  private readonly acceptBinary: boolean
   private readonly queue: string[] = []
   private queuedBytes = 0
   /** Bytes of the line being received (no line end yet). */
@@ -61,6 +67,7 @@ export class LineReader {
     this.maxLineLength = options.maxLineLength ?? DEFAULT_MAX_LINE_LENGTH
     this.maxBufferedBytes = options.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES
     this.subject = options.subject ?? 'the server'
+    this.acceptBinary = options.acceptBinary ?? false
   }
 
   /** Bytes held in memory: queued lines plus the partial line. Never much above the bounds. */
@@ -100,7 +107,7 @@ export class LineReader {
     while (start < chunk.length) {
       const lf = chunk.indexOf(0x0a, start)
       const end = lf === -1 ? chunk.length : lf
-      const bad = findBinary(chunk, start, end)
+      const bad = this.acceptBinary ? -1 : findBinary(chunk, start, end)
       if (bad !== -1) {
         this.fail(
           new MaildigError(
@@ -208,6 +215,16 @@ export class LineReader {
     this.partialBytes = 0
     this.updatePressure()
     return result
+  }
+
+  /**
+   * Everything received and not read yet, as bytes (complete lines with CRLF, then the partial
+   * line), and forgotten here: for a new owner of the stream (Connection.handOver) to read first.
+   */
+  takeUnread(): Buffer {
+    const unread = Buffer.concat([...this.queue.map((line) => Buffer.from(`${line}\r\n`)), ...this.partial])
+    this.drain()
+    return unread
   }
 
   private clearQueue(): void {

@@ -3,6 +3,7 @@ import {nodeTls} from '../builtins.js'
 import {isMaildigError, MaildigError, type ErrorCategory} from '../errors.js'
 import {Connection, type ConnectionTimings} from './connection.js'
 import type {Endpoint, NetContext} from './context.js'
+import type {HandedStream, HandOverOptions} from './hand-over.js'
 import {CLOSE_GRACE_MS, elapsedMs, roundMs, withDeadline, type Stage} from './deadline.js'
 import type {Finding} from '../findings.js'
 import {inspectTls, type InspectTlsOptions} from '../tls/inspect.js'
@@ -47,6 +48,8 @@ export interface SessionOptions extends Endpoint {
   net?: NetContext
   transcript?: Transcript
   maxLineLength?: number
+  /** Lines with control bytes reach the protocol's parser (which judges them) instead of failing in the line reader. */
+  acceptBinary?: boolean
 }
 
 /** Errors after which a conversation cannot go on: no RSET, no QUIT, just close. */
@@ -75,6 +78,7 @@ export class Session<T extends ConnectionTimings = ConnectionTimings> {
   private brokenState = false
   private leaving = false
   private closing = false
+  private handedOver = false
 
   /** `protocol` names the client in messages ("the SMTP client is not connected"). */
   constructor(protocol: string, options: SessionOptions, timings: T, stray?: StrayRule<unknown>) {
@@ -149,10 +153,10 @@ export class Session<T extends ConnectionTimings = ConnectionTimings> {
    */
   async open<R>(greeting: ReplyParser<R>, implicitTls = false): Promise<R> {
     if (this.conn) throw new MaildigError('INTERNAL_ERROR', 'internal', `the ${this.protocol} client is already connected`)
-    const {host, port, address, net, maxLineLength} = this.options
+    const {host, port, address, net, maxLineLength, acceptBinary} = this.options
     const started = performance.now()
     try {
-      this.conn = await Connection.open({host, port, address, net, maxLineLength, transcript: this.transcript, tls: implicitTls})
+      this.conn = await Connection.open({host, port, address, net, maxLineLength, acceptBinary, transcript: this.transcript, tls: implicitTls})
     } finally {
       if (this.conn) Object.assign(this.timings, this.conn.timings)
       else this.timings.connectMs = elapsedMs(started)
@@ -244,6 +248,17 @@ export class Session<T extends ConnectionTimings = ConnectionTimings> {
   }
 
   /**
+   * Hands the connection to a library that speaks the rest of the protocol (Connection.handOver):
+   * from then on this session neither reads nor writes, and `close()` only closes, within the
+   * close grace (the library said goodbye, or could not).
+   */
+  handOver(options?: HandOverOptions): HandedStream {
+    const stream = this.requireConnection().handOver(options)
+    this.handedOver = true
+    return stream
+  }
+
+  /**
    * Runs the protocol's goodbye (RSET/QUIT) once: after it started, `close()` only closes. Used by
    * the clients' own quit() as well as by close().
    */
@@ -261,7 +276,7 @@ export class Session<T extends ConnectionTimings = ConnectionTimings> {
     const conn = this.conn
     if (!conn) return
     const started = performance.now()
-    if (goodbye && !this.failed && !this.leaving && !conn.closed) {
+    if (goodbye && !this.failed && !this.leaving && !this.handedOver && !conn.closed) {
       try {
         await withDeadline(this.leave(goodbye), {stage: 'reply', timeoutMs: CLOSE_GRACE_MS, subject: this.endpoint, command: 'QUIT', onTimeout: (error) => conn.abort(error)})
       } catch {

@@ -1,14 +1,16 @@
 import {describe, expect, it} from 'vitest'
 import {MaildigError} from '../../../src/lib/errors.js'
-import {imapError, type ImapErrorContext} from '../../../src/lib/imap/errors.js'
+import {explainOpening, imapError, type ImapErrorContext} from '../../../src/lib/imap/errors.js'
 import {ImapWireLog} from '../../../src/lib/imap/wire-log.js'
+import {parseGreeting} from '../../../src/lib/imap/wire.js'
+import {tlsError} from '../../../src/lib/net/connection.js'
+import {timeoutError} from '../../../src/lib/net/deadline.js'
 import {Transcript} from '../../../src/lib/net/transcript.js'
 
 const ENDPOINT = 'imap.test [192.0.2.1]:993'
 
-function context(overrides: Partial<ImapErrorContext> = {}, greeted = true): ImapErrorContext {
-  const wire = new ImapWireLog({transcript: new Transcript(), replyTimeoutMs: 0, endpoint: ENDPOINT})
-  if (greeted) wire.trace({src: 's', data: Buffer.from('* OK ready\r\n').toString('base64')})
+function context(overrides: Partial<ImapErrorContext> = {}): ImapErrorContext {
+  const wire = new ImapWireLog({transcript: new Transcript(), replyTimeoutMs: 0, endpoint: ENDPOINT, greeting: {...parseGreeting('* OK ready')!, line: '* OK ready'}})
   return {endpoint: ENDPOINT, port: 993, implicit: true, user: 'alice', wire, ...overrides}
 }
 
@@ -22,15 +24,24 @@ describe('imapError', () => {
     expect(imapError(err('Connection not available', {code: 'NoConnection'}), c)).toBe(observed)
   })
 
-  it('names the likely fix for a greeting timeout: TLS expected on 993, or garbage', () => {
-    const noTls = imapError(err('Failed to receive greeting', {code: 'GREETING_TIMEOUT', details: {greetingTimeout: 2000}}), context({implicit: false}, false))
+  it('names the likely fix for a greeting timeout: TLS expected on 993, or a silent TLS session', () => {
+    const timeout = timeoutError('greeting', ENDPOINT, 2000)
+    const noTls = explainOpening(timeout, {endpoint: ENDPOINT, port: 993, implicit: false})
     expect(noTls).toMatchObject({code: 'GREETING_TIMEOUT', category: 'timeout'})
     expect(noTls.message).toMatch(/within 2 s: port 993 speaks TLS from the first byte/)
-    const onTls = imapError(err('x', {code: 'GREETING_TIMEOUT'}), context({}, false))
-    expect(onTls.message).toMatch(/TLS session is up but the server says nothing/)
-    const c = context({implicit: false, port: 2143}, false)
-    c.wire.trace({src: 's', data: Buffer.from('\x00\x01 no line end').toString('base64')})
-    expect(imapError(err('x', {code: 'GREETING_TIMEOUT'}), c)).toMatchObject({code: 'PROTOCOL_ERROR', category: 'protocol'})
+    expect(explainOpening(timeout, {endpoint: ENDPOINT, port: 993, implicit: true}).message).toMatch(/TLS session is up but the server says nothing/)
+    expect(imapError(err('x', {code: 'GREETING_TIMEOUT'}), context()).message).toMatch(/TLS session is up but the server says nothing/)
+  })
+
+  it('a handshake answered in plaintext names the port\'s protocol; a TLS timeout off 993 suggests STARTTLS', () => {
+    const cause = Object.assign(new Error('wrong version number'), {code: 'ERR_SSL_WRONG_VERSION_NUMBER'})
+    const on143 = explainOpening(tlsError('TLS_FAILED', cause, ENDPOINT), {endpoint: ENDPOINT, port: 143, implicit: true})
+    expect(on143).toMatchObject({code: 'TLS_FAILED', category: 'tls'})
+    expect(on143.message).toMatch(/answered without TLS — port 143 speaks plaintext IMAP first \(port 143 is STARTTLS: use --tls starttls/)
+    expect(explainOpening(tlsError('STARTTLS_FAILED', cause, ENDPOINT), {endpoint: ENDPOINT, port: 143, implicit: false}).message).toMatch(/did not answer in TLS after agreeing to STARTTLS/)
+    expect(explainOpening(timeoutError('tls', ENDPOINT, 1000), {endpoint: ENDPOINT, port: 1143, implicit: true}).message).toMatch(/port 1143 may not speak TLS from the first byte/)
+    const other = new MaildigError('CONNECT_REFUSED', 'connection', 'refused')
+    expect(explainOpening(other, {endpoint: ENDPOINT, port: 993, implicit: true})).toBe(other)
   })
 
   it('tells a wrong password from throttling', () => {
@@ -65,7 +76,7 @@ describe('imapError', () => {
 
   it('a closed connection says BYE\'s reason when there was one', () => {
     const c = context()
-    c.wire.trace({src: 's', data: Buffer.from('* BYE Server shutting down\r\n').toString('base64')})
+    c.wire.received(Buffer.from('* BYE Server shutting down\r\n'), true)
     const e = imapError(err('Connection not available', {code: 'NoConnection'}), c)
     expect(e).toMatchObject({code: 'CONNECTION_CLOSED', category: 'connection'})
     expect(e.message).toContain('BYE Server shutting down')

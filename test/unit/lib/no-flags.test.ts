@@ -14,10 +14,6 @@ const EXEMPT: Record<string, string> = {
   'findings.ts': 'finding catalog',
   // Writes docs/ from the schemas: documentation of the command line.
   'docs/generate.ts': 'documentation generator',
-  // IMAP's own transport and reply watchdog move onto the shared Connection (issue 11 §3, under way): their hints
-  // ("try --tls starttls", "check the host and --port") go with that rewrite.
-  'imap/transport.ts': 'issue 11 §3, being rewritten',
-  'imap/wire-log.ts': 'issue 11 §3, being rewritten',
 }
 
 /** The string literals and template texts of a TypeScript source, without its comments and regular expressions. */

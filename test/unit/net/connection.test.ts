@@ -1,5 +1,6 @@
 import {createServer, type Server, type Socket} from 'node:net'
 import {afterEach, describe, expect, it} from 'vitest'
+import {MaildigError} from '../../../src/lib/errors.js'
 import {Connection} from '../../../src/lib/net/connection.js'
 import {netContext} from '../../../src/lib/net/context.js'
 import {Transcript} from '../../../src/lib/net/transcript.js'
@@ -128,5 +129,100 @@ describe('Transcript.protect', () => {
     transcript.info('ab cd')
     expect(transcript.lines.map((l) => l.line)).toEqual(['535 /* secret */ is wrong', 'ab cd'])
     expect(transcript.scrub('x hunter2 y')).toBe('x /* secret */ y')
+  })
+})
+
+// Connection.handOver: the socket goes to a library that speaks the rest of the protocol
+// (imapflow), the floor keeps its lifetime, its failures and a view of every byte.
+const openForHandOver = (port: number, transcript = new Transcript()) => Connection.open({host: 'imap.example.test', port, address: HOST, transcript, net: netContext({timeoutMs: 2000})})
+/** Everything the stream gives, and a wait until it holds `text`. */
+function collect(stream: NodeJS.ReadableStream): {text: () => string; until: (text: string) => Promise<void>} {
+  let all = ''
+  stream.on('data', (d: Buffer) => (all += d.toString()))
+  return {
+    text: () => all,
+    until: async (text) => {
+      for (let i = 0; i < 200 && !all.includes(text); i++) await new Promise((resolve) => setTimeout(resolve, 10))
+    },
+  }
+}
+
+describe('Connection.handOver', () => {
+  it('replays what the session read, passes on what it did not, then the socket; shows every byte both ways', async () => {
+    const port = await listen((socket) => {
+      socket.write('* OK hello\r\n* unread line\r\npartial')
+      socket.on('data', (d) => socket.write(`echo ${d.toString()}`))
+    })
+    const connection = await openForHandOver(port)
+    expect(await connection.deadline('greeting', connection.readLine())).toBe('* OK hello')
+    await new Promise((resolve) => setTimeout(resolve, 50))
+    const read: string[] = []
+    const written: string[] = []
+    const stream = connection.handOver({replay: Buffer.from('* OK hello\r\n'), onRead: (c) => read.push(c.toString()), onWrite: (c) => written.push(c.toString())})
+    const data = collect(stream)
+    await data.until('partial')
+    expect(data.text()).toBe('* OK hello\r\n* unread line\r\npartial')
+    stream.write('1 NOOP\r\n')
+    await data.until('echo')
+    expect(data.text()).toBe('* OK hello\r\n* unread line\r\npartialecho 1 NOOP\r\n')
+    expect(read).toEqual(['* unread line\r\npartial', 'echo 1 NOOP\r\n'])
+    expect(written).toEqual(['1 NOOP\r\n'])
+    expect(stream.remoteAddress).toBe(HOST)
+    expect(stream.getCipher()).toBeNull()
+    // The floor no longer reads or writes lines itself.
+    await expect(connection.readLine()).rejects.toMatchObject({code: 'INTERNAL_ERROR'})
+    expect(() => connection.writeLine('2 NOOP')).toThrow(/handed over/)
+    expect(() => connection.handOver()).toThrow(/handed over already/)
+    stream.destroy()
+    await new Promise((resolve) => stream.once('close', resolve))
+    await connection.close()
+    expect(connection.closed).toBe(true)
+  })
+
+  it('a deadline or garbage found by the new owner: abort() ends the stream with that error, recorded once', async () => {
+    const port = await listen((socket) => socket.write('* OK hello\r\n'))
+    const transcript = new Transcript()
+    const connection = await openForHandOver(port, transcript)
+    await connection.deadline('greeting', connection.readLine())
+    const stream = connection.handOver()
+    const ended = new Promise<Error | undefined>((resolve) => {
+      stream.on('error', resolve)
+      stream.on('close', () => resolve(undefined))
+    })
+    const error = new MaildigError('REPLY_TIMEOUT', 'timeout', 'no complete reply within 1 s')
+    connection.abort(error)
+    expect(await ended).toBe(error)
+    expect(transcript.lines.filter((l) => l.line.startsWith('!')).map((l) => l.line)).toEqual(['! no complete reply within 1 s'])
+  })
+
+  it('a reset after the hand-over is mapped by the Connection; destroying the stream closes the connection', async () => {
+    let server: Socket | undefined
+    const port = await listen((socket) => {
+      server = socket
+      socket.write('* OK hello\r\n')
+    })
+    const connection = await openForHandOver(port)
+    await connection.deadline('greeting', connection.readLine())
+    const stream = connection.handOver()
+    const failed = new Promise<Error>((resolve) => stream.on('error', resolve))
+    server!.resetAndDestroy()
+    expect(await failed).toMatchObject({code: 'CONNECTION_RESET', category: 'connection'})
+  })
+
+  it('imapflow destroying the stream ends the connection within the close grace', async () => {
+    let closedByPeer = false
+    const port = await listen((socket) => {
+      socket.write('* OK hello\r\n')
+      socket.on('end', () => {
+        closedByPeer = true
+        socket.end()
+      })
+    })
+    const connection = await openForHandOver(port)
+    await connection.deadline('greeting', connection.readLine())
+    connection.handOver().destroy()
+    await connection.close()
+    expect(closedByPeer).toBe(true)
+    expect(connection.closed).toBe(true)
   })
 })

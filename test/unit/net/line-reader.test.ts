@@ -165,3 +165,22 @@ describe('findBinary', () => {
     expect(findBinary(b('ab\x01'))).toBe(2)
   })
 })
+
+describe('LineReader for a hand-over', () => {
+  it('takeUnread gives up queued lines and the partial line as bytes', () => {
+    const reader = new LineReader()
+    reader.push(Buffer.from('one\r\ntwo\r\nthr'))
+    expect(reader.tryReadLine()).toBe('one')
+    expect(reader.takeUnread().toString()).toBe('two\r\nthr')
+    expect(reader.bufferedBytes).toBe(0)
+  })
+
+  it('acceptBinary hands a line with control bytes to the protocol instead of failing', async () => {
+    const strict = new LineReader()
+    strict.push(Buffer.from('\x00\x01garbage\r\n'))
+    await expect(strict.readLine()).rejects.toMatchObject({code: 'PROTOCOL_ERROR'})
+    const lenient = new LineReader({acceptBinary: true})
+    lenient.push(Buffer.from('\x00\x01garbage\r\n'))
+    expect(await lenient.readLine()).toBe('\x00\x01garbage')
+  })
+})
