@@ -147,9 +147,8 @@ export async function checkImap(options: ImapCheckOptions): Promise<ImapCheckOut
   /** The phases the floor and the wire log timed (also for a failure's partial result). */
   const sessionTimings = () => {
     // A STARTTLS handshake is timed on the connection, after the session copied its timings.
-    const {lookupMs, connectMs, tlsMs, greetingMs} = {...greeter.timings, ...greeter.connection?.timings}
-    Object.assign(timings, {lookupMs, connectMs, tlsMs, greetingMs})
-    for (const key of ['lookupMs', 'connectMs', 'tlsMs', 'greetingMs'] as const) if (timings[key] === undefined) delete timings[key]
+    const measured = {...greeter.timings, ...greeter.connection?.timings}
+    for (const key of ['lookupMs', 'connectMs', 'tlsMs', 'greetingMs'] as const) if (measured[key] !== undefined) timings[key] = measured[key]
     const auth = wireLog?.auth
     if (auth?.finishedAt !== undefined) timings.authMs = round(auth.finishedAt - auth.startedAt)
   }
@@ -159,7 +158,11 @@ export async function checkImap(options: ImapCheckOptions): Promise<ImapCheckOut
   } catch (error) {
     if (greeter.remoteAddress) result.address = greeter.remoteAddress
     sessionTimings()
-    if (greeter.tlsSocket) noteTls()
+    if (greeter.tlsSocket) {
+      // TLS was up when the opening failed (a silent server after the handshake): its report stays.
+      tlsKind = implicit ? 'implicit' : 'starttls'
+      noteTls()
+    }
     await greeter.close()
     throw isMaildigError(error) ? fail(error) : error
   }
