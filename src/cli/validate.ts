@@ -94,3 +94,20 @@ export function parsePort(text: string, flag = '--port'): number {
 export function parseHostArgument(text: string, what = 'host'): string {
   return flagValue(hostSchema, text, what)
 }
+
+/**
+ * `HOST[:PORT]` as swaks, curl and `send --server` take it: `mx.example.com:587`, `192.0.2.1:25`, `[2001:db8::1]:25`.
+ * A bare IPv6 address (more than one colon, no brackets) is a host without a port.
+ */
+export function parseHostPort(text: string, what: string): {host: string; port: number | undefined; typed: string} {
+  const trimmed = text.trim()
+  const match = /^\[([^\]]+)\](?::([^]*))?$/.exec(trimmed) ?? (/^[^:]*:[^:]*$/.test(trimmed) ? /^([^:]*):([^]*)$/.exec(trimmed) : null)
+  if (!match) {
+    if (/^\[/.test(trimmed)) throw new UsageError(`${what}: "${printable(text)}" is not HOST[:PORT] (write [IPv6]:PORT for IPv6)`)
+    return {host: parseHostArgument(text, what), port: undefined, typed: text}
+  }
+  const bracketed = trimmed.startsWith('[')
+  // In brackets only an IPv6 (or IPv4) address: toHost refuses a name there.
+  const host = parseHostArgument(bracketed ? `[${match[1]}]` : match[1], what)
+  return {host, port: match[2] === undefined ? undefined : parsePort(match[2], what), typed: match[1]}
+}

@@ -3,7 +3,7 @@ import type {ChalkInstance} from 'chalk'
 import {MaildigCommand, type Outcome, type RunContext} from '../cli/base-command.js'
 import {authFlags, certDays, choice, commonFlags, ehlo, mailAddress, port, wordList, type ArgsOf, type FlagsOf} from '../cli/flags.js'
 import {readCredentials} from '../cli/credentials.js'
-import {parseHostArgument} from '../cli/validate.js'
+import {parseHostPort} from '../cli/validate.js'
 import {UsageError} from '../lib/errors.js'
 import {toDomain} from '../lib/dns/names.js'
 import {resolveMx, type MxResult} from '../lib/mx/resolve-mx.js'
@@ -31,8 +31,9 @@ Exit codes: 0 fine, 1 a problem found (error finding, unmet --require, rejected 
     '<%= config.bin %> probe-smtp smtp.example.com --port 587 --user me@example.com --password-stdin < pw.txt',
     '<%= config.bin %> probe-smtp example.com --mx --rcpt postmaster@example.com --require starttls,valid-cert',
     '<%= config.bin %> probe-smtp mx.example.com --relay-test --transcript',
+    '<%= config.bin %> probe-smtp smtp.example.com:465',
   ]
-  static override args = {host: Args.string({description: 'The SMTP server (host name or IP address), or with --mx a mail domain.', required: true, ignoreStdin: true})}
+  static override args = {host: Args.string({description: 'The SMTP server (host name or IP address, optionally HOST:PORT or [IPv6]:PORT), or with --mx a mail domain.', required: true, ignoreStdin: true})}
   static override flags = {
     ...commonFlags,
     ...authFlags,
@@ -50,12 +51,15 @@ Exit codes: 0 fine, 1 a problem found (error finding, unmet --require, rejected 
 
   protected async work(flags: FlagsOf<typeof ProbeSmtp>, args: ArgsOf<typeof ProbeSmtp>, {options, spinner}: RunContext): Promise<Outcome<ProbeOutput>> {
     const mode = flags.tls ?? 'auto'
+    // HOST:PORT and [IPv6]:PORT, as send --server and swaks take them; --port as well would be two answers to one question.
+    const target = parseHostPort(args.host, 'host')
+    if (target.port !== undefined && flags.port !== undefined) throw new UsageError(`--port: the port is already in the argument (${args.host}); give one of them`)
     const mechanismName = flags['auth-mechanism']
     const login = await readCredentials(flags, {method: mechanismName, methodFlag: '--auth-mechanism', tokens: true, deadlineMs: options.timeoutMs, argv: this.argv})
     const {user, password, token} = login ?? {}
 
     const settings: ProbeSettings = {
-      port: flags.port ?? (mode === 'implicit' ? 465 : 25),
+      port: target.port ?? flags.port ?? (mode === 'implicit' ? 465 : 25),
       tls: mode,
       net: options.net,
       ehloName: flags.ehlo,
@@ -72,7 +76,7 @@ Exit codes: 0 fine, 1 a problem found (error finding, unmet --require, rejected 
     }
 
     if (flags.mx) {
-      const domain = toDomain(args.host)
+      const domain = toDomain(target.typed)
       if (typeof domain === 'string') throw new UsageError(`host: ${domain}`)
       spinner.text(`looking up the MX hosts of ${domain.ascii}`)
       const mx = await resolveMx(domain, options.net.resolver)
@@ -83,7 +87,7 @@ Exit codes: 0 fine, 1 a problem found (error finding, unmet --require, rejected 
       return {result: {domain: domain.input, asciiDomain: domain.ascii, mx: mx.result, probes, dane}, findings: [...mx.findings, ...findings], transcript, exitCode: refused ? 1 : undefined}
     }
 
-    const host = parseHostArgument(args.host)
+    const host = target.host
     spinner.text(`connecting to ${host}:${settings.port}`)
     const {findings, transcript, ...result} = await probeHost(host, settings, this.started)
     // docs/cli.md: a rejected recipient is exit 1, a temporary (4xx) refusal included.

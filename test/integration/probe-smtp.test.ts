@@ -118,6 +118,28 @@ describe('probe-smtp against Postfix', () => {
     expect(r.code).toBe(3)
     expect(r.json).toMatchObject({ok: false, error: {code: 'DOMAIN_NOT_FOUND'}})
   })
+
+  it('a mail domain given as a host (MX records, no address): HOST_IS_MAIL_DOMAIN, exit 3, its MX hosts named and --mx suggested', async () => {
+    const r = await probe(['mail.test'])
+    expect(r.code).toBe(3)
+    expect(r.json).toMatchObject({ok: false, exitCode: 3, error: {code: 'HOST_IS_MAIL_DOMAIN'}})
+    expect(r.json!.error.message).toBe('mail.test has no address (no A or AAAA record), so there is no server to connect to; it is a mail domain: its mail goes to mx.mail.test (10)')
+    const human = await runCli(['probe-smtp', 'mail.test', '--resolver', resolver])
+    expect(human.code).toBe(3)
+    expect(human.stderr).toMatch(/^✖ mail\.test has no address .* it is a mail domain: its mail goes to mx\.mail\.test \(10\)\n {2}fix: .*probe-smtp DOMAIN --mx/)
+    expect(human.stderr).not.toMatch(/spelling|does not exist/)
+  })
+
+  it('HOST:PORT is understood as send --server understands it; --port as well is a usage error', async () => {
+    const r = await probe(['mx.mail.test:465'])
+    expect(r.code, r.stderr).toBe(0)
+    expect(r.json).toMatchObject({host: 'mx.mail.test', port: 465, tlsMode: 'implicit', tls: {authorized: true}})
+    const literal = await probe([`${world.smtp.host}:587`])
+    expect(literal.json).toMatchObject({address: world.smtp.host, port: 587, tlsMode: 'starttls'})
+    const both = await probe(['mx.mail.test:465', '--port', '587'])
+    expect(both.code).toBe(2)
+    expect(both.json).toMatchObject({ok: false, error: {code: 'USAGE', message: '--port: the port is already in the argument (mx.mail.test:465); give one of them'}})
+  })
 })
 
 describe('probe-smtp --mx', () => {

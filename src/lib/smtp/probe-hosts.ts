@@ -1,5 +1,5 @@
 import {isIP} from '../net/ip.js'
-import {isMaildigError, partialOf} from '../errors.js'
+import {isMaildigError, MaildigError, partialOf} from '../errors.js'
 import {finding, type Finding} from '../findings.js'
 import {reverseName} from '../dns/names.js'
 import type {DnsResolver} from '../dns/resolver.js'
@@ -33,7 +33,9 @@ export async function ptrNames(resolver: DnsResolver, address: string): Promise<
 export async function probeHost(host: string, settings: ProbeSettings, started = performance.now()): Promise<SmtpProbeResult> {
   const {net} = settings
   const literal = isIP(host.replace(/^\[|\]$/g, '')) !== 0
-  const [target] = await lookupAll(lookupOf(net), host, net.timeouts.dns)
+  const [target] = await lookupAll(lookupOf(net), host, net.timeouts.dns).catch(async (error: unknown) => {
+    throw (literal ? undefined : await asMailDomain(host, net.resolver, error)) ?? error
+  })
   const ptr = literal ? [] : await ptrNames(net.resolver, target.address)
   try {
     return await probeSmtp({...settings, host, address: target.address, ptrNames: ptr, transcript: new Transcript(started)})
@@ -45,6 +47,23 @@ export async function probeHost(host: string, settings: ProbeSettings, started =
     }
     throw error
   }
+}
+
+/**
+ * A name that has no address but has MX records is a mail domain, not a server: the person meant its MX hosts. Said as
+ * such (HOST_IS_MAIL_DOMAIN, naming the exchanges) instead of "the domain does not exist", which DOMAIN_NOT_FOUND
+ * means (NXDOMAIN). Undefined when the name has no MX either, or the MX lookup fails: the lookup's own error stands.
+ */
+async function asMailDomain(host: string, resolver: DnsResolver, error: unknown): Promise<MaildigError | undefined> {
+  if (!isMaildigError(error) || error.code !== 'DOMAIN_NOT_FOUND') return undefined
+  const mx = await resolver.query(host, 'MX')
+  if (mx.status !== 'ok' || mx.records.length === 0) return undefined
+  const exchanges = [...mx.records].sort((a, b) => a.preference - b.preference)
+  // RFC 7505: a lone "0 ." says the domain receives no mail.
+  const what = exchanges.length === 1 && exchanges[0].exchange.replace(/\.$/, '') === ''
+    ? 'a mail domain that publishes a null MX (RFC 7505): it receives no mail'
+    : `a mail domain: its mail goes to ${exchanges.map((r) => `${r.exchange.replace(/\.$/, '')} (${r.preference})`).join(', ')}`
+  return new MaildigError('HOST_IS_MAIL_DOMAIN', 'dns', `${host} has no address (no A or AAAA record), so there is no server to connect to; it is ${what}`, {subject: host, cause: error})
 }
 
 /**

@@ -1,5 +1,5 @@
 import {describe, expect, it} from 'vitest'
-import {certDaysSchema, durationSchema, durationText, flagValue, hostSchema, portSchema, resolverListSchema, resolverSchema} from '../../../src/cli/validate.js'
+import {certDaysSchema, durationSchema, durationText, flagValue, hostSchema, parseHostPort, portSchema, resolverListSchema, resolverSchema} from '../../../src/cli/validate.js'
 
 describe('flag schemas (zod)', () => {
   it('transform valid values', () => {
@@ -22,5 +22,23 @@ describe('flag schemas (zod)', () => {
 describe('durationText', () => {
   it('writes a duration as a flag takes it', () => {
     expect([10_000, 500, 60_000, 1500, 90_000].map(durationText)).toEqual(['10s', '500ms', '1m', '1500ms', '90s'])
+  })
+})
+
+describe('HOST[:PORT] (probe-smtp HOST, send --server)', () => {
+  it('takes a port after the host, [IPv6]:PORT, and a bare IPv6 address as a host', () => {
+    expect(parseHostPort('mx.example.com:587', 'host')).toEqual({host: 'mx.example.com', port: 587, typed: 'mx.example.com'})
+    expect(parseHostPort('192.0.2.1:25', 'host')).toEqual({host: '192.0.2.1', port: 25, typed: '192.0.2.1'})
+    expect(parseHostPort('[2001:db8::1]:465', 'host')).toEqual({host: '2001:db8::1', port: 465, typed: '2001:db8::1'})
+    expect(parseHostPort('[2001:db8::1]', 'host')).toEqual({host: '2001:db8::1', port: undefined, typed: '2001:db8::1'})
+    expect(parseHostPort('2001:db8::1', 'host')).toEqual({host: '2001:db8::1', port: undefined, typed: '2001:db8::1'})
+    expect(parseHostPort('Bücher.Example:25', 'host')).toEqual({host: 'xn--bcher-kva.example', port: 25, typed: 'Bücher.Example'})
+    expect(parseHostPort('mx.example.com', '--server')).toEqual({host: 'mx.example.com', port: undefined, typed: 'mx.example.com'})
+  })
+  it('names what was wrong, and where', () => {
+    expect(() => parseHostPort('mx.example.com:smtp', 'host')).toThrow(/^host: "smtp" is not a port number$/)
+    expect(() => parseHostPort('mx.example.com:0', '--server')).toThrow(/^--server: 0 is out of range/)
+    expect(() => parseHostPort('[mx.example.com]:25', 'host')).toThrow(/^host: .*not an IP address in brackets/)
+    expect(() => parseHostPort('[2001:db8::1', '--server')).toThrow(/^--server: "\[2001:db8::1" is not HOST\[:PORT\]/)
   })
 })
