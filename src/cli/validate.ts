@@ -100,7 +100,8 @@ export function parseHostArgument(text: string, what = 'host'): string {
  * A bare IPv6 address (more than one colon, no brackets) is a host without a port.
  */
 export function parseHostPort(text: string, what: string): {host: string; port: number | undefined; typed: string} {
-  const trimmed = text.trim()
+  // Only plain spaces around the value go (docs/cli.md): a CR or LF pasted at the end is refused, never trimmed away.
+  const trimmed = text.replace(/^ +| +$/g, '')
   const match = /^\[([^\]]+)\](?::([^]*))?$/.exec(trimmed) ?? (/^[^:]*:[^:]*$/.test(trimmed) ? /^([^:]*):([^]*)$/.exec(trimmed) : null)
   if (!match) {
     if (/^\[/.test(trimmed)) throw new UsageError(`${what}: "${printable(text)}" is not HOST[:PORT] (write [IPv6]:PORT for IPv6)`)
