@@ -5,7 +5,7 @@ import {MaildigCommand, type Outcome, type RunContext} from '../cli/base-command
 import {authFlags, certDays, choice, commonFlags, ehlo, mailAddress, valueFlag, wordList, type FlagsOf} from '../cli/flags.js'
 import {readCredentials} from '../cli/credentials.js'
 import {hostSchema, portSchema} from '../cli/validate.js'
-import {UsageError, withPartial} from '../lib/errors.js'
+import {partialOf, UsageError, withPartial} from '../lib/errors.js'
 import {printable} from '../lib/dns/names.js'
 import {composeMessage} from '../lib/send/compose.js'
 import {InputBudget} from '../cli/input.js'
@@ -51,6 +51,7 @@ Exit codes: 0 every recipient accepted, 1 any rejected, 2 usage (nothing sent), 
     'dsn-envid': valueFlag((text) => (/^[\x21-\x7e]{1,100}$/.test(text) ? text : {problem: 'printable ASCII without spaces, at most 100 characters'}), {helpValue: 'ID'})({description: 'DSN ENVID.'}),
     'cert-days': certDays(),
     'dry-run': Flags.boolean({description: 'Print the complete MIME message and send nothing.', default: false}),
+    'no-dane': Flags.boolean({description: 'Direct to MX: deliver to an MX even when its certificate fails its DNSSEC-validated TLSA records (DANE, RFC 7672), as senders without DANE do.', default: false}),
   }
 
   protected async work(flags: FlagsOf<typeof Send>, _args: object, {options, spinner}: RunContext): Promise<Outcome<SendResult>> {
@@ -59,6 +60,7 @@ Exit codes: 0 every recipient accepted, 1 any rejected, 2 usage (nothing sent), 
     const route = routeOf(flags.server, flags.tls)
     // Before --dry-run's early return, so that a dry run refuses what the real run would.
     if (flags.user !== undefined && route.kind === 'mx') throw new UsageError('--user: credentials go to a submission server; add --server HOST')
+    if (flags['no-dane'] && route.kind === 'server') throw new UsageError('--no-dane: DANE is judged only when delivering straight to the MX; --server sends through a submission server')
     const stdinUsers = [flags['password-stdin'] && '--password-stdin', flags['body-file'] === '-' && '--body-file -', flags['html-file'] === '-' && '--html-file -'].filter(Boolean)
     if (stdinUsers.length > 1) throw new UsageError(`${stdinUsers[1]}: standard input is already used by ${stdinUsers[0]}`)
     // Read one after another, so that no more than the bound is ever held.
@@ -108,9 +110,10 @@ Exit codes: 0 every recipient accepted, 1 any rejected, 2 usage (nothing sent), 
         dsn,
         needsSmtpUtf8: [from, ...to, ...cc].some((a) => a.needsSmtpUtf8),
         transcript,
+        dane: !flags['no-dane'],
       },
     ).catch((error) => {
-      withPartial(error, {transcript: [...transcript.lines]})
+      withPartial(error, {...partialOf(error), transcript: [...transcript.lines]})
       throw error
     })
     const first = deliveries[0]

@@ -2,6 +2,7 @@ import fs from 'node:fs'
 import {X509Certificate} from 'node:crypto'
 import {describe, expect, inject, it} from 'vitest'
 import {runCli} from '../cli/run-cli.js'
+import {mailboxes} from '../world/index.js'
 
 // DANE (RFC 7672) against the test world's signed zone dane.test: Unbound validates it (the AD bit),
 // dnsmasq passes the same records on unvalidated. Every MX in it is Postfix, whose certificate names
@@ -149,5 +150,59 @@ describe('DANE with a validating resolver: probe-smtp --mx', () => {
     // The same without the AD bit: the name is checked again.
     const unvalidated = await probeMx('ee.dane.test', plain)
     expect(codes(unvalidated.json)).toContain('TLS_HOSTNAME_MISMATCH')
+  })
+})
+
+// send straight to the MX judges DANE in its own delivery connection, right after STARTTLS, as a DANE sender does.
+describe('DANE with a validating resolver: send direct to MX', () => {
+  const boxes = mailboxes(world)
+  const alice = world.users.find((u) => u.address.startsWith('alice'))!
+  const send = (to: string, resolver = validating, extra: string[] = []) =>
+    runCli(['send', '--from', 'sender@mail.test', '--to', to, '--resolver', resolver, ...common, '--json', '--transcript', ...extra])
+  const arrived = (messageId: string) => boxes.waitForDelivery(alice.address, (m) => m.raw.includes(messageId), 10_000)
+  const sentLines = (json: any) => json.transcript.filter((l: any) => l.dir === 'send').map((l: any) => l.line.replace(/^\[[^\]]+\] /, ''))
+
+  it('the only MX fails DANE: nothing is delivered (exit 6, DANE_TLSA_MISMATCH), the envelope never sent; --no-dane delivers', async () => {
+    const r = await send('alice@bad.dane.test')
+    expect(r.code, r.stderr).toBe(6)
+    expect(r.json).toMatchObject({ok: false, exitCode: 6, error: {code: 'DANE_TLSA_MISMATCH', message: expect.stringMatching(/^mx\.bad\.dane\.test \[127\.0\.1\.25\] fails DANE: no TLSA record matches the presented certificate; not delivering to it, as a DANE sender would not \(RFC 7672 §2\.2\)$/)}})
+    expect(find(r.json, 'DANE_TLSA_MISMATCH')).toMatchObject({severity: 'error', subject: 'mx.bad.dane.test'})
+    // Judged inside the delivery's connection after STARTTLS, before MAIL FROM: the session ends politely.
+    expect(sentLines(r.json)).toEqual(expect.arrayContaining(['STARTTLS', 'QUIT']))
+    expect(sentLines(r.json).some((l: string) => /^(MAIL FROM|RCPT TO|DATA)/.test(l))).toBe(false)
+    expect(r.json!.transcript.some((l: any) => l.dir === 'info' && /DANE _25\._tcp\.mx\.bad\.dane\.test: mismatch/.test(l.line))).toBe(true)
+
+    const anyway = await send('alice@bad.dane.test', validating, ['--no-dane'])
+    expect(anyway.code, anyway.stderr).toBe(0)
+    expect(anyway.json).toMatchObject({accepted: ['alice@bad.dane.test'], server: {host: 'mx.bad.dane.test'}})
+    expect(anyway.json!.deliveries[0].dane).toBeUndefined()
+    await arrived(anyway.json!.messageId)
+  })
+
+  it('a preferred MX that fails DANE is skipped for the next one, which matches: delivered there, the skip a warning', async () => {
+    const r = await send('alice@backup.dane.test')
+    expect(r.code, JSON.stringify(r.json)).toBe(0)
+    expect(r.json).toMatchObject({accepted: ['alice@backup.dane.test'], server: {host: 'mx.ee.dane.test'}})
+    expect(r.json!.deliveries[0].attempts).toEqual([expect.objectContaining({host: 'mx.bad.dane.test', error: expect.objectContaining({code: 'DANE_TLSA_MISMATCH'})})])
+    expect(r.json!.deliveries[0].dane).toMatchObject({host: 'mx.ee.dane.test', status: 'matched', applies: true, senders: 'deliver'})
+    expect(find(r.json, 'DANE_TLSA_MISMATCH')).toMatchObject({severity: 'warning', message: expect.stringMatching(/the message went to another MX$/)})
+    expect(codes(r.json)).toContain('MX_FALLBACK')
+    // DANE-EE vouches for the certificate, whose name is mx.mail.test: no name finding.
+    expect(codes(r.json)).not.toContain('TLS_HOSTNAME_MISMATCH')
+    await arrived(r.json!.messageId)
+  })
+
+  it('without the AD bit (dnsmasq) DANE does not apply: delivered to the mismatching MX, as every sender would', async () => {
+    const r = await send('alice@bad.dane.test', plain)
+    expect(r.code, JSON.stringify(r.json)).toBe(0)
+    expect(r.json).toMatchObject({accepted: ['alice@bad.dane.test'], server: {host: 'mx.bad.dane.test'}})
+    expect(r.json!.deliveries[0].dane).toBeUndefined()
+    expect(codes(r.json)).not.toContain('DANE_TLSA_MISMATCH')
+  })
+
+  it('--no-dane with --server is a usage error: DANE is judged only direct to MX', async () => {
+    const r = await runCli(['send', '--server', 'mx.mail.test:587', '--from', 'sender@mail.test', '--to', alice.address, '--no-dane', '--json'])
+    expect(r.code).toBe(2)
+    expect(r.json!.error.message).toMatch(/^--no-dane: DANE is judged only when delivering straight to the MX/)
   })
 })

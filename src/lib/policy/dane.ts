@@ -17,6 +17,12 @@ export type {DaneInfo, DaneStatus, TlsaCheck}
 const USAGE_NAMES: Record<number, string> = {0: 'PKIX-TA', 1: 'PKIX-EE', 2: 'DANE-TA', 3: 'DANE-EE'}
 
 
+/** Certificate findings a DANE match makes moot: what DANE-EE (RFC 7672 §3.1.1) and DANE-TA (§3.2) do not check. */
+export const DANE_MOOT = {
+  ee: new Set(['TLS_HOSTNAME_MISMATCH', 'TLS_CERT_UNTRUSTED', 'TLS_CERT_EXPIRED']),
+  ta: new Set(['TLS_HOSTNAME_MISMATCH', 'TLS_CERT_UNTRUSTED']),
+}
+
 /** The presented certificate (CertificateInfo from inspectTls has this shape). */
 export interface DaneCertificate {
   subject?: string

@@ -1,4 +1,4 @@
-import {isMaildigError, MaildigError} from '../errors.js'
+import {isMaildigError, MaildigError, withPartial} from '../errors.js'
 import {finding, type Finding} from '../findings.js'
 import {elapsedMs} from '../net/deadline.js'
 import type {Transcript} from '../net/transcript.js'
@@ -9,6 +9,8 @@ import {extractEnhancedCode, formatReply} from '../smtp/reply.js'
 import {inspectTls, isCertificateValid, type TlsInfo} from '../tls/inspect.js'
 import type {Attempt, Delivery, RejectedRecipient} from './schema.js'
 import type {ResolverContext} from '../net/context.js'
+import type {DnsResolver} from '../dns/resolver.js'
+import {checkDane, DANE_MOOT, type DaneInfo} from '../policy/dane.js'
 
 export type {Attempt, Delivery, RejectedRecipient}
 
@@ -21,6 +23,12 @@ export interface DeliveryTarget {
   host: string
   address: string
   port: number
+  /**
+   * Direct to MX with a resolver that validated the MX answer: what DANE (RFC 7672) needs to judge this MX in its own
+   * connection, after STARTTLS. Absent: DANE does not apply (through a submission server, MX answer not validated,
+   * or --no-dane).
+   */
+  dane?: {resolver: DnsResolver; addressAuthenticated: boolean; cname: string | null}
 }
 
 export interface DeliverOptions {
@@ -35,6 +43,8 @@ export interface DeliverOptions {
   dsn?: {notify?: string[]; ret?: 'FULL' | 'HDRS'; envid?: string}
   needsSmtpUtf8: boolean
   transcript: Transcript
+  /** Direct to MX: judge each MX by DANE (RFC 7672) where the resolver validated its answers. Default true; false: --no-dane. */
+  dane?: boolean
 }
 
 /**
@@ -53,13 +63,17 @@ export async function deliver(
   domain: string | null,
 ): Promise<{delivery: Delivery; findings: Finding[]}> {
   const attempts: Attempt[] = []
+  // What made a server be skipped (a DANE mismatch): a warning once another server took the message, an error if none did.
+  const skipped: Finding[] = []
   let lastError: MaildigError | undefined
   for (const target of targets) {
     try {
-      return await deliverOnce(target, envelope, raw, options, domain, attempts)
+      const done = await deliverOnce(target, envelope, raw, options, domain, attempts)
+      return {...done, findings: [...skipped.map((f) => ({...f, severity: 'warning' as const, message: `${f.message}; the message went to another MX`})), ...done.findings]}
     } catch (error) {
-      const failure = error as MaildigError & {retryElsewhere?: boolean}
+      const failure = error as MaildigError & {retryElsewhere?: boolean; findings?: Finding[]}
       if (!failure.retryElsewhere) throw failure
+      skipped.push(...(failure.findings ?? []))
       attempts.push({host: target.host, address: target.address, port: target.port, error: {code: failure.code, message: failure.message}})
       options.transcript.info(`${target.host} [${target.address}]:${target.port} failed (${failure.code}); ${targets.indexOf(target) < targets.length - 1 ? 'trying the next server' : 'no server left'}`)
       lastError = failure
@@ -68,7 +82,7 @@ export async function deliver(
   if (!lastError) throw new MaildigError('MX_NO_ADDRESS', 'connection', `no server to deliver to${domain ? ` for ${domain}` : ''}`, {subject: domain ?? undefined})
   const error = new MaildigError(lastError.code, lastError.category, targets.length > 1 ? `every server failed; the last: ${lastError.message}` : lastError.message, {subject: lastError.subject, cause: lastError})
   Object.defineProperty(error, 'attempts', {value: attempts, enumerable: false})
-  throw error
+  throw skipped.length > 0 ? withPartial(error, {findings: skipped}) : error
 }
 
 async function deliverOnce(target: DeliveryTarget, envelope: {from: string; to: string[]}, raw: Buffer, options: DeliverOptions, domain: string | null, attempts: Attempt[]) {
@@ -79,6 +93,7 @@ async function deliverOnce(target: DeliveryTarget, envelope: {from: string; to: 
   const endpoint = client.endpoint
   const started = performance.now()
   let tls: TlsInfo | null = null
+  let dane: DaneInfo | null = null
   const inspect = () => {
     const socket = client.tlsSocket
     if (!socket) return null
@@ -99,6 +114,7 @@ async function deliverOnce(target: DeliveryTarget, envelope: {from: string; to: 
         tls = inspect()
       }
     }
+    if (target.dane) dane = await judgeDane(target, tls, findings, transcript)
   } catch (error) {
     await client.close()
     throw Object.assign(error as MaildigError, {retryElsewhere: isMaildigError(error) && error.category !== 'usage' && error.category !== 'internal'})
@@ -177,6 +193,7 @@ async function deliverOnce(target: DeliveryTarget, envelope: {from: string; to: 
         queueId: queueIdOf(response),
         tls,
         attempts,
+        ...(target.dane ? {dane} : {}),
         timings: Object.fromEntries(Object.entries(timings).filter(([, v]) => v !== undefined)) as Delivery['timings'],
       },
       findings,
@@ -185,6 +202,32 @@ async function deliverOnce(target: DeliveryTarget, envelope: {from: string; to: 
     await client.close()
     throw error
   }
+}
+
+/**
+ * DANE (RFC 7672) as a sender that uses it: the MX's TLSA records, validated by the resolver (the AD bit), matched
+ * against the certificate this very connection presented, right after STARTTLS and before anything of the message is
+ * sent. An MX that fails (no usable record matches, DANE-TA without the name, no TLS, or a TLSA lookup that failed) is
+ * not given the message: the error sends it to the next MX (§2.2), carrying the finding. A match makes the
+ * certificate findings DANE does not check moot (§3.1.1, §3.2).
+ */
+async function judgeDane(target: DeliveryTarget, tls: TlsInfo | null, findings: Finding[], transcript: Transcript): Promise<DaneInfo | null> {
+  const {resolver, addressAuthenticated, cname} = target.dane!
+  const check = await checkDane(target.host, target.port, tls?.certificate ?? null, resolver, {chain: tls?.chain, mxAuthenticated: true, addressAuthenticated, cname, reached: true})
+  const {info} = check
+  if (info.status !== 'not-published') transcript.info(`DANE ${info.name}: ${info.status}${info.reason ? ` (${info.reason})` : ''}`, tls !== null)
+  if (info.senders === 'skip') {
+    const failed = check.findings.find((f) => f.severity === 'error') ?? check.findings[0]
+    const code = failed?.code ?? 'DANE_TLSA_MISMATCH'
+    const error = new MaildigError(code, 'tls', `${target.host} [${target.address}] fails DANE: ${info.reason ?? info.status}; not delivering to it, as a DANE sender would not (RFC 7672 §2.2)`, {subject: target.host})
+    throw Object.assign(error, {retryElsewhere: true, findings: check.findings.map((f) => ({...f, severity: 'error' as const}))})
+  }
+  findings.push(...check.findings)
+  if (info.status === 'matched' && info.matched) {
+    const moot = DANE_MOOT[info.matched.usage === 3 ? 'ee' : 'ta']
+    for (let i = findings.length - 1; i >= 0; i--) if (moot.has(findings[i].code)) findings.splice(i, 1)
+  }
+  return info.applies ? info : null
 }
 
 /** The SIZE extension's limit (RFC 1870 §4); none when absent, 0 ("no fixed limit") or not a number. */

@@ -1,4 +1,4 @@
-import {isMaildigError} from '../errors.js'
+import {isMaildigError, partialOf} from '../errors.js'
 import {finding, type Finding} from '../findings.js'
 import type {MailAddress} from '../address.js'
 import {resolveMx} from '../mx/resolve-mx.js'
@@ -51,7 +51,11 @@ async function sendBy(route: SendRoute, recipients: MailAddress[], envelope: {fr
         const mx = await resolveMx({input: domain, ascii: domain}, options.net.resolver)
         findings.push(...mx.findings.filter((f) => f.severity !== 'info'))
         if (mx.result.kind === 'null') return {findings, rejected: refuse('MX_NULL', `${domain} accepts no mail (null MX)`)}
-        const targets = mx.result.exchanges.flatMap((e) => e.addresses.map((a) => ({host: e.exchange, address: a.address, port: 25})))
+        // RFC 7672 §2.2.1: DANE applies only to a domain whose MX answer the resolver validated.
+        const dane = options.dane !== false && mx.result.authenticated
+        const targets: DeliveryTarget[] = mx.result.exchanges.flatMap((e) =>
+          e.addresses.map((a) => ({host: e.exchange, address: a.address, port: 25, ...(dane ? {dane: {resolver: options.net.resolver, addressAuthenticated: e.authenticated, cname: e.cname}} : {})})),
+        )
         if (targets.length === 0) {
           findings.push(finding('MX_NO_ADDRESS', `no MX host of ${domain} has an address: nothing to deliver to`, domain))
           return {findings, rejected: refuse('MX_NO_ADDRESS', `no MX host of ${domain} has an address`)}
@@ -64,7 +68,7 @@ async function sendBy(route: SendRoute, recipients: MailAddress[], envelope: {fr
       } catch (error) {
         if (!isMaildigError(error) || error.category === 'usage' || groups.size === 1) throw error
         // With several domains, one that fails is a finding; the others still count.
-        findings.push({code: error.code, severity: 'error', message: `${domain}: ${error.message}`, subject: domain})
+        findings.push(...(partialOf<{findings?: Finding[]}>(error)?.findings ?? []), {code: error.code, severity: 'error', message: `${domain}: ${error.message}`, subject: domain})
         return {findings, rejected: refuse(error.code, error.message)}
       }
     }),

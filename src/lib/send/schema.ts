@@ -3,6 +3,7 @@ import * as z from 'zod'
 // The --json document's schemas, apart from the code that fills them: that code imports only their types, so a run
 // builds none of them (building zod schemas costs start-up time); the docs generator and other schemas do.
 import {tlsInfoSchema} from '../tls/schema.js'
+import {daneInfoSchema} from '../policy/schema.js'
 
 export const rejectedRecipientSchema = z.object({
   address: z.string(),
@@ -29,6 +30,7 @@ export const deliverySchema = z.object({
   queueId: z.string().nullable(),
   tls: tlsInfoSchema.nullable(),
   attempts: z.array(attemptSchema).describe('servers tried before this one, and why they failed'),
+  dane: daneInfoSchema.nullable().optional().describe('direct-to-MX: the DANE check (RFC 7672) of the MX that took the message, made in its connection after STARTTLS; null when DANE does not apply (MX or address answers not validated, --no-dane) or through a submission server'),
   timings: z.object({connectMs: z.number().optional(), authMs: z.number().optional(), envelopeMs: z.number().optional(), messageMs: z.number().optional()}),
 })
 export type Delivery = z.infer<typeof deliverySchema>

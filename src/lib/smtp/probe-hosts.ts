@@ -9,7 +9,7 @@ import {Transcript, type TranscriptLine} from '../net/transcript.js'
 import {lookupAll} from '../dns/lookup.js'
 import {lookupOf, type ResolverContext} from '../net/context.js'
 import {probeSmtp, type SmtpProbeOptions, type SmtpProbePartial, type SmtpProbeResult} from './probe.js'
-import {checkDane, type DaneInfo} from '../policy/dane.js'
+import {checkDane, DANE_MOOT, type DaneInfo} from '../policy/dane.js'
 import {normalizeName} from '../policy/common.js'
 import type {HostProbe} from './schema.js'
 
@@ -126,9 +126,6 @@ export async function probeExchanges(mx: MxResult, settings: ProbeSettings, star
   return {probes, dane: dane.infos, findings}
 }
 
-/** Certificate findings a DANE match makes moot: what DANE-EE (§3.1.1) and DANE-TA (§3.2) do not check. */
-const DANE_EE_MOOT = new Set(['TLS_HOSTNAME_MISMATCH', 'TLS_CERT_UNTRUSTED', 'TLS_CERT_EXPIRED'])
-const DANE_TA_MOOT = new Set(['TLS_HOSTNAME_MISMATCH', 'TLS_CERT_UNTRUSTED'])
 
 /**
  * DANE for each exchange, matched against the certificate its first reachable address showed (its
@@ -154,7 +151,7 @@ async function applyDane(mx: MxResult, probes: HostProbe[], port: number, resolv
   for (const {info, findings: own} of checks) {
     const skipped = info.senders === 'skip'
     if (info.applies && info.status === 'matched' && info.matched) {
-      const moot = info.matched.usage === 3 ? DANE_EE_MOOT : DANE_TA_MOOT
+      const moot = DANE_MOOT[info.matched.usage === 3 ? 'ee' : 'ta']
       for (const p of probes.filter((x) => normalizeName(x.exchange) === info.host && x.result)) {
         p.result!.findings = p.result!.findings.filter((f) => !moot.has(f.code))
       }
