@@ -427,6 +427,7 @@ export async function checkImap(options: ImapCheckOptions): Promise<ImapCheckOut
         idle: session.capabilities.has('IDLE'),
         pollMs: spec.pollMs ?? DEFAULT_POLL_MS,
         onProgress: options.onProgress,
+        progress: options.net?.progress,
       })
     } catch (error) {
       if (isMaildigError(error) && error.code === 'IMAP_COMMAND_FAILED' && !wire.failure) {

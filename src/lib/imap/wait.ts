@@ -1,5 +1,6 @@
 import {MaildigError} from '../errors.js'
 import type {ImapWaitFor} from './schema.js'
+import type {NetContext} from '../net/context.js'
 
 // Types only (erased at build): imapflow itself loads lazily, in checkImap.
 type FetchMessageObject = import('imapflow').FetchMessageObject
@@ -25,6 +26,8 @@ export interface WaitForOptions {
   idle: boolean
   pollMs?: number
   onProgress?: (text: string) => void
+  /** Told the deadline of the wait, so that a spinner can count down to it (NetContext.progress). */
+  progress?: NetContext['progress']
 }
 
 /** `<abc@example.org>` → `abc@example.org`: the Message-ID as a search substring and for comparing. */
@@ -96,6 +99,7 @@ export async function waitForMessage(client: ImapFlow, options: WaitForOptions):
     }
     const slice = Math.min(deadline - now, MAX_IDLE_MS)
     options.onProgress?.(`waiting for the message in ${options.mailbox} (${Math.ceil((deadline - now) / 1000)} s left)`)
+    options.progress?.({stage: 'wait', what: `the message in ${options.mailbox}`, deadline})
     if (method === 'idle') {
       if ((await idleUntilChange(client, slice)) === 'refused') method = 'noop'
     } else {

@@ -34,7 +34,18 @@ export interface NetContext {
   family?: 0 | 4 | 6
   /** What TLS offers: the lowest version and the cipher list (to reach a TLS 1.0/1.1-only server). */
   tls?: {minVersion?: SecureVersion; ciphers?: string}
+  /** Told what a conversation waits for now (the CLI's spinner says it); the library itself never prints. */
+  progress?: (event: ProgressEvent) => void
 }
+
+/** What a conversation is waiting for at this moment. */
+export type ProgressEvent =
+  | {stage: 'connect'; endpoint: string}
+  | {stage: 'greeting'; endpoint: string; connectMs: number}
+  | {stage: 'tls'; endpoint: string}
+  | {stage: 'reply'; endpoint: string; command: string}
+  /** A wait with a deadline (imap-check --wait): `deadline` is a Date.now() time. */
+  | {stage: 'wait'; what: string; deadline: number}
 
 export interface NetContextInput extends Omit<NetContext, 'timeouts'> {
   /** One deadline for every stage, or one per stage; DEFAULT_TIMEOUT_MS when absent. */

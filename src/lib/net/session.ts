@@ -155,12 +155,14 @@ export class Session<T extends ConnectionTimings = ConnectionTimings> {
     if (this.conn) throw new MaildigError('INTERNAL_ERROR', 'internal', `the ${this.protocol} client is already connected`)
     const {host, port, address, net, maxLineLength, acceptBinary} = this.options
     const started = performance.now()
+    net?.progress?.({stage: 'connect', endpoint: this.endpoint})
     try {
       this.conn = await Connection.open({host, port, address, net, maxLineLength, acceptBinary, transcript: this.transcript, tls: implicitTls})
     } finally {
       if (this.conn) Object.assign(this.timings, this.conn.timings)
       else this.timings.connectMs = elapsedMs(started)
     }
+    net?.progress?.({stage: 'greeting', endpoint: this.endpoint, connectMs: this.conn.timings.connectMs ?? elapsedMs(started)})
     return this.time('greetingMs' as TimingKey<T>, () => this.read(greeting, {stage: 'greeting'}))
   }
 
@@ -223,6 +225,7 @@ export class Session<T extends ConnectionTimings = ConnectionTimings> {
     const label = labelOf(line, options)
     await this.refuseStray(label)
     this.write(line, options.secret)
+    this.options.net?.progress?.({stage: 'reply', endpoint: this.endpoint, command: label})
     return this.read(parser, {stage: options.stage, label})
   }
 
@@ -244,6 +247,7 @@ export class Session<T extends ConnectionTimings = ConnectionTimings> {
    */
   async upgradeToTls(): Promise<TLSSocket> {
     const conn = this.requireConnection()
+    this.options.net?.progress?.({stage: 'tls', endpoint: this.endpoint})
     return this.guard(conn.upgradeToTls({kind: 'starttls'}))
   }
 
