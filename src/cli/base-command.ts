@@ -11,6 +11,7 @@ import {envelope, toJson} from '../render/json.js'
 import {colourLevel, makeStyle, marks} from '../render/style.js'
 import {renderFindings} from '../render/findings.js'
 import {renderTranscript} from '../render/transcript.js'
+import {renderSteps} from '../render/steps.js'
 import {startSpinner, type Spinner} from '../render/spinner.js'
 import {escapeControls, escapeUntrusted} from '../render/sanitize.js'
 import {onInterrupt, ownOutputErrors, SIGNAL_EXIT_CODES, writeResult} from './output.js'
@@ -88,6 +89,9 @@ export abstract class MaildigCommand<R extends object = Record<string, unknown>>
       wantTranscript = options.transcript
       quiet = options.quiet
       spinner = await startSpinner(`${command}…`, options)
+      const shown = spinner
+      // The spinner says what a conversation waits for now ("waiting for the greeting from … (connected after 3 ms)").
+      options.net.progress = (event) => shown.progress(event)
       const style = makeStyle(json ? 0 : colourLevel(process.stdout))
       outcome = await this.work(flags, args, {options, style, spinner})
     } catch (error) {
@@ -114,6 +118,11 @@ export abstract class MaildigCommand<R extends object = Record<string, unknown>>
         // Server and message text is escaped where it enters the rendering; the colours are added after.
         const style = makeStyle(colourLevel(process.stderr))
         if (wantTranscript && partial?.transcript?.length) process.stderr.write(`${renderTranscript(style, escapeUntrusted(everywhere.scrubDeep(partial.transcript)))}\n`)
+        // Without the transcript: the steps that worked before the failure (connected, greeting, EHLO…), as swaks shows them.
+        else if (!quiet && failure.category !== 'usage' && partial?.transcript?.length) {
+          const steps = renderSteps(style, escapeUntrusted(everywhere.scrubDeep(partial.transcript)))
+          if (steps !== '') process.stderr.write(`${steps}\n`)
+        }
         // A usage error is one line (it names the flag); other failures add the catalog's fix.
         const hint = failure.category === 'usage' ? ` (see: maildig ${command} --help)` : ''
         // A usage error may name several problems, one per line (two required flags missing); each gets its own mark.

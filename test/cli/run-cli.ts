@@ -40,3 +40,13 @@ export function runCli(args: string[], options: {env?: Record<string, string | u
     child.stdin.end(options.input ?? '')
   })
 }
+
+/**
+ * A failure on stderr, human mode: the steps that worked before it (each "  ✔ …", issue 16), the one "✖" line, then
+ * what follows it (the fix, findings learnt before the failure).
+ */
+export function splitFailure(stderr: string): {steps: string[]; error: string; rest: string[]} {
+  const lines = stderr.trimEnd().split('\n')
+  const at = lines.findIndex((l) => l.startsWith('✖ '))
+  return {steps: at < 0 ? lines : lines.slice(0, at), error: at < 0 ? '' : lines[at], rest: at < 0 ? [] : lines.slice(at + 1)}
+}

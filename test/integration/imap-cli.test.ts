@@ -1,5 +1,5 @@
 import {afterAll, afterEach, beforeAll, describe, expect, it} from 'vitest'
-import {runCli} from '../cli/run-cli.js'
+import {runCli, splitFailure} from '../cli/run-cli.js'
 import {startImapFixture, type ImapFixture, type ImapFixtureOptions} from '../fixtures/misbehaving-imap.js'
 import {createTestPki, type TestPki} from '../fixtures/test-pki.js'
 
@@ -121,7 +121,8 @@ describe('misbehaving servers through the CLI', () => {
       const r = await runCli(['imap-check', HOST, '--port', String(server.port), '--tls', 'starttls', '--user', 'alice@mail.test', '--timeout', `${TIMEOUT}ms`], {env: {MAILDIG_PASSWORD: PASSWORD}})
       expect(r.code).toBe(6)
       expect(r.stdout).toBe('')
-      const [first, ...rest] = r.stderr.trim().split('\n')
+      const {steps, error: first, rest} = splitFailure(r.stderr)
+      expect(steps.every((l) => /^ {2}[✔✖·…] /.test(l)), steps.join('\n')).toBe(true)
       expect(first).toMatch(/^✖ .*TLS/)
       expect(rest.every((l) => l.startsWith('  fix: '))).toBe(true)
       expect(r.stderr).not.toMatch(/\bat .*\.[cm]?js:\d+|Error: /)

@@ -1,6 +1,6 @@
 import path from 'node:path'
 import {afterAll, afterEach, beforeAll, describe, expect, it} from 'vitest'
-import {runCli} from '../cli/run-cli.js'
+import {runCli, splitFailure} from '../cli/run-cli.js'
 import {startPop3Fixture, type Pop3Fixture, type Pop3FixtureOptions} from '../fixtures/misbehaving-pop3.js'
 import {createTestPki, type TestPki} from '../fixtures/test-pki.js'
 
@@ -59,7 +59,9 @@ describe('pop3-list against misbehaving servers (built CLI)', () => {
     const human = await cli(server, extra)
     expect(human.code).toBe(exitCode)
     expect(human.stdout).toBe('')
-    const [first, ...rest] = human.stderr.trim().split('\n')
+    const {steps, error: first, rest} = splitFailure(human.stderr)
+    expect(steps.every((l) => /^ {2}[✔✖·…] /.test(l)), steps.join('\n')).toBe(true)
+    if (code === 'REPLY_TIMEOUT') expect(steps.join('\n')).toMatch(/✔ greeting {4}\+OK[^]*✔ PASS {8}\+OK/)
     expect(first.replace(/^✖ /, '')).toMatch(message)
     expect(rest.every((l) => l.startsWith('  fix: '))).toBe(true)
     expect(human.ms).toBeLessThan(TIMEOUT_MS + 1000 + startupMs * 2)

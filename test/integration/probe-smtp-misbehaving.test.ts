@@ -1,5 +1,5 @@
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
-import {runCli} from '../cli/run-cli.js'
+import {runCli, splitFailure} from '../cli/run-cli.js'
 import {startSmtpFixture, type SmtpBehaviour, type SmtpFixture} from '../fixtures/misbehaving-smtp.js'
 import {createTestPki, type TestPki} from '../fixtures/test-pki.js'
 
@@ -37,10 +37,12 @@ describe('probe-smtp against misbehaving servers (CLI)', () => {
     const r = await runCli(['probe-smtp', f.host, '--port', String(f.port), '--timeout', `${TIMEOUT_MS}ms`, ...extra])
     expect(r.code).toBe(exit)
     expect(r.stdout).toBe('')
-    const lines = r.stderr.trim().split('\n')
-    expect(lines[0]).toMatch(/^✖ /)
-    expect(lines[0]).toMatch(message)
-    expect(lines.length).toBeLessThanOrEqual(2) // the error, and its fix
+    // The steps that worked (issue 16), then the error, and its fix.
+    const {steps, error, rest} = splitFailure(r.stderr)
+    expect(steps.every((l) => /^ {2}[✔✖·…] /.test(l)), steps.join('\n')).toBe(true)
+    expect(error).toMatch(/^✖ /)
+    expect(error).toMatch(message)
+    expect(rest.length).toBeLessThanOrEqual(1)
     expect(r.stderr).not.toMatch(/\bat .*\.js:\d+|Error: /)
     const json = await runCli(['probe-smtp', f.host, '--port', String(f.port), '--timeout', `${TIMEOUT_MS}ms`, '--json', ...extra])
     expect(json.code).toBe(exit)

@@ -1,6 +1,6 @@
 import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
-import {runCli} from '../cli/run-cli.js'
+import {runCli, splitFailure} from '../cli/run-cli.js'
 import {startSmtpFixture, type SmtpBehaviour, type SmtpFixture, type SmtpFixtureOptions} from '../fixtures/misbehaving-smtp.js'
 import {createTestPki, type TestPki} from '../fixtures/test-pki.js'
 
@@ -54,10 +54,18 @@ describe('send against misbehaving servers (CLI)', () => {
     const r = await send(f, extra)
     expect(r.code).toBe(exit)
     expect(r.stdout).toBe('')
-    const lines = r.stderr.trim().split('\n')
-    expect(lines[0]).toMatch(/^✖ /)
-    expect(lines[0]).toMatch(message)
-    expect(lines.length).toBeLessThanOrEqual(2)
+    const {steps, error, rest} = splitFailure(r.stderr)
+    expect(steps.every((l) => /^ {2}[✔✖·…] /.test(l)), steps.join('\n')).toBe(true)
+    expect(error).toMatch(/^✖ /)
+    expect(error).toMatch(message)
+    expect(rest.length).toBeLessThanOrEqual(1)
+    // A failure after some steps worked shows them first, as swaks does (issue 16).
+    if (behaviour === 'slow-after-ehlo') {
+      expect(steps[0]).toMatch(/^ {2}✔ connected {3}127\.0\.1\.\d+:\d+ {2}\d+ ms$/)
+      expect(steps[1]).toMatch(/^ {2}✔ greeting {4}220 /)
+      expect(steps[2]).toMatch(/^ {2}✔ EHLO {8}250/)
+    }
+    if (behaviour === 'silent') expect(steps).toEqual([expect.stringMatching(/^ {2}✔ connected /)])
     expect(r.stderr).not.toMatch(/\bat .*\.js:\d+|Error: |SSL routines/)
     const json = await send(f, [...extra, '--json'])
     expect(json.code).toBe(exit)
