@@ -2,7 +2,7 @@ import type {ChalkInstance} from 'chalk'
 import type {ObservedAnalysis} from '../lib/route/observed.js'
 import {formatDuration} from '../lib/duration.js'
 import {hopNumber} from '../lib/headers/route.js'
-import {marks} from './style.js'
+import {foldLine, marks} from './style.js'
 
 /** A signed duration for delays between hops: "+1.20 s", "−2.0 h". */
 export function signedDuration(ms: number): string {
@@ -19,10 +19,10 @@ export function renderObserved(c: ChalkInstance, analysis: ObservedAnalysis): st
   const {message, observed} = analysis
   const lines: string[] = []
   const total = message.totalMs === null ? '' : `, ${signedDuration(message.totalMs).replace('+', '')} from first to last hop`
-  lines.push(c.bold(`Observed route: ${observed.length} hop${observed.length === 1 ? '' : 's'}, oldest first${total}`))
-  if (message.subject) lines.push(`  Subject:    ${message.subject}`)
-  if (message.from) lines.push(`  From:       ${message.from}`)
-  if (message.messageId) lines.push(`  Message-ID: ${message.messageId}`)
+  lines.push(...foldLine('', c.bold(`Observed route: ${observed.length} hop${observed.length === 1 ? '' : 's'}, oldest first${total}`), '  '))
+  if (message.subject) lines.push(...foldLine('  Subject:    ', message.subject, '              '))
+  if (message.from) lines.push(...foldLine('  From:       ', message.from, '              '))
+  if (message.messageId) lines.push(...foldLine('  Message-ID: ', message.messageId, '              '))
   lines.push('')
   lines.push(`  ${c.bold('sender')} ${c.dim(`Date: ${shortDate(message.date)}`)}`)
   const skewed = new Map(message.skew.filter((s) => s.hop !== null).map((s) => [s.hop, s]))
@@ -35,11 +35,12 @@ export function renderObserved(c: ChalkInstance, analysis: ObservedAnalysis): st
     lines.push(`     │ ${delayText}`)
     const tls = hop.tls === true ? `${m.ok} TLS${hop.tlsDetail ? ` ${hop.tlsDetail}` : hop.tlsVersion ? ` ${hop.tlsVersion}` : ''}` : hop.tls === false ? `${m.fail} no TLS` : c.dim('TLS not stated')
     const from = [hop.from ?? hop.fromHelo ?? c.dim('(sender not stated)'), hop.fromIp ? `[${hop.fromIp}]` : ''].filter(Boolean).join(' ')
-    lines.push(`  ${c.bold(`[${hopNumber(hop.index)}]`)} ${c.bold(hop.by ?? '?')} ${c.dim('←')} ${from}`)
+    // On a narrow terminal a hop's lines fold between words, continuations indented under the hop.
+    lines.push(...foldLine('  ', `${c.bold(`[${hopNumber(hop.index)}]`)} ${c.bold(hop.by ?? '?')} ${c.dim('←')} ${from}`, '      '))
     const details = [hop.with ? `with ${hop.with}` : null, tls, hop.authenticated ? 'authenticated' : null, hop.id ? `id ${hop.id}` : null, shortDate(hop.date)].filter(Boolean)
-    lines.push(`      ${details.join(c.dim(' · '))}`)
+    lines.push(...foldLine('      ', details.join(c.dim(' · ')), '        '))
     const skew = skewed.get(hop.index)
-    if (skew) lines.push(`      ${m.warn} ${c.yellow(skew.reason)}`)
+    if (skew) lines.push(...foldLine('      ', `${m.warn} ${c.yellow(skew.reason)}`, '        '))
     previousDate = hop.date ?? previousDate
   }
   const receiver = analysis.authentication.receiver
@@ -48,10 +49,10 @@ export function renderObserved(c: ChalkInstance, analysis: ObservedAnalysis): st
       const colour = r.result === 'pass' ? c.green : ['fail', 'permerror', 'softfail'].includes(r.result) ? c.red : c.yellow
       return `${r.method}=${colour(r.result)}`
     })
-    lines.push('', `Authentication at ${receiver.authservId ?? 'the receiver'}: ${verdicts.join(' ') || 'none'}${receiver.fields > 1 ? c.dim(` (${receiver.fields} Authentication-Results fields)`) : ''}`)
+    lines.push('', ...foldLine('', `Authentication at ${receiver.authservId ?? 'the receiver'}: ${verdicts.join(' ') || 'none'}${receiver.fields > 1 ? c.dim(` (${receiver.fields} Authentication-Results fields)`) : ''}`, '  '))
   }
   const arc = analysis.authentication.arc
-  if (arc.status !== 'none') lines.push(`ARC chain: ${arc.status === 'pass' ? c.green('pass') : c.red(arc.status)} (${arc.instances.length} set${arc.instances.length === 1 ? '' : 's'})${arc.reason ? ` — ${arc.reason}` : ''}`)
+  if (arc.status !== 'none') lines.push(...foldLine('', `ARC chain: ${arc.status === 'pass' ? c.green('pass') : c.red(arc.status)} (${arc.instances.length} set${arc.instances.length === 1 ? '' : 's'})${arc.reason ? ` — ${arc.reason}` : ''}`, '  '))
   return lines.join('\n')
 }
 

@@ -101,3 +101,26 @@ function wrapWords(text: string, columns: number, indent: number): string[] {
   lines.push(current)
   return lines
 }
+
+/**
+ * One line of a diagram folded to `columns` between words, never inside one: `lead` (indent, rail, icon) starts the
+ * first line, `next` (the rail going on, spaces) each continuation. Unfolded when it fits, or for a pipe (columns 0).
+ */
+export function foldLine(lead: string, text: string, next: string, columns = outputColumns()): string[] {
+  if (columns <= 0 || visibleLength(lead + text) <= columns) return [lead + text]
+  const lines: string[] = []
+  let current = lead
+  let empty = true
+  for (const word of text.split(/ +/).filter((w) => w !== '')) {
+    const candidate = empty ? current + word : `${current} ${word}`
+    if (!empty && visibleLength(candidate) > columns) {
+      lines.push(current)
+      current = next + word
+    } else {
+      current = candidate
+    }
+    empty = false
+  }
+  lines.push(current)
+  return lines
+}

@@ -1,7 +1,7 @@
 import type {ChalkInstance} from 'chalk'
 import type {PredictedRoute, RouteStep} from '../lib/route/predict.js'
 import {formatDuration} from '../lib/duration.js'
-import {marks, pad} from './style.js'
+import {foldLine, marks, pad} from './style.js'
 import {describeTls, replyText} from './smtp.js'
 
 const TITLES: Record<RouteStep['step'], string> = {
@@ -20,11 +20,14 @@ export function renderRoute(c: ChalkInstance, r: PredictedRoute): string {
   const lines: string[] = [c.bold(`Route of a message ${r.sender ? `from ${r.sender} ` : ''}to ${r.recipient}`), '']
   r.route.forEach((step, i) => {
     const time = step.ms === null ? '' : c.dim(`  ${formatDuration(step.ms)}`)
-    lines.push(`  ${icon[step.status]} ${c.bold(pad(`${i + 1} ${TITLES[step.step]}`, 16))} ${step.status === 'skipped' ? c.dim(step.summary) : step.summary}${time}`)
-    for (const detail of details(c, r, step)) lines.push(`  │     ${detail}`)
-    if (i < r.route.length - 1) lines.push('  │', '  ▼')
+    const last = i === r.route.length - 1
+    // On a narrow terminal each line folds between words, and the rail (│) goes on beside the continuations.
+    const title = `  ${icon[step.status]} ${c.bold(pad(`${i + 1} ${TITLES[step.step]}`, 16))} `
+    lines.push(...foldLine(title, `${step.status === 'skipped' ? c.dim(step.summary) : step.summary}${time}`, last ? '      ' : '  │   '))
+    for (const detail of details(c, r, step)) lines.push(...foldLine('  │     ', detail, '  │       '))
+    if (!last) lines.push('  │', '  ▼')
   })
-  lines.push('', ...verdictLines(c, r.verdict))
+  lines.push('', ...verdictLines(c, r.verdict).flatMap((l) => foldLine('', l, '  ')))
   return lines.join('\n')
 }
 

@@ -3,6 +3,7 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {describe, expect, it} from 'vitest'
 import {runCli} from './run-cli.js'
+import {expectFolded} from './fold.js'
 
 // trace --message works offline, on any machine: the README's first example.
 describe('trace --message (offline)', () => {
@@ -73,6 +74,15 @@ describe('trace --message (offline)', () => {
   it('draws Mermaid', async () => {
     const r = await runCli(['trace', '--message', 'examples/gmail-to-outlook.eml', '--format', 'mermaid'])
     expect(r.stdout).toMatch(/^flowchart TD/)
+  })
+})
+
+describe('trace --message on a narrow terminal', () => {
+  it('COLUMNS=40: each hop folds between words', async () => {
+    const wide = await runCli(['trace', '--message', 'examples/postfix-relay-chain.eml'])
+    const narrow = await runCli(['trace', '--message', 'examples/postfix-relay-chain.eml'], {env: {COLUMNS: '40'}})
+    expect(narrow.code).toBe(0)
+    expectFolded(wide.stdout, narrow.stdout)
   })
 })
 

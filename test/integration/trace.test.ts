@@ -1,5 +1,6 @@
 import {describe, expect, inject, it} from 'vitest'
 import {runCli} from '../cli/run-cli.js'
+import {expectFolded} from '../cli/fold.js'
 import {mailboxes} from '../world/index.js'
 
 // trace through the built CLI against the whole test world: dnsmasq, Postfix, Dovecot, MTA-STS.
@@ -137,5 +138,18 @@ describe('trace --message on a message this test sent through Postfix to Dovecot
     expect(hops[0].with).toMatch(/ESMTPSA/i)
     expect(hops.at(-1).with).toMatch(/LMTP/i)
     expect(r.json!.comparison).toMatchObject({predictedVia: 'mx.mail.test', enteredVia: 'mx.mail.test', matches: true})
+  })
+})
+
+describe('trace on a narrow terminal', () => {
+  it('COLUMNS=40: the route diagram folds between words, the rail going on beside the continuations', async () => {
+    const args = ['trace', 'alice@fallback.test', '--from', alice.address, ...common]
+    const wide = await runCli(args)
+    const narrow = await runCli(args, {env: {COLUMNS: '40'}})
+    expect(narrow.code).toBe(wide.code)
+    const route = (text: string) => text.slice(0, text.indexOf('\n\n', text.indexOf('Mailbox')))
+    // Timings differ from run to run: compared without them.
+    expectFolded(route(wide.stdout), route(narrow.stdout), /^(\d+(\.\d+)?|ms|s)$/)
+    expect(narrow.stdout).toMatch(/\n {2}│ {3}\S/)
   })
 })
