@@ -3,6 +3,8 @@ import type {TranscriptLine} from '../lib/net/transcript.js'
 import {formatDuration} from '../lib/duration.js'
 import {marks} from './style.js'
 
+const CLOSING = new Set(['RSET', 'QUIT', 'LOGOUT'])
+
 /** At most this many steps before a failure are shown; earlier ones are summed up in one line. */
 const MAX_STEPS = 12
 
@@ -38,7 +40,9 @@ export function renderSteps(c: ChalkInstance, transcript: readonly TranscriptLin
       greeted = true
       step(replyMark(m, line.line), 'greeting', line.line)
     } else if (pending !== undefined) {
-      step(replyMark(m, line.line), verbOf(pending), line.line)
+      // The goodbye after a refusal (RSET, QUIT, LOGOUT) is the polite close, not a step towards the check.
+      const verb = verbOf(pending)
+      if (!CLOSING.has(verb)) step(replyMark(m, line.line), verb, line.line)
       pending = undefined
     }
   }

@@ -17,7 +17,7 @@ const TITLES: Record<RouteStep['step'], string> = {
 export function renderRoute(c: ChalkInstance, r: PredictedRoute): string {
   const m = marks(c)
   const icon = {ok: m.ok, warning: m.warn, failed: m.fail, skipped: c.dim('○')}
-  const lines: string[] = [c.bold(`Route of a message ${r.sender ? `from ${r.sender} ` : ''}to ${r.recipient}`), '']
+  const lines: string[] = [...foldLine('', c.bold(`Route of a message ${r.sender ? `from ${r.sender} ` : ''}to ${r.recipient}`), '  '), '']
   r.route.forEach((step, i) => {
     const time = step.ms === null ? '' : c.dim(`  ${formatDuration(step.ms)}`)
     const last = i === r.route.length - 1

@@ -4,7 +4,7 @@ import path from 'node:path'
 import {beforeAll, describe, expect, inject, it} from 'vitest'
 import {MaildigError} from '../../src/lib/errors.js'
 import {listPop3} from '../../src/lib/pop3/list.js'
-import {runCli, type CliResult} from '../cli/run-cli.js'
+import {runCli, splitFailure, type CliResult} from '../cli/run-cli.js'
 import {mailboxes} from '../world/index.js'
 import {withNet} from '../fixtures/net.js'
 
@@ -217,7 +217,10 @@ describe('pop3-list against Dovecot', () => {
     const human = await runCli(base(), {env: {MAILDIG_PASSWORD: wrong}})
     expect(human.code).toBe(7)
     expect(human.stdout).toBe('')
-    expect(human.stderr).toMatch(/^✖ pop\.mail\.test \[127\.0\.1\.30\]:110 did not log bob@mail\.test in \(AUTH PLAIN\)/)
+    // The steps that worked come first (issue 16): up to the refused AUTH, not the goodbye after it.
+    const {steps, error} = splitFailure(human.stderr)
+    expect(steps.map((l) => l.trim().split(/\s+/).slice(0, 2).join(' '))).toEqual(['✔ connected', '✔ greeting', '✔ CAPA', '✔ STLS', '✔ TLS', '✔ CAPA', '✖ AUTH'])
+    expect(error).toMatch(/^✖ pop\.mail\.test \[127\.0\.1\.30\]:110 did not log bob@mail\.test in \(AUTH PLAIN\)/)
     expect(human.stderr).toMatch(/fix: Check user name, password/)
     expect(human.stderr).not.toContain(wrong)
   })

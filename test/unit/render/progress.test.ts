@@ -39,9 +39,15 @@ describe('the steps before a failure (issue 16)', () => {
     line(23, 'send', 'AUTH PLAIN /* secret */', true),
     line(24, 'recv', '535 5.7.8 Error: authentication failed', true),
     line(25, 'send', 'MAIL FROM:<a@mail.test>', true),
+    line(26, 'recv', '250 2.1.0 Ok', true),
+    line(27, 'send', 'RCPT TO:<b@mail.test>', true),
+    line(28, 'recv', '554 5.7.1 Relay access denied', true),
+    line(29, 'send', 'RSET', true),
+    line(30, 'recv', '250 2.0.0 Ok', true),
+    line(31, 'send', 'QUIT', true),
   ]
 
-  it('connected, the greeting, each command with its reply, TLS; the unanswered command is left to the error line', () => {
+  it('connected, the greeting, each command with its reply, TLS; the goodbye (RSET, QUIT) and the unanswered command are left out', () => {
     expect(renderSteps(c, transcript).split('\n')).toEqual([
       '  ✔ connected   mx.mail.test [127.0.1.25]:25  3 ms',
       '  ✔ greeting    220 mx.mail.test ESMTP Postfix',
@@ -50,6 +56,8 @@ describe('the steps before a failure (issue 16)', () => {
       '  ✔ TLS         TLSv1.3, TLS_AES_256_GCM_SHA384; certificate trusted',
       '  ✔ EHLO        250-mx.mail.test',
       '  ✖ AUTH        535 5.7.8 Error: authentication failed',
+      '  ✔ MAIL FROM   250 2.1.0 Ok',
+      '  ✖ RCPT TO     554 5.7.1 Relay access denied',
     ])
   })
 
