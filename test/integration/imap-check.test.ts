@@ -269,7 +269,7 @@ describe('imap-check against Dovecot', () => {
     const tlsOn143 = await check(['--port', '143', '--tls', 'implicit'])
     expect(tlsOn143.code).toBe(6)
     expect(tlsOn143.json!.error).toMatchObject({code: 'TLS_FAILED'})
-    expect(tlsOn143.json!.error.message).toMatch(/port 143 is STARTTLS: use --tls starttls/)
+    expect(tlsOn143.json!.error.message).toMatch(/port 143 is STARTTLS: use TLS mode starttls/)
     const started = performance.now()
     const plainOn993 = await runCli(['imap-check', 'imap.mail.test', '--port', '993', '--tls', 'starttls', '--resolver', resolver, '--json', '--timeout', '1s'])
     const ms = performance.now() - started

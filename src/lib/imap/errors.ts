@@ -172,7 +172,7 @@ function loginError(e: ImapflowError, context: ImapErrorContext): MaildigError {
     const delay = slow ? `; the answer took ${formatMs(context.authMs!)}, so the server is probably slowing down failed logins from this address` : ''
     return new MaildigError('LOGIN_THROTTLED', 'auth', `${endpoint} refused the login${who} for now: ${said}${delay} — wait before retrying, and check the password first`, {subject: endpoint, response: said, temporary: true})
   }
-  let fix = 'check the user name and password (MAILDIG_USER, MAILDIG_PASSWORD)'
+  let fix = 'check the user name and password'
   if (code === 'PRIVACYREQUIRED') fix = 'the server wants TLS first (TLS mode starttls, or port 993)'
   if (code === 'EXPIRED') fix = 'the password or account has expired'
   if (code === 'AUTHORIZATIONFAILED') fix = 'the credentials are right but this user may not log in here'

@@ -113,7 +113,7 @@ describe('misbehaving servers', () => {
   it('an SMTP server on the port: PROTOCOL_ERROR that says so', async () => {
     const {error} = await fails(await start({behaviour: 'smtp-greeting'}))
     expect(error).toMatchObject({code: 'PROTOCOL_ERROR', exitCode: 8})
-    expect(error.message).toMatch(/looks like an SMTP server.*check the host and --port/)
+    expect(error.message).toMatch(/looks like an SMTP server.*check the host and port/)
   })
 
   it('garbage after the greeting: PROTOCOL_ERROR, exit 8', async () => {
@@ -194,7 +194,7 @@ describe('TLS and when credentials are sent', () => {
   it('TLS from the first byte on a plaintext port: TLS_FAILED (exit 6) with the fix', async () => {
     const {error} = await fails(await start({behaviour: 'good'}), {tls: 'implicit'})
     expect(error).toMatchObject({code: 'TLS_FAILED', exitCode: 6})
-    expect(error.message).toMatch(/answered without TLS.*--tls starttls/)
+    expect(error.message).toMatch(/answered without TLS.*TLS mode starttls/)
   })
 
   it('--auth login uses the LOGIN command, its password masked in the transcript', async () => {

@@ -37,7 +37,7 @@ describe('imapError', () => {
     const cause = Object.assign(new Error('wrong version number'), {code: 'ERR_SSL_WRONG_VERSION_NUMBER'})
     const on143 = explainOpening(tlsError('TLS_FAILED', cause, ENDPOINT), {endpoint: ENDPOINT, port: 143, implicit: true})
     expect(on143).toMatchObject({code: 'TLS_FAILED', category: 'tls'})
-    expect(on143.message).toMatch(/answered without TLS — port 143 speaks plaintext IMAP first \(port 143 is STARTTLS: use --tls starttls/)
+    expect(on143.message).toMatch(/answered without TLS — port 143 speaks plaintext IMAP first \(port 143 is STARTTLS: use TLS mode starttls/)
     expect(explainOpening(tlsError('STARTTLS_FAILED', cause, ENDPOINT), {endpoint: ENDPOINT, port: 143, implicit: false}).message).toMatch(/did not answer in TLS after agreeing to STARTTLS/)
     expect(explainOpening(timeoutError('tls', ENDPOINT, 1000), {endpoint: ENDPOINT, port: 1143, implicit: true}).message).toMatch(/port 1143 may not speak TLS from the first byte/)
     const other = new MaildigError('CONNECT_REFUSED', 'connection', 'refused')
