@@ -85,6 +85,15 @@ const OCLIF_EDITS = [
   lazy('node_modules/@oclif/core/lib/help/formatter.js', 'widest_line_1', '__importDefault(require("widest-line"))'),
   ...['errors/errors/cli.js', 'errors/handle.js'].map((file) => lazy(`node_modules/@oclif/core/lib/${file}`, 'clean_stack_1', '__importDefault(require("clean-stack"))')),
   lazy('node_modules/@oclif/core/lib/config/ts-path.js', 'promises_1', 'require("node:fs/promises")'),
+  // oclif logs through the debug package, which prints only for namespaces in DEBUG; loading it (with tty, util and
+  // its colour detection) costs every run about 2 ms. Without DEBUG a logger is a function that does nothing, and the
+  // package loads only when DEBUG is set (DEBUG=oclif* maildig … prints oclif's log as before).
+  lazy('node_modules/@oclif/core/lib/logger.js', 'debug_1', '__importDefault(require("debug"))'),
+  {
+    file: 'node_modules/@oclif/core/lib/logger.js',
+    find: 'const debug = (0, debug_1.default)(namespace);',
+    replace: 'const debug = process.env.DEBUG ? (0, debug_1.default)(namespace) : () => {};',
+  },
   lazy('node_modules/@oclif/core/lib/util/read-tsconfig.js', 'promises_1', 'require("node:fs/promises")'),
 ]
 // A module's exports, required when a property is first read (every use of the edited names above is a property
@@ -156,6 +165,9 @@ async function bundle() {
   if (source.includes(IMPORT)) throw new Error(`build: the bundle already uses ${IMPORT}`)
   const eager = new RegExp(`require\\("(${LAZY_PACKAGES.join('|')})[/"]`).exec(source)
   if (eager) throw new Error(`build: ${eager[1]} is imported statically; import it with import() where it is used`)
+  // zod describes the JSON documents (the schema files, for the docs generator); a run checks flags with plain functions
+  // (src/cli/validate.ts). Loading zod's first schemas cost every run about 2 ms.
+  if (source.includes('node_modules/zod/')) throw new Error('build: zod is in the CLI bundle: import a schema file only as a type (import type), and check flag values without zod')
   await init
   const [imports] = parse(source)
   const dynamic = imports.filter((i) => i.d > -1).sort((a, b) => b.ss - a.ss)

@@ -1,4 +1,3 @@
-import * as z from 'zod'
 import {UsageError} from '../lib/errors.js'
 import {printable, toEhloName, toHost} from '../lib/dns/names.js'
 import {checkMailAddress} from '../lib/address.js'
@@ -6,9 +5,10 @@ import {parseDuration} from '../lib/duration.js'
 import {parseServer} from '../lib/dns/resolver.js'
 
 /**
- * The values flags and arguments carry, as zod schemas that check the text oclif hands over and transform it into the
- * value the library takes. src/cli/flags.ts makes flags of them; the first issue becomes the one usage line (exit 2)
- * naming the flag, the environment variable or the argument.
+ * The values flags and arguments carry: checks that take the text oclif hands over and turn it into the value the
+ * library takes. src/cli/flags.ts makes flags of them; the problem becomes the one usage line (exit 2) naming the flag,
+ * the environment variable or the argument. Plain functions, not zod: zod's first schemas cost every run about 2 ms of
+ * loading for what is one function call (zod describes the JSON documents, in the schema files).
  */
 export function flagValue<T>(schema: FlagSchema<T>, value: unknown, flag: string): T {
   const result = schema().safeParse(value)
@@ -16,21 +16,23 @@ export function flagValue<T>(schema: FlagSchema<T>, value: unknown, flag: string
   throw new UsageError(`${flag}: ${result.error.issues[0]?.message ?? 'invalid value'}`)
 }
 
-/** A flag's schema, built on first use: a zod schema costs a fraction of a millisecond to build, and a run needs few. */
-export type FlagSchema<T> = () => z.ZodType<T, string>
+/** The outcome of checking a value, in the shape zod's safeParse has. */
+export type CheckResult<T> = {success: true; data: T} | {success: false; error: {issues: Array<{message: string}>}}
 
-/** A schema from a check that returns the value or the problem in words. */
+/** A flag's check: `safeParse(text)` gives the value or the problem in words. */
+export type FlagSchema<T> = () => {safeParse(value: unknown): CheckResult<T>}
+
+/** A check from a function that returns the value or the problem in words. */
 export function checked<T>(check: (text: string) => T | {problem: string}): FlagSchema<T> {
-  let schema: z.ZodType<T, string> | undefined
-  return () =>
-    (schema ??= z.string().transform((text, ctx) => {
-      const value = check(text)
-      if (value && typeof value === 'object' && 'problem' in value) {
-        ctx.addIssue({code: 'custom', message: value.problem})
-        return z.NEVER
-      }
-      return value as T
-    }))
+  const checker = {
+    safeParse(value: unknown): CheckResult<T> {
+      if (typeof value !== 'string') return {success: false, error: {issues: [{message: 'Invalid input: expected string'}]}}
+      const result = check(value)
+      if (result && typeof result === 'object' && 'problem' in result) return {success: false, error: {issues: [{message: result.problem}]}}
+      return {success: true, data: result as T}
+    },
+  }
+  return () => checker
 }
 
 export const portSchema = checked((text) => {

@@ -62,3 +62,22 @@ describe('what a run loads', () => {
     expect(loaded(probe.modules, 'crypto')).toBe(false)
   })
 })
+
+describe("oclif's debug log", () => {
+  // The build replaces oclif's loggers by functions that do nothing unless DEBUG is set (the debug package costs every
+  // start about 2 ms to load); DEBUG=oclif* still prints oclif's log, as it does in every oclif CLI.
+  const run = (env: Record<string, string>) =>
+    spawnSync(process.execPath, [BIN, 'mx', 'mail.invalid', '--resolver', '127.0.0.1:9', '--timeout', '2s', '--json'], {env: {PATH: process.env.PATH, HOME: dir, NO_COLOR: '1', ...env}, encoding: 'utf8', timeout: 30_000})
+
+  it('prints nothing of it without DEBUG', () => {
+    const quiet = run({})
+    expect(quiet.status).toBe(3)
+    expect(quiet.stderr).not.toContain('oclif:')
+  })
+
+  it('prints it with DEBUG=oclif*', () => {
+    const loud = run({DEBUG: 'oclif*'})
+    expect(loud.status).toBe(3)
+    expect(loud.stderr).toMatch(/oclif:main process\.argv/)
+  })
+})
