@@ -26,8 +26,8 @@ export function renderMx(c: ChalkInstance, result: MxResult, findings: readonly 
           i === 0 ? String(e.preference) : '',
           i === 0 ? exchange : '',
           a.address,
-          a.ptr.length ? a.ptr.join(', ') : c.dim('(none)'),
-          a.fcrdns ? m.ok : m.fail,
+          a.ptr.length ? a.ptr.join(', ') : a.fcrdns === null ? c.yellow('(unknown)') : c.dim('(none)'),
+          a.fcrdns === null ? c.yellow('?') : a.fcrdns ? m.ok : m.fail,
         ])
       })
     }

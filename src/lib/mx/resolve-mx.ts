@@ -1,6 +1,7 @@
 import {isIP} from '../net/ip.js'
 import {MaildigError} from '../errors.js'
 import {finding, type Finding} from '../findings.js'
+import {dnsFailureFinding, isDnsFailure} from '../policy/common.js'
 import type {DomainName} from '../dns/names.js'
 import {reverseName} from '../dns/names.js'
 import type {DnsAnswer, DnsResolver, RecordType} from '../dns/resolver.js'
@@ -134,19 +135,27 @@ function forwardKey(name: string, type: RecordType): string {
  */
 async function confirmReverse(resolver: DnsResolver, address: string, family: 4 | 6, exchange: string, findings: Finding[], known: KnownAnswers): Promise<MxAddress> {
   const ptr = await resolver.query(reverseName(address), 'PTR')
+  // A failed lookup is not an absent record: the reverse DNS is unknown (fcrdns null), and the finding says why.
+  if (isDnsFailure(ptr)) {
+    findings.push(dnsFailureFinding(ptr, `the reverse DNS of ${address} (${exchange}) could not be checked`, 'warning'))
+    return {address, family, ptr: [], fcrdns: null}
+  }
   const names = ptr.records.map((r) => r.name.replace(/\.$/, ''))
   if (names.length === 0) {
-    const why = ptr.status === 'timeout' ? 'the PTR query timed out' : 'no PTR record'
-    findings.push(finding('PTR_MISSING', `${address} (${exchange}) has ${why === 'no PTR record' ? 'no reverse DNS' : why}`, address))
+    findings.push(finding('PTR_MISSING', `${address} (${exchange}) has no reverse DNS`, address))
     return {address, family, ptr: [], fcrdns: false}
   }
   const type: RecordType = family === 4 ? 'A' : 'AAAA'
   const forwards = await Promise.all(names.map((name) => known.get(forwardKey(name, type)) ?? resolver.query(name, type)))
-  const fcrdns = forwards.some((f) => f.records.some((r) => 'address' in r && sameAddress(r.address, address)))
-  if (!fcrdns) {
-    findings.push(finding('FCRDNS_MISMATCH', `${address} points back to ${names.join(', ')}, which does not resolve to ${address}`, address))
+  const confirmed = forwards.some((f) => f.records.some((r) => 'address' in r && sameAddress(r.address, address)))
+  const failed = forwards.find((f) => isDnsFailure(f))
+  if (confirmed) return {address, family, ptr: names, fcrdns: true}
+  if (failed) {
+    findings.push(dnsFailureFinding(failed, `whether ${names.join(', ')} resolves back to ${address} could not be checked`, 'warning'))
+    return {address, family, ptr: names, fcrdns: null}
   }
-  return {address, family, ptr: names, fcrdns}
+  findings.push(finding('FCRDNS_MISMATCH', `${address} points back to ${names.join(', ')}, which does not resolve to ${address}`, address))
+  return {address, family, ptr: names, fcrdns: false}
 }
 
 function sameAddress(a: string, b: string): boolean {

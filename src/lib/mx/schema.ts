@@ -7,7 +7,7 @@ export const mxAddressSchema = z.object({
   address: z.string(),
   family: z.union([z.literal(4), z.literal(6)]),
   ptr: z.array(z.string()).describe('the names the address\'s PTR records give'),
-  fcrdns: z.boolean().describe('a PTR name resolves back to this address (forward-confirmed reverse DNS)'),
+  fcrdns: z.boolean().nullable().describe('a PTR name resolves back to this address (forward-confirmed reverse DNS); null when a lookup failed (not known)'),
 })
 export type MxAddress = z.infer<typeof mxAddressSchema>
 

@@ -26,6 +26,14 @@ beforeAll(async () => {
     if (name === 'tie.test' && type === 'MX') {
       for (const exchange of ['mx-b.tie.test', 'mx-c.tie.test', 'MX-A.tie.test', 'mx-Z.tie.test']) answers.push({type: 'MX', name, ttl: 60, data: {preference: 10, exchange}})
     }
+    // unknown.test: its exchange's PTR query gets no answer; mismatch.test: the PTR name's A query fails.
+    if (name === 'unknown.test' && type === 'MX') answers.push({type: 'MX', name, ttl: 60, data: {preference: 10, exchange: 'mx.unknown.test'}})
+    if (name === 'mx.unknown.test' && type === 'A') answers.push({type: 'A', name, ttl: 60, data: '198.51.100.7'})
+    if (name === '7.100.51.198.in-addr.arpa') return {kind: 'silent'}
+    if (name === 'gone.test' && type === 'MX') answers.push({type: 'MX', name, ttl: 60, data: {preference: 10, exchange: 'mx.gone.test'}})
+    if (name === 'mx.gone.test' && type === 'A') answers.push({type: 'A', name, ttl: 60, data: '198.51.100.8'})
+    if (name === '8.100.51.198.in-addr.arpa' && type === 'PTR') answers.push({type: 'PTR', name, ttl: 60, data: 'other.gone.test'})
+    if (name === 'other.gone.test') return {kind: 'silent'}
     return {kind: 'answer', answers, delayMs: name.endsWith('slow.test') || name.endsWith('in-addr.arpa') ? DELAY : 0}
   })
 })
@@ -51,6 +59,22 @@ describe('resolveMx', () => {
     expect(result.exchanges.every((e) => e.addresses[0]?.fcrdns)).toBe(true)
     const asked = dns.queries.filter((q) => q.name === 'mx1.slow.test' && q.type === 'A')
     expect(asked).toHaveLength(1)
+  })
+
+  it('a PTR lookup that times out is an unknown reverse DNS (fcrdns null, DNS_TIMEOUT warning), never PTR_MISSING', async () => {
+    const quick = new DnsResolver({servers: [{host: dns.host, port: dns.port}], timeoutMs: 300})
+    const {result, findings} = await resolveMx({input: 'unknown.test', ascii: 'unknown.test'}, quick)
+    expect(result.exchanges[0].addresses[0]).toMatchObject({address: '198.51.100.7', ptr: [], fcrdns: null})
+    expect(findings.map((f) => f.code)).not.toContain('PTR_MISSING')
+    expect(findings).toContainEqual(expect.objectContaining({code: 'DNS_TIMEOUT', severity: 'warning', message: expect.stringContaining('reverse DNS of 198.51.100.7 (mx.unknown.test) could not be checked')}))
+  })
+
+  it('a forward lookup of the PTR name that times out leaves fcrdns unknown, not a mismatch', async () => {
+    const quick = new DnsResolver({servers: [{host: dns.host, port: dns.port}], timeoutMs: 300})
+    const {result, findings} = await resolveMx({input: 'gone.test', ascii: 'gone.test'}, quick)
+    expect(result.exchanges[0].addresses[0]).toMatchObject({ptr: ['other.gone.test'], fcrdns: null})
+    expect(findings.map((f) => f.code)).not.toContain('FCRDNS_MISMATCH')
+    expect(findings).toContainEqual(expect.objectContaining({code: 'DNS_TIMEOUT', severity: 'warning'}))
   })
 
   it('treats a null MX mixed with real ones as a warning and keeps the real ones', async () => {
