@@ -1,7 +1,7 @@
 import type {ChalkInstance} from 'chalk'
 import type {Finding} from '../lib/findings.js'
 import type {CheckStatus, SenderResult, SpfCheck} from '../lib/sender/schema.js'
-import {marks, table} from './style.js'
+import {foldLine, marks, outputColumns, table} from './style.js'
 import {renderFindings} from './findings.js'
 import {renderBimiSection, renderDkimSection, renderDmarcSection} from './sender-auth.js'
 
@@ -26,10 +26,11 @@ export function renderSender(c: ChalkInstance, r: SenderResult, findings: readon
 }
 
 /** A section's heading: its mark (the worst of its findings, or ? when it could not be checked), its title, a summary. */
-export function sectionHeading(c: ChalkInstance, title: string, status: CheckStatus, summary: string, own: readonly Finding[]): string {
+export function sectionHeading(c: ChalkInstance, title: string, status: CheckStatus, summary: string, own: readonly Finding[], columns = outputColumns()): string {
   const m = marks(c)
   const mark = status === 'unknown' ? c.yellow('?') : own.some((f) => f.severity === 'error') ? m.fail : own.some((f) => f.severity === 'warning') ? m.warn : status === 'absent' ? m.warn : m.ok
-  return `${mark} ${c.bold(title)}  ${summary}`
+  // A long summary (a lookup error, a DMARC source) folds between words, under the title.
+  return foldLine(`${mark} ${c.bold(title)}  `, summary, '    ', columns).join('\n')
 }
 
 /** The findings that belong to one section, by their code's prefix. */
