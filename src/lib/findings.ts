@@ -173,6 +173,17 @@ export function finding(code: FindingCode, message: string, subject?: string, se
   return {code, severity: severity ?? entry.severity, message, ...(subject === undefined ? {} : {subject}), fix: entry.fix}
 }
 
+/** The findings with each one said once: the same code, subject and message (as several addresses of one host give). */
+export function saidOnce(findings: readonly Finding[]): Finding[] {
+  const seen = new Set<string>()
+  return findings.filter((f) => {
+    const key = JSON.stringify([f.code, f.subject ?? null, f.message])
+    if (seen.has(key)) return false
+    seen.add(key)
+    return true
+  })
+}
+
 export function hasErrors(findings: readonly Finding[]): boolean {
   return findings.some((f) => f.severity === 'error')
 }

@@ -1,5 +1,5 @@
 import {isMaildigError, MaildigError, withPartial} from '../errors.js'
-import {finding, type Finding} from '../findings.js'
+import {finding, saidOnce, type Finding} from '../findings.js'
 import {elapsedMs} from '../net/deadline.js'
 import type {Transcript} from '../net/transcript.js'
 import {SmtpClient} from '../smtp/client.js'
@@ -73,7 +73,8 @@ export async function deliver(
     } catch (error) {
       const failure = error as MaildigError & {retryElsewhere?: boolean; findings?: Finding[]}
       if (!failure.retryElsewhere) throw failure
-      skipped.push(...(failure.findings ?? []))
+      // Each address of one MX host fails DANE for the same reason (the TLSA records are the host's): said once.
+      skipped.splice(0, skipped.length, ...saidOnce([...skipped, ...(failure.findings ?? [])]))
       attempts.push({host: target.host, address: target.address, port: target.port, error: {code: failure.code, message: failure.message}})
       options.transcript.info(`${target.host} [${target.address}]:${target.port} failed (${failure.code}); ${targets.indexOf(target) < targets.length - 1 ? 'trying the next server' : 'no server left'}`)
       lastError = failure
