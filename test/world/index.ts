@@ -17,7 +17,7 @@ import {
   type DeliveredMessage,
   type MailServers,
 } from './mail.js'
-import {isAlive, requireBinary, run, sleep, stopProcess, WorldError} from './proc.js'
+import {isAlive, requireBinary, run, sleep, startTimeOf, stopProcess, WorldError} from './proc.js'
 import {buildSignedZone, buildZones, type ZoneRecord} from './zones.js'
 import {makeDkimWorld, type DkimWorld} from './dkim.js'
 
@@ -116,16 +116,6 @@ const PORTS: [string, number, 'tcp' | 'udp'][] = [
   ...Object.values(POSTFIX_PORTS).map((p): [string, number, 'tcp'] => [POSTFIX_HOST, p, 'tcp']),
   ...Object.values(DOVECOT_PORTS).map((p): [string, number, 'tcp'] => [DOVECOT_HOST, p, 'tcp']),
 ]
-
-/** Identifies a process across PID reuse: its start time in clock ticks since boot (/proc/PID/stat field 22). */
-function startTimeOf(pid: number): string | undefined {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8')
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]
-  } catch {
-    return undefined
-  }
-}
 
 interface PidsFile {
   /** The process that started the world (vitest's main process) and its start time. */

@@ -265,11 +265,32 @@ export function isAlive(pid: number): boolean {
 }
 
 /**
+ * When the process with this PID started (clock ticks after boot, /proc/PID/stat field 22), or
+ * undefined when there is none. PIDs come round again (pid_max is 32768 here, and a test run starts
+ * thousands of processes), so a PID names the same process only while its start time is the same.
+ */
+export function startTimeOf(pid: number): string | undefined {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8')
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]
+  } catch {
+    return undefined
+  }
+}
+
+/**
  * Stops a server by its PID: SIGTERM (each of these masters then ends its own children), and after
- * `graceMs` SIGKILL for it and any descendant still there. Resolves once none of them is alive.
+ * `graceMs` SIGKILL for it and any descendant still there. Resolves once none of them is alive. Each
+ * process is known by its PID and start time, so a PID that another process took meanwhile is neither
+ * waited for nor killed.
  */
 export async function stopProcess(proc: ServerProcess, graceMs = 5000): Promise<void> {
-  const family = new Set([proc.pid, ...descendants(proc.pid)])
+  const family = new Map<number, string | undefined>()
+  const note = (pid: number) => {
+    if (!family.has(pid)) family.set(pid, startTimeOf(pid))
+  }
+  for (const pid of [proc.pid, ...descendants(proc.pid)]) note(pid)
+  const same = (pid: number) => startTimeOf(pid) === family.get(pid)
   if (proc.isRunning()) {
     try {
       process.kill(proc.pid, 'SIGTERM')
@@ -279,19 +300,21 @@ export async function stopProcess(proc: ServerProcess, graceMs = 5000): Promise<
   }
   const deadline = Date.now() + graceMs
   for (;;) {
-    for (const pid of descendants(proc.pid)) family.add(pid)
-    const alive = [...family].filter((pid) => (pid === proc.pid ? proc.isRunning() : isAlive(pid)))
+    for (const pid of descendants(proc.pid)) note(pid)
+    const alive = [...family.keys()].filter((pid) => (pid === proc.pid ? proc.isRunning() : isAlive(pid) && same(pid)))
     if (alive.length === 0) break
     if (Date.now() > deadline) {
       for (const pid of alive) {
         try {
-          process.kill(pid, 'SIGKILL')
+          if (pid === proc.pid || same(pid)) process.kill(pid, 'SIGKILL')
         } catch {
           // already gone
         }
       }
     }
-    if (Date.now() > deadline + 3000) {
+    // A killed process ends once the kernel lets it (one in uninterruptible I/O waits for that I/O): on a loaded
+    // machine that can take seconds.
+    if (Date.now() > deadline + 15_000) {
       throw new WorldError(`test world: ${proc.name}: processes ${alive.join(', ')} survived SIGKILL`)
     }
     await sleep(25)
