@@ -257,7 +257,10 @@ export class DnsResolver {
           }
           finish({packet: decoded, server, transport: 'udp'})
         })
-        socket.connect(server.port, server.host, () => {
+        // A connect that fails (no route: ENETUNREACH; a broadcast address: EACCES) hands its error to this callback
+        // and leaves the socket unconnected, where send(query, callback) would read the callback as a port and throw.
+        socket.connect(server.port, server.host, (connectError?: Error) => {
+          if (connectError) return void socket.emit('error', connectError)
           socket.send(query, (error) => {
             if (error) socket.emit('error', error)
           })

@@ -152,6 +152,15 @@ describe('DnsResolver', () => {
     expect(performance.now() - started).toBeLessThan(1000)
   })
 
+  it('a server the socket cannot even connect to (no route, a broadcast address) is an error, not a crash', async () => {
+    // connect() of a UDP socket fails at once for 255.255.255.255 without SO_BROADCAST (EACCES), as it does with
+    // ENETUNREACH on a machine without a route to the server: the query ends as an error within its deadline.
+    const r = new DnsResolver({servers: [{host: '255.255.255.255', port: 53}], timeoutMs: 2000})
+    const answer = await r.query('x.test', 'A')
+    expect(answer.status).toBe('error')
+    expect(answer.detail).toMatch(/255\.255\.255\.255/)
+  })
+
   it('lookup: NXDOMAIN becomes ENOTFOUND, and IP literals pass through', async () => {
     await expect(resolveAddresses(resolver(), 'nx.test')).rejects.toMatchObject({code: 'ENOTFOUND'})
     expect(await resolveAddresses(resolver(), '192.0.2.1')).toEqual([{address: '192.0.2.1', family: 4}])
