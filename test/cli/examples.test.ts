@@ -2,11 +2,10 @@ import {describe, expect, it} from 'vitest'
 import {createRequire} from 'node:module'
 import {readFileSync} from 'node:fs'
 import {Parser} from '@oclif/core'
-import {runCli} from './run-cli.js'
 
 // Every example a user can copy (each command's --help, and README's command lines) names flags that exist, gives
 // every required flag, and passes values the flags accept: parsed with the command's own flags, as the CLI would parse
-// it. The ones that need no server also run (below); the ones that need the test world run in test/integration.
+// it. Every one of them also runs, as a shell runs it, in test/integration/examples.test.ts (against the test world).
 const require = createRequire(import.meta.url)
 const manifest = require('../../oclif.manifest.json') as {commands: Record<string, {examples?: string[]}>}
 const loader = require('../../dist/maildig-loader.cjs') as {commands: Record<string, () => {flags?: object; args?: object}>}
@@ -69,17 +68,5 @@ describe('examples', () => {
       ['imap-check', 'h', '--user', 'u', '--wait-for-message-id', 'SUBSTITUTED', '--wait', '2m'],
     ])
     expect(invocations('maildig probe-smtp h --password-stdin < pw.txt')).toEqual([['probe-smtp', 'h', '--password-stdin']])
-  })
-})
-
-describe('examples that need no server run as they are', () => {
-  it.each([
-    [['trace', '--message', 'examples/postfix-relay-chain.eml'], /^Observed route: 4 hops/],
-    [['send', '--from', 'me@example.com', '--to', 'you@example.org', '--dry-run'], /^From: me@example\.com$/m],
-    [['completion', 'bash'], /^complete -o default -F _maildig_complete maildig$/m],
-  ])('maildig %j', async (args, output) => {
-    const r = await runCli(args)
-    expect(r.code, r.stderr).toBe(0)
-    expect(r.stdout).toMatch(output)
   })
 })

@@ -26,6 +26,13 @@ export const MAIL_HOST_NAMES = [
   'mx.ta.dane.test',
   // The BIMI logo and mark certificate of signed.test, served by the HTTPS server of mta-sts.ts.
   'bimi.signed.test',
+  // The documentation names of the examples (zones.ts exampleRecords).
+  'mx.example.com',
+  'smtp.example.com',
+  'imap.example.com',
+  'pop.example.com',
+  'mx.example.org',
+  'imap.example.org',
 ] as const
 export const MAIL_HOST_ADDRESSES = ['127.0.1.25', '127.0.1.30'] as const
 

@@ -3,7 +3,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import * as packet from 'dns-packet'
 import {requireBinary, startProcess, stopProcess, waitUntil, WorldError, type ServerProcess} from './proc.js'
-import {HOSTS, reverseName, expandIpv6, SIGNED_ZONE, type ZoneRecord} from './zones.js'
+import {EXAMPLE_TLD_DMARC, EXAMPLE_ZONES, HOSTS, reverseName, expandIpv6, SIGNED_ZONE, type ZoneRecord} from './zones.js'
 
 /**
  * dnsmasq as the test world's authoritative DNS for .test and the reverse zones, on 127.0.1.53:53
@@ -130,6 +130,8 @@ function dnsmasqConfig(dir: string, records: ZoneRecord[]): string {
     'local=/test/',
     'local=/in-addr.arpa/',
     'local=/ip6.arpa/',
+    // The documentation names the examples use (zones.ts EXAMPLE_ZONES): served here, never forwarded.
+    ...[...EXAMPLE_ZONES, ...EXAMPLE_TLD_DMARC].map((zone) => `local=/${zone}/`),
     // The signed zone comes from NSD (dnssec.ts), unvalidated: the AD bit never reaches our clients.
     `server=/${SIGNED_ZONE}/${HOSTS.nsd}`,
     // Stay root: the log and pid files live in the world's folder, which nobody else may write.

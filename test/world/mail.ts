@@ -44,7 +44,16 @@ export interface MailUser {
 export const USERS: readonly {address: string; password: string}[] = [
   {address: 'alice@mail.test', password: 'alice-Secret-1'},
   {address: 'bob@mail.test', password: 'bob-Secret-2'},
+  // The mailboxes of the examples in --help and README (documentation names, zones.ts exampleRecords).
+  {address: 'me@example.com', password: 'me-Secret-3'},
+  {address: 'you@example.org', password: 'you-Secret-4'},
+  {address: 'bob@example.org', password: 'bob-Secret-5'},
 ]
+
+/** Addresses Postfix accepts and hands to a mailbox of USERS (virtual_alias_maps), besides ALIAS_DOMAINS'. */
+export const ALIASES: Readonly<Record<string, string>> = {
+  'postmaster@example.com': 'me@example.com',
+}
 
 export interface MailServers {
   postfix: ServerProcess
@@ -243,7 +252,7 @@ lmtp_host_lookup = native
 # Reply to errors without the default 1 s pause.
 smtpd_error_sleep_time = 0s
 
-virtual_mailbox_domains = mail.test
+virtual_mailbox_domains = ${[...new Set(USERS.map((u) => u.address.split('@')[1]))].join(' ')}
 virtual_mailbox_maps = texthash:${path.join(virtualDir, 'mailboxes')}
 virtual_alias_domains = ${ALIAS_DOMAINS.join(' ')}
 virtual_alias_maps = texthash:${path.join(virtualDir, 'aliases')}
@@ -453,9 +462,10 @@ export async function startMail(
   fs.writeFileSync(path.join(confDir, 'main.cf'), postfixMainCf(postfixDir, ca, confDir))
   fs.writeFileSync(path.join(confDir, 'master.cf'), postfixMasterCf())
   fs.writeFileSync(path.join(confDir, 'mailboxes'), users.map((u) => `${u.address} OK\n`).join(''))
-  const aliases = ALIAS_DOMAINS.flatMap((domain) =>
-    users.map((u) => `${u.address.split('@')[0]}@${domain} ${u.address}\n`),
-  )
+  const aliases = [
+    ...ALIAS_DOMAINS.flatMap((domain) => users.filter((u) => u.address.endsWith('@mail.test')).map((u) => `${u.address.split('@')[0]}@${domain} ${u.address}\n`)),
+    ...Object.entries(ALIASES).map(([from, to]) => `${from} ${to}\n`),
+  ]
   fs.writeFileSync(path.join(confDir, 'aliases'), aliases.join(''))
   // Postfix does not trust a main.cf modified within the current second or so (it might be half
   // written): it re-reads it every 300 ms until it is older, which cost ~2.5 s per start. Backdate.

@@ -284,6 +284,59 @@ export function buildZones(options: ZoneOptions): ZoneRecord[] {
     {type: 'MX', name: 'insecure.test', preference: 10, exchange: 'mx.bad.dane.test'},
 
     ...authenticationRecords(options.dkim),
+    ...exampleRecords(options.dkim),
+  ]
+}
+
+/**
+ * The documentation names (RFC 2606, RFC 6761) that the examples in every --help and in README use, served
+ * here so that test/integration/examples.test.ts runs those examples as they are written: example.com is
+ * me@example.com's domain (its MX, submission, IMAP and POP3 servers are Postfix and Dovecot), example.org
+ * is you@example.org's and bob@example.org's, bücher.example an IDN mail domain, bl.example.net a blocklist.
+ * dns.ts makes every other name under these zones NXDOMAIN.
+ */
+export const EXAMPLE_ZONES = ['example.com', 'example.org', 'example.net', 'example'] as const
+
+/**
+ * Names the DMARC tree walk (RFC 9989 §4.10) asks for above the example domains: they do not exist in the real
+ * DNS either, so they answer NXDOMAIN here rather than REFUSED (every other name outside these zones).
+ */
+export const EXAMPLE_TLD_DMARC = ['_dmarc.com', '_dmarc.org', '_dmarc.net'] as const
+
+function exampleRecords(dkim: ZoneOptions['dkim']): ZoneRecord[] {
+  const {postfix, dovecot} = HOSTS
+  const txt = (name: string, text: string): ZoneRecord => ({type: 'TXT', name, strings: splitTxt(text)})
+  const srv = (name: string, port: number, target: string): ZoneRecord => ({type: 'SRV', name, priority: 0, weight: 1, port, target})
+  return [
+    {type: 'MX', name: 'example.com', preference: 10, exchange: 'mx.example.com'},
+    ...['mx.example.com', 'smtp.example.com'].map((name): ZoneRecord => ({type: 'A', name, address: postfix})),
+    // mail.example.com: the sending server of the `sender` examples (192.0.2.25, 2001:db8::25), forward-confirmed.
+    {type: 'A', name: 'mail.example.com', address: '192.0.2.25'},
+    {type: 'AAAA', name: 'mail.example.com', address: '2001:db8::25'},
+    {type: 'PTR', address: '192.0.2.25', target: 'mail.example.com'},
+    {type: 'PTR', address: '2001:db8::25', target: 'mail.example.com'},
+    ...['imap.example.com', 'pop.example.com'].map((name): ZoneRecord => ({type: 'A', name, address: dovecot})),
+    srv('_submissions._tcp.example.com', 465, 'smtp.example.com'),
+    srv('_submission._tcp.example.com', 587, 'smtp.example.com'),
+    srv('_imaps._tcp.example.com', 993, 'imap.example.com'),
+    srv('_pop3s._tcp.example.com', 995, 'pop.example.com'),
+    txt('example.com', 'v=spf1 ip4:127.0.1.25 ip4:192.0.2.25 ip6:2001:db8::25 -all'),
+    txt('mail.example.com', 'v=spf1 a -all'),
+    txt('_dmarc.example.com', 'v=DMARC1; p=quarantine; rua=mailto:dmarc@example.com'),
+    ...(dkim
+      ? [txt('s1._domainkey.example.com', `v=DKIM1; k=rsa; p=${dkim.rsa2048}`), txt('s2._domainkey.example.com', `v=DKIM1; k=ed25519; p=${dkim.ed25519}`)]
+      : []),
+    {type: 'MX', name: 'example.org', preference: 10, exchange: 'mx.example.org'},
+    {type: 'A', name: 'mx.example.org', address: postfix},
+    {type: 'A', name: 'imap.example.org', address: dovecot},
+    srv('_imaps._tcp.example.org', 993, 'imap.example.org'),
+    txt('example.org', 'v=spf1 ip4:127.0.1.25 -all'),
+    // bücher.example (IDNA: xn--bcher-kva.example).
+    {type: 'MX', name: 'xn--bcher-kva.example', preference: 10, exchange: 'mx.example.com'},
+    // bl.example.net: a blocklist (RFC 5782) with its test entry, listing the documentation address 192.0.2.25.
+    {type: 'A', name: '2.0.0.127.bl.example.net', address: '127.0.0.2'},
+    {type: 'A', name: '25.2.0.192.bl.example.net', address: '127.0.0.2'},
+    txt('25.2.0.192.bl.example.net', '192.0.2.25 sent spam to our traps'),
   ]
 }
 
