@@ -375,7 +375,7 @@ describe('Postfix (127.0.1.25)', () => {
       const unknown = await c.command('RCPT TO:<nobody@mail.test>')
       expect(unknown.code).toBe(550)
       expect(unknown.text).toMatch(/^5\.1\.1 /)
-      const relay = await c.command('RCPT TO:<someone@example.org>')
+      const relay = await c.command('RCPT TO:<someone@elsewhere.invalid>')
       expect(relay.code).toBe(554)
       expect(relay.text).toMatch(/^5\.7\.1 .*Relay access denied/)
       const unknownAlias = await c.command('RCPT TO:<nobody@fallback.test>')
@@ -402,7 +402,7 @@ describe('Postfix (127.0.1.25)', () => {
       expect(secured.text).toMatch(/^AUTH PLAIN LOGIN/m)
       // Not authenticated: even a local recipient is refused on the submission port.
       expect((await c.command('MAIL FROM:<alice@mail.test>')).code).toBe(250)
-      const refused = await c.command('RCPT TO:<someone@example.org>')
+      const refused = await c.command('RCPT TO:<someone@elsewhere.invalid>')
       expect(refused.code).toBe(554)
       expect(refused.text).toMatch(/^5\.7\.1 /)
       expect((await c.command('RSET')).code).toBe(250)
@@ -416,7 +416,7 @@ describe('Postfix (127.0.1.25)', () => {
       const auth = await c.command(`AUTH PLAIN ${plain(alice.address, alice.password)}`)
       expect(auth.code).toBe(235)
       expect((await c.command('MAIL FROM:<alice@mail.test>')).code).toBe(250)
-      expect((await c.command('RCPT TO:<someone@example.org>')).code).toBe(250)
+      expect((await c.command('RCPT TO:<someone@elsewhere.invalid>')).code).toBe(250)
       expect((await c.command('QUIT')).code).toBe(221)
     } finally {
       c.close()
