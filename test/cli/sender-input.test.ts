@@ -1,5 +1,6 @@
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
-import {writeFileSync, mkdtempSync} from 'node:fs'
+import {execFileSync} from 'node:child_process'
+import {mkdtempSync, truncateSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import path from 'node:path'
 import {runCli} from './run-cli.js'
@@ -11,6 +12,17 @@ let dns: FakeDns
 const dir = mkdtempSync(path.join(tmpdir(), 'maildig-sender-'))
 const binary = path.join(dir, 'image.bin')
 writeFileSync(binary, Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0x0d, 0x49, 0x48, 0x44, 0x52]))
+// Text that is not a mail message; an empty file; a file past the 64 MiB bound (sparse: refused by its size, unread);
+// a FIFO nobody writes to (the read's deadline ends the run).
+const text = path.join(dir, 'notes.txt')
+writeFileSync(text, 'just some notes\nthat are not a mail message\n')
+const empty = path.join(dir, 'empty.eml')
+writeFileSync(empty, '')
+const huge = path.join(dir, 'huge.eml')
+writeFileSync(huge, 'From: a@example.test\r\n\r\n')
+truncateSync(huge, 64 * 1024 * 1024 + 1)
+const fifo = path.join(dir, 'fifo.eml')
+execFileSync('mkfifo', [fifo])
 
 beforeAll(async () => {
   dns = await startFakeDns('127.0.1.201', () => ({kind: 'answer', answers: []}))
@@ -26,6 +38,10 @@ const cases: [string[], RegExp][] = [
   [['sender', 'example.test', '--selector', 'a'.repeat(64)], /^✖ --selector: the label "a{20}…" is 64 characters long; DNS allows 63/],
   [['sender', 'example.test', '--dnsbl', 'not a zone'], /^✖ --dnsbl: "not a zone" contains white space/],
   [['sender', 'example.test', '--message', binary], /^✖ --message: .*binary file, not a mail message/],
+  [['sender', 'example.test', '--message', text], /^✖ --message: no header fields: not a mail message/],
+  [['sender', 'example.test', '--message', empty], /^✖ --message: the input is empty/],
+  [['sender', 'example.test', '--message', huge], /^✖ --message: .*huge\.eml is larger than 64 MiB/],
+  [['sender', 'example.test', '--message', fifo, '--timeout', '1s'], /^✖ --message: nothing arrived from .*fifo\.eml within 1(\.00)? ?s \(--timeout\)/],
   [['sender', '<>'], /^✖ sender: the null sender "<>" is checked with its HELO identity alone: give --helo NAME/],
   [['sender', 'alice@', '--ip', '192.0.2.1'], /^✖ sender: "alice@" is not an address/],
   [['sender', 'example.test', '--helo', 'a b'], /^✖ --helo:/],
@@ -41,6 +57,14 @@ describe('sender: bad input', () => {
     const lines = r.stderr.trim().split('\n')
     expect(lines).toHaveLength(1)
     expect(lines[0]).toMatch(message)
+    expect(dns.queries.length - before, 'DNS queries sent for bad input').toBe(0)
+  })
+
+  it('a binary message on standard input: exit 2 before any lookup, under --json too', async () => {
+    const before = dns.queries.length
+    const r = await runCli(['sender', 'example.test', '--message', '-', '--json', '--resolver', `${dns.host}:${dns.port}`], {input: 'From: a@example.test\r\nSubject: \u0000\u0000\r\n\r\nbody\r\n'})
+    expect(r.code).toBe(2)
+    expect(r.json).toMatchObject({command: 'sender', ok: false, exitCode: 2, error: {code: 'USAGE', message: expect.stringMatching(/^--message: .*NUL bytes/)}})
     expect(dns.queries.length - before, 'DNS queries sent for bad input').toBe(0)
   })
 
