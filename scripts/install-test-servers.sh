@@ -20,6 +20,12 @@ command -v openssl >/dev/null 2>&1 || need+=(openssl)
 [ -x /usr/bin/ss ] || command -v ss >/dev/null 2>&1 || need+=(iproute2)
 # zsh: the zsh completion script is checked by zsh itself (test/cli/help.test.ts).
 command -v zsh >/dev/null 2>&1 || need+=(zsh)
+# Real consumers of the monitoring formats (docs/monitoring.md): promtool checks the Prometheus text
+# format (the prometheus package's service is never started), xmllint validates the JUnit XML against
+# its schema, and check_smtp/check_imap/check_pop are the Nagios plugins maildig's output is compared with.
+[ -x /usr/bin/promtool ] || need+=(prometheus)
+command -v xmllint >/dev/null 2>&1 || need+=(libxml2-utils)
+[ -x /usr/lib/nagios/plugins/check_smtp ] || need+=(monitoring-plugins-standard)
 
 if [ ${#need[@]} -eq 0 ]; then
   echo "test servers: already installed"

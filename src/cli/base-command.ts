@@ -14,11 +14,16 @@ import {renderTranscript} from '../render/transcript.js'
 import {renderSteps} from '../render/steps.js'
 import {startSpinner, type Spinner} from '../render/spinner.js'
 import {escapeControls, escapeUntrusted} from '../render/sanitize.js'
-import {onInterrupt, ownOutputErrors, SIGNAL_EXIT_CODES, writeResult} from './output.js'
+import {onInterrupt, OUTPUT_FAILED_EXIT, ownOutputErrors, SIGNAL_EXIT_CODES, systemErrorText, writeResult} from './output.js'
 import {usageFromParseError, type FlagTable} from './parse-errors.js'
 import {loadConfig, profileFrom, withConfig} from './config.js'
 import {canonicalChoices} from './argv.js'
 import {everywhere} from '../lib/net/secrets.js'
+import {MONITORING_FORMATS, monitoringOptions, requestedFormat, writeFileAtomically, type Format} from './format.js'
+import {buildReport, judge, samplesOf, stagesOf, type CheckDocument, type Measurements, type Threshold} from '../render/monitoring.js'
+import {renderNagios, renderNagiosUsage} from '../render/nagios.js'
+import {renderPrometheus} from '../render/prometheus.js'
+import {renderJunit} from '../render/junit.js'
 
 /** What a command's work produced: the fields docs/cli.md names, the findings, and optionally its own exit code. */
 export interface Outcome<R extends object = Record<string, unknown>> {
@@ -43,6 +48,9 @@ export interface RunContext {
 export abstract class MaildigCommand<R extends object = Record<string, unknown>> extends Command {
   protected started = performance.now()
 
+  /** The flags and arguments as parsed: what measure() reads besides the document. */
+  private parsedInput: {flags: object; args: Record<string, unknown>} = {flags: {}, args: {}}
+
   /**
    * oclif's Command.run loads the configuration a second time (about 4 ms) even when config.runCommand
    * hands it the one just loaded, in case the command was built against another @oclif/core. maildig's
@@ -66,8 +74,23 @@ export abstract class MaildigCommand<R extends object = Record<string, unknown>>
   /** Human rendering of the result (src/render). */
   protected abstract renderHuman(outcome: Outcome<R>, style: ChalkInstance): string
 
+  /**
+   * The monitoring hook (docs/monitoring.md, "A new command"): what this run measured, from the command's JSON
+   * document (which may be a failed run's, holding only the fields learnt before the failure) and its parsed flags
+   * and arguments. The default gives the service name, the first argument as target and the stage durations from
+   * `timings`; a command overrides it, typed as work() is, to add its TLS sessions, its own numbers and its checks.
+   */
+  protected measure(doc: CheckDocument & Partial<R>, _flags: object, args: object): Measurements {
+    const first = Object.values(args).find((v) => typeof v === 'string')
+    return {service: (this.id ?? 'maildig').toUpperCase(), target: typeof first === 'string' ? first : '', stages: stagesOf(doc.timings)}
+  }
+
   public async run(): Promise<void> {
-    const json = this.argv.includes('--json')
+    // The format is read before the flags are parsed, so that a usage error is reported in it too.
+    let format: Format = requestedFormat(this.argv)
+    const json = format === 'json'
+    let thresholds: Threshold[] = []
+    let outputPath: string | undefined
     let wantTranscript = this.argv.includes('--transcript')
     let quiet = false
     let outcome: Outcome<R> | undefined
@@ -85,14 +108,21 @@ export abstract class MaildigCommand<R extends object = Record<string, unknown>>
     })
     try {
       const {flags, args} = await this.parseFlags()
+      this.parsedInput = {flags, args}
+      const monitoring = monitoringOptions(flags)
+      format = monitoring.format
+      outputPath = monitoring.outputPath
+      thresholds = monitoring.thresholds
       const options = await commonOptions(flags)
+      // The machine formats are plain documents too: no spinner, no colour.
+      if (format === 'json' || MONITORING_FORMATS.includes(format)) options.json = true
       wantTranscript = options.transcript
       quiet = options.quiet
       spinner = await startSpinner(`${command}…`, options)
       const shown = spinner
       // The spinner says what a conversation waits for now ("waiting for the greeting from … (connected after 3 ms)").
       options.net.progress = (event) => shown.progress(event)
-      const style = makeStyle(json ? 0 : colourLevel(process.stdout))
+      const style = makeStyle(format !== 'text' || outputPath ? 0 : colourLevel(process.stdout))
       outcome = await this.work(flags, args, {options, style, spinner})
     } catch (error) {
       failure = error instanceof InvalidValueError ? usageLineOf(error, this.commandClass, this.argv) : toMaildigError(error)
@@ -102,9 +132,23 @@ export abstract class MaildigCommand<R extends object = Record<string, unknown>>
     }
     const totalMs = performance.now() - this.started
 
+    const emit = (text: string) => this.emit(text, outputPath)
     if (failure) {
       process.exitCode = failure.exitCode
       const partial = partialOf<{transcript?: TranscriptLine[]; timings?: Record<string, number>; findings?: Finding[]}>(failure)
+      if (format === 'nagios' && failure.category === 'usage') {
+        // A plugin always answers with a status line; a bad command line is UNKNOWN (docs/monitoring.md).
+        process.exitCode = 3
+        await writeResult(everywhere.scrub(renderNagiosUsage(this.id ?? 'maildig', failure.message)))
+        return
+      }
+      if (MONITORING_FORMATS.includes(format) && failure.category !== 'usage') {
+        const findings: Finding[] = [...withFittingFixes(partial?.findings ?? [], fixContext), errorFinding(failure, fixContext)]
+        const {findings: _f, transcript: _t, ...learntFields} = (partial ?? {}) as Record<string, unknown>
+        const doc = everywhere.scrubDeep(envelope(command, failure.exitCode, learntFields, findings, totalMs, {code: failure.code, message: failure.message}))
+        await this.emitMonitoring(format, doc, thresholds, outputPath)
+        return
+      }
       if (json) {
         // What the command learnt before it failed (a certificate finding before AUTH failed) stays in the document.
         const findings: Finding[] = failure.category === 'usage' ? [] : [...withFittingFixes(partial?.findings ?? [], fixContext), errorFinding(failure, fixContext)]
@@ -113,7 +157,7 @@ export abstract class MaildigCommand<R extends object = Record<string, unknown>>
         const extra: Record<string, unknown> = {...learntFields}
         if (partial?.timings) extra.timings = partial.timings
         if (wantTranscript && partial?.transcript) extra.transcript = partial.transcript
-        await writeResult(toJson(everywhere.scrubDeep(envelope(command, failure.exitCode, extra, findings, totalMs, {code: failure.code, message: failure.message}))))
+        await emit(toJson(everywhere.scrubDeep(envelope(command, failure.exitCode, extra, findings, totalMs, {code: failure.code, message: failure.message}))))
       } else {
         // Server and message text is escaped where it enters the rendering; the colours are added after.
         const style = makeStyle(colourLevel(process.stderr))
@@ -139,15 +183,25 @@ export abstract class MaildigCommand<R extends object = Record<string, unknown>>
     }
 
     const result = {...outcome!, findings: withFittingFixes(outcome!.findings, fixContext)}
+    const fields: Record<string, unknown> = {...(result.result as Record<string, unknown>)}
+    if (thresholds.length > 0) {
+      // --warning/--critical judge what the command measured; the verdict is a finding every format shows.
+      const doc = everywhere.scrubDeep(envelope(command, 0, fields, result.findings, totalMs))
+      const report = buildReport(doc, this.measure(doc as CheckDocument & Partial<R>, this.parsedInput.flags, this.parsedInput.args), thresholds)
+      result.findings = [...result.findings, ...judge(samplesOf(report))]
+    }
     const exitCode = result.exitCode ?? (hasErrors(result.findings) ? EXIT_CODES.check : EXIT_CODES.ok)
     process.exitCode = exitCode
-    if (json) {
-      const fields: Record<string, unknown> = {...(result.result as Record<string, unknown>)}
-      if (wantTranscript) fields.transcript = result.transcript ?? []
-      await writeResult(toJson(everywhere.scrubDeep(envelope(command, exitCode, fields, result.findings, totalMs))))
+    if (MONITORING_FORMATS.includes(format)) {
+      await this.emitMonitoring(format, everywhere.scrubDeep(envelope(command, exitCode, fields, result.findings, totalMs)), thresholds, outputPath)
       return
     }
-    const style = makeStyle(colourLevel(process.stdout))
+    if (json) {
+      if (wantTranscript) fields.transcript = result.transcript ?? []
+      await emit(toJson(everywhere.scrubDeep(envelope(command, exitCode, fields, result.findings, totalMs))))
+      return
+    }
+    const style = makeStyle(outputPath ? 0 : colourLevel(process.stdout))
     // Server and message text is escaped where it enters the rendering (secrets masked first); the renderers add the colours.
     const escaped = escapeUntrusted(everywhere.scrubDeep(result))
     if (wantTranscript && escaped.transcript?.length) process.stderr.write(`${renderTranscript(makeStyle(colourLevel(process.stderr)), escaped.transcript)}\n`)
@@ -155,7 +209,35 @@ export abstract class MaildigCommand<R extends object = Record<string, unknown>>
     const shown = quiet ? {...escaped, findings: escaped.findings.filter((f) => f.severity !== 'info').map(({fix: _fix, ...f}) => f)} : escaped
     const text = everywhere.scrub(this.renderHuman(shown, style))
     // A terse form with nothing to say (mx --short of a null MX) prints nothing, not an empty line.
-    if (text !== '') await writeResult(`${text}\n`)
+    if (text !== '') await emit(`${text}\n`)
+  }
+
+  /** The document in a monitoring format (docs/monitoring.md); under nagios the plugin state is the exit code. */
+  private async emitMonitoring(format: Format, doc: CheckDocument, thresholds: Threshold[], outputPath: string | undefined): Promise<void> {
+    const report = buildReport(doc, this.measure(doc as CheckDocument & Partial<R>, this.parsedInput.flags, this.parsedInput.args), thresholds)
+    let text: string
+    if (format === 'nagios') {
+      const rendered = renderNagios(report)
+      process.exitCode = rendered.exitCode
+      text = rendered.text
+    } else {
+      text = format === 'prometheus' ? renderPrometheus(report) : renderJunit(report)
+    }
+    await this.emit(everywhere.scrub(text), outputPath)
+  }
+
+  /** To standard output, or with --output atomically to the file (a failure there is exit 74, as for standard output). */
+  private async emit(text: string, outputPath: string | undefined): Promise<void> {
+    if (outputPath === undefined) {
+      await writeResult(text)
+      return
+    }
+    try {
+      writeFileAtomically(outputPath, text)
+    } catch (error) {
+      process.exitCode = OUTPUT_FAILED_EXIT
+      process.stderr.write(`maildig: cannot write ${outputPath}: ${systemErrorText(error as Error)}\n`)
+    }
   }
 
   /** This command's class, whose static flags and args the parser reads. */

@@ -41,7 +41,7 @@ export function usageFromParseError(error: Error & {flags?: string[]}, command: 
     .replace(/\u001b\[[0-9;]*m/g, '')
     .replace(/\s*See more help with --help\s*$/, '')
     // oclif's advice to put arguments before a multiple flag is wrong here: maildig's take one value each time.
-    .replace(/\s*Note: --[\w-]+ allows multiple values\.[\s\S]*$/, '')
+    .replace(/\s*Note: --[\w-]+(?:, --[\w-]+)* allows? multiple values\.[\s\S]*$/, '')
   let argumentsMissing = false
   for (const line of text.split('\n').map((l) => l.trim()).filter(Boolean)) {
     if (/^The following errors? occurred:$/.test(line)) continue

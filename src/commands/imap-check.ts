@@ -10,6 +10,9 @@ import {checkImap, DEFAULT_QUOTA_WARN_PERCENT} from '../lib/imap/check.js'
 import type {ImapCheckResult} from '../lib/imap/schema.js'
 import {Transcript} from '../lib/net/transcript.js'
 import {renderImapCheck} from '../render/imap.js'
+import {imapMeasurements} from '../render/measure/imap.js'
+import type {CheckDocument, Measurements} from '../render/monitoring.js'
+import {outputFlags, thresholdFlags} from '../cli/format.js'
 
 /** How long --wait-for-* waits when --wait is not given. */
 const DEFAULT_WAIT_MS = 60_000
@@ -34,6 +37,8 @@ Exit codes: 0 fine, 1 a problem found (an error finding: mailbox or message not 
   static override args = {host: Args.string({description: 'The IMAP server (host name or IP address).', required: true, ignoreStdin: true})}
   static override flags = {
     ...commonFlags,
+    ...outputFlags(),
+    ...thresholdFlags({time: 'seconds', cert_days: 'number', wait_latency: 'seconds', quota_storage: 'number', lookup: 'seconds', connect: 'seconds', tls: 'seconds', greeting: 'seconds'}),
     ...authFlags,
     port: port({description: 'TCP port. Default: 993, or 143 with --tls starttls|none.'}),
     tls: choice(['implicit', 'starttls', 'none'] as const)({description: 'implicit (TLS from the first byte), starttls (required: fails if not offered), or none. Default: implicit on 993, STARTTLS when offered elsewhere.'}),
@@ -86,6 +91,10 @@ Exit codes: 0 fine, 1 a problem found (an error finding: mailbox or message not 
       onProgress: (text) => spinner.text(text),
     })
     return {result, findings, transcript}
+  }
+
+  protected override measure(doc: CheckDocument & Partial<ImapCheckResult>, flags: FlagsOf<typeof ImapCheck>, args: ArgsOf<typeof ImapCheck>): Measurements {
+    return imapMeasurements(doc, `${args.host}${flags.port === undefined ? '' : `:${flags.port}`}`)
   }
 
   protected renderHuman(outcome: Outcome<ImapCheckResult>, style: ChalkInstance): string {

@@ -6,6 +6,9 @@ import {UsageError} from '../lib/errors.js'
 import {toDomain} from '../lib/dns/names.js'
 import {resolveMx, type MxResult} from '../lib/mx/resolve-mx.js'
 import {renderMx, renderMxShort} from '../render/mx.js'
+import {mxMeasurements} from '../render/measure/mx.js'
+import type {CheckDocument, Measurements} from '../render/monitoring.js'
+import {outputFlags, thresholdFlags} from '../cli/format.js'
 
 export default class Mx extends MaildigCommand<MxResult> {
   static override summary = 'Show the mail exchangers of a domain, as a sending server would choose them.'
@@ -21,6 +24,8 @@ Exit codes: 0 fine, 1 an error finding (null MX, an exchange without address…)
   static override args = {domain: Args.string({description: 'The mail domain (Unicode allowed).', required: true, ignoreStdin: true})}
   static override flags = {
     ...commonFlags,
+    ...outputFlags(),
+    ...thresholdFlags({time: 'seconds', lookup: 'seconds'}),
     short: Flags.boolean({description: 'Only the exchanges, one per line, in the order a sender tries them (like dig +short); the exit code still tells of problems.', default: false}),
   }
   private short = false
@@ -32,6 +37,10 @@ Exit codes: 0 fine, 1 an error finding (null MX, an exchange without address…)
     spinner.text(`looking up the mail exchangers of ${domain.ascii}`)
     const {result, findings} = await resolveMx(domain, options.net.resolver)
     return {result, findings}
+  }
+
+  protected override measure(doc: CheckDocument & Partial<MxResult>, _flags: FlagsOf<typeof Mx>, args: ArgsOf<typeof Mx>): Measurements {
+    return mxMeasurements(doc, args.domain)
   }
 
   protected renderHuman(outcome: Outcome<MxResult>, style: ChalkInstance): string {

@@ -9,6 +9,9 @@ import {Transcript} from '../lib/net/transcript.js'
 import {POP3_AUTH_METHODS} from '../lib/pop3/client.js'
 import {listPop3} from '../lib/pop3/list.js'
 import {renderPop3List, type Pop3ListView} from '../render/pop3.js'
+import {pop3Measurements} from '../render/measure/pop3.js'
+import type {CheckDocument, Measurements} from '../render/monitoring.js'
+import {outputFlags, thresholdFlags} from '../cli/format.js'
 
 export default class Pop3List extends MaildigCommand<Pop3ListView> {
   static override summary = 'List a POP3 mailbox without changing it: TLS, capabilities, login, and each message\'s size, UID and headers.'
@@ -28,6 +31,8 @@ Exit codes: 0 fine, 1 a problem found (an error finding; the mailbox locked by a
   static override args = {host: Args.string({description: 'The POP3 server (host name or IP address).', required: true, ignoreStdin: true})}
   static override flags = {
     ...commonFlags,
+    ...outputFlags(),
+    ...thresholdFlags({time: 'seconds', cert_days: 'number', maildrop_messages: 'number', maildrop_size: 'number', lookup: 'seconds', connect: 'seconds', tls: 'seconds', greeting: 'seconds'}),
     ...authFlags,
     port: port({description: 'TCP port. Default: 110, or 995 with --tls implicit.'}),
     tls: choice(['implicit', 'starttls', 'none'] as const)({
@@ -71,6 +76,10 @@ Exit codes: 0 fine, 1 a problem found (an error finding; the mailbox locked by a
     })
     const {transcript, findings, ...view} = result
     return {result: view, findings, transcript}
+  }
+
+  protected override measure(doc: CheckDocument & Partial<Pop3ListView>, flags: FlagsOf<typeof Pop3List>, args: ArgsOf<typeof Pop3List>): Measurements {
+    return pop3Measurements(doc, `${args.host}${flags.port === undefined ? '' : `:${flags.port}`}`)
   }
 
   protected renderHuman(outcome: Outcome<Pop3ListView>, style: ChalkInstance): string {

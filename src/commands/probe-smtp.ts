@@ -14,6 +14,9 @@ import type {DaneInfo} from '../lib/policy/dane.js'
 import {renderProbe, renderProbeTable} from '../render/smtp.js'
 import {renderFindings} from '../render/findings.js'
 import {renderMx} from '../render/mx.js'
+import {smtpMeasurements} from '../render/measure/smtp.js'
+import type {CheckDocument, Measurements} from '../render/monitoring.js'
+import {outputFlags, thresholdFlags} from '../cli/format.js'
 
 const SASL_MECHANISMS: Record<'plain' | 'login' | 'cram-md5' | 'xoauth2', SaslMechanism> = {plain: 'PLAIN', login: 'LOGIN', 'cram-md5': 'CRAM-MD5', xoauth2: 'XOAUTH2'}
 
@@ -36,6 +39,8 @@ Exit codes: 0 fine, 1 a problem found (error finding, unmet --require, rejected 
   static override args = {host: Args.string({description: 'The SMTP server (host name or IP address, optionally HOST:PORT or [IPv6]:PORT), or with --mx a mail domain.', required: true, ignoreStdin: true})}
   static override flags = {
     ...commonFlags,
+    ...outputFlags(),
+    ...thresholdFlags({time: 'seconds', cert_days: 'number', lookup: 'seconds', connect: 'seconds', tls: 'seconds', greeting: 'seconds'}),
     ...authFlags,
     port: port({description: 'TCP port (default 25, or 465 with --tls implicit).'}),
     tls: choice(['starttls', 'implicit', 'none'] as const)({description: 'starttls (required), implicit, or none. Default: implicit on 465, STARTTLS when offered elsewhere.'}),
@@ -92,6 +97,10 @@ Exit codes: 0 fine, 1 a problem found (error finding, unmet --require, rejected 
     const {findings, transcript, ...result} = await probeHost(host, settings, this.started)
     // docs/cli.md: a rejected recipient is exit 1, a temporary (4xx) refusal included.
     return {result, findings, transcript, exitCode: result.recipients.some((r) => !r.accepted) ? 1 : undefined}
+  }
+
+  protected override measure(doc: CheckDocument & Partial<ProbeOutput>, flags: FlagsOf<typeof ProbeSmtp>, args: ArgsOf<typeof ProbeSmtp>): Measurements {
+    return smtpMeasurements(doc as Parameters<typeof smtpMeasurements>[0], `${args.host}${flags.port === undefined ? '' : `:${flags.port}`}`)
   }
 
   protected renderHuman(outcome: Outcome<ProbeOutput>, style: ChalkInstance): string {

@@ -10,6 +10,9 @@ import {checkSender} from '../lib/sender/check.js'
 import {Transcript} from '../lib/net/transcript.js'
 import type {SenderResult} from '../lib/sender/schema.js'
 import {renderSender} from '../render/sender.js'
+import {senderMeasurements} from '../render/measure/sender.js'
+import type {CheckDocument, Measurements} from '../render/monitoring.js'
+import {outputFlags, thresholdFlags} from '../cli/format.js'
 
 /** A saved message larger than this is refused: DKIM needs the whole of it (the body hash), and no real message is. */
 const MAX_MESSAGE_BYTES = 64 * 1024 * 1024
@@ -34,6 +37,8 @@ Exit codes: 0 no error finding, 1 an error finding (an SPF fail, a blocklist lis
   }
   static override flags = {
     ...commonFlags,
+    ...outputFlags(),
+    ...thresholdFlags({time: 'seconds', spf_lookups: 'number', dnsbl_listed: 'number', dkim_keys: 'number'}),
     ip: schemaFlag(ipSchema, {helpValue: 'ADDR'})({description: 'A sending address (IPv4 or IPv6): SPF, reverse DNS and blocklists are checked for it. Repeatable.', multiple: true, multipleNonGreedy: true}),
     helo: ehlo({description: 'The HELO/EHLO name the sending server uses: SPF checks that identity too (RFC 7208 §2.3).'}),
     selector: schemaFlag(selectorSchema, {helpValue: 'NAME'})({description: 'A DKIM selector to look up at <selector>._domainkey.<domain>. Repeatable; without it, common selectors are tried.', multiple: true, multipleNonGreedy: true}),
@@ -59,6 +64,10 @@ Exit codes: 0 no error finding, 1 an error finding (an SPF fail, a blocklist lis
     const transcript = new Transcript(this.started)
     const {result, findings, domainNotFound} = await checkSender(target, {ips, helo, selectors, message, dnsblZones: zones, bimiSelector, net: options.net, transcript})
     return {result, findings, transcript: transcript.lines, ...(domainNotFound ? {exitCode: EXIT_CODES.dns} : {})}
+  }
+
+  protected override measure(doc: CheckDocument & Partial<SenderResult>, _flags: FlagsOf<typeof Sender>, args: ArgsOf<typeof Sender>): Measurements {
+    return senderMeasurements(doc, args.sender)
   }
 
   protected renderHuman(outcome: Outcome<SenderResult>, style: ChalkInstance): string {

@@ -1,7 +1,7 @@
 import {Args, Flags} from '@oclif/core'
 import type {ChalkInstance} from 'chalk'
 import {MaildigCommand, type Outcome, type RunContext} from '../cli/base-command.js'
-import {certDays, choice, commonFlags, ehlo, mailAddress, type ArgsOf, type FlagsOf} from '../cli/flags.js'
+import {certDays, commonFlags, ehlo, mailAddress, type ArgsOf, type FlagsOf} from '../cli/flags.js'
 import {UsageError} from '../lib/errors.js'
 import {parseMailAddress} from '../lib/address.js'
 import {analyzeMessage, type ObservedAnalysis} from '../lib/route/observed.js'
@@ -13,6 +13,9 @@ import {takeTranscripts} from '../lib/smtp/probe-hosts.js'
 import {observedMermaid, renderObserved} from '../render/observed.js'
 import {renderComparison, renderRoute, routeMermaid} from '../render/trace.js'
 import {renderFindings} from '../render/findings.js'
+import {traceMeasurements} from '../render/measure/trace.js'
+import type {CheckDocument, Measurements} from '../render/monitoring.js'
+import {outputFlags, thresholdFlags} from '../cli/format.js'
 
 /** A message file larger than this is not read whole: only its header matters. */
 const MAX_MESSAGE_BYTES = 64 * 1024 * 1024
@@ -35,9 +38,10 @@ Exit codes: 0 deliverable and no error finding, 1 the route fails or an error fi
   static override args = {recipient: Args.string({description: 'The recipient address: the route to it is predicted and measured.', required: false, ignoreStdin: true})}
   static override flags = {
     ...commonFlags,
+    ...outputFlags(['mermaid']),
+    ...thresholdFlags({time: 'seconds', cert_days: 'number', observed_delivery: 'seconds'}),
     from: mailAddress({description: 'The sender: its domain\'s submission server, SPF and DMARC are checked, and it is the MAIL FROM of the RCPT test.', helpValue: 'SENDER'}),
     message: Flags.string({description: 'A delivered message (file, or - for standard input): show the route it took.', helpValue: 'FILE|-'}),
-    format: choice(['text', 'mermaid'] as const)({description: 'Human output: a route diagram (text) or a Mermaid flowchart.', default: 'text'}),
     ehlo: ehlo({description: 'The name to send with EHLO.'}),
     'cert-days': certDays(),
   }
@@ -84,6 +88,10 @@ Exit codes: 0 deliverable and no error finding, 1 the route fails or an error fi
     // The MX probes ran in parallel, each with its own transcript: one conversation, in time order.
     const conversation = [...transcript.lines, ...takeTranscripts(route.probes)].sort((a, b) => a.t - b.t)
     return {result, findings: all, transcript: conversation}
+  }
+
+  protected override measure(doc: CheckDocument & Partial<TraceResult>, flags: FlagsOf<typeof Trace>, args: ArgsOf<typeof Trace>): Measurements {
+    return traceMeasurements(doc, args.recipient ?? flags.message ?? '')
   }
 
   protected renderHuman(outcome: Outcome<TraceResult>, style: ChalkInstance): string {

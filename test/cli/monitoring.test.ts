@@ -1,0 +1,125 @@
+import {spawnSync} from 'node:child_process'
+import {existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import {fileURLToPath} from 'node:url'
+import {afterAll, describe, expect, it} from 'vitest'
+import {runCli} from './run-cli.js'
+
+// The monitoring formats through the built CLI, offline (trace --message, and mx against a resolver
+// that is not there), each checked by its real consumer: promtool for Prometheus, xmllint with the
+// Jenkins xUnit JUnit schema for JUnit, the plugin grammar and exit codes for Nagios.
+const EXAMPLE = fileURLToPath(new URL('../../examples/postfix-relay-chain.eml', import.meta.url))
+const XSD = fileURLToPath(new URL('../fixtures/junit-10.xsd', import.meta.url))
+const DEAD_RESOLVER = ['--resolver', '127.0.0.1:9', '--timeout', '1s']
+const dir = mkdtempSync(join(tmpdir(), 'maildig-monitoring-'))
+afterAll(() => rmSync(dir, {recursive: true, force: true}))
+
+/** promtool check metrics reads the exposition from standard input; exit 0 and no complaint means it is well formed and lint-clean. */
+export function promtool(text: string): {status: number | null; output: string} {
+  const r = spawnSync('promtool', ['check', 'metrics'], {input: text, encoding: 'utf8'})
+  return {status: r.status, output: `${r.stdout}${r.stderr}`}
+}
+
+export function xmllint(text: string): {status: number | null; output: string} {
+  const r = spawnSync('xmllint', ['--noout', '--schema', XSD, '-'], {input: text, encoding: 'utf8'})
+  return {status: r.status, output: `${r.stdout}${r.stderr}`}
+}
+
+describe('--format through the CLI', {timeout: 30_000}, () => {
+  it('prometheus: promtool accepts it, for a run that worked and one that could not check', async () => {
+    for (const args of [['trace', '--message', EXAMPLE], ['mx', 'example.test', ...DEAD_RESOLVER]]) {
+      const r = await runCli([...args, '--format', 'prometheus'])
+      expect(r.stderr).toBe('')
+      expect(promtool(r.stdout)).toEqual({status: 0, output: ''})
+      expect(r.stdout).toMatch(/^probe_success\{command="(trace|mx)",target="[^"]+"\} [01]$/m)
+    }
+  })
+
+  it('junit: valid against the published schema, a check that could not run is an <error>', async () => {
+    const ok = await runCli(['trace', '--message', EXAMPLE, '--format', 'junit'])
+    expect(ok.code).toBe(0)
+    expect(xmllint(ok.stdout).status).toBe(0)
+    const failed = await runCli(['mx', 'example.test', ...DEAD_RESOLVER, '--format', 'junit'])
+    expect(failed.code).toBe(3)
+    expect(xmllint(failed.stdout)).toMatchObject({status: 0})
+    expect(failed.stdout).toContain('<error type="DNS_UNREACHABLE"')
+  })
+
+  it('nagios: the DNS failure of the target is UNKNOWN (3); a completed check OK (0) with performance data', async () => {
+    const failed = await runCli(['mx', 'example.test', ...DEAD_RESOLVER, '--format', 'nagios'])
+    expect(failed.code).toBe(3)
+    expect(failed.stdout).toMatch(/^MX UNKNOWN - example\.test: .* \| 'time'=[\d.]+s;;;0 /)
+    const ok = await runCli(['trace', '--message', EXAMPLE, '--format', 'nagios'])
+    expect(ok.code).toBe(0)
+    expect(ok.stdout).toMatch(/^TRACE OK - .*4 Received hops.* \| 'time'=[\d.]+s;;;0 'observed_delivery'=4s /)
+  })
+
+  it('--format json is --json; --json with another format is a usage error', async () => {
+    const a = await runCli(['trace', '--message', EXAMPLE, '--format', 'json'])
+    expect(JSON.parse(a.stdout)).toMatchObject({command: 'trace', ok: true})
+    const both = await runCli(['trace', '--message', EXAMPLE, '--format', 'nagios', '--json'])
+    expect(both.code).toBe(2)
+    expect(both.json).toMatchObject({ok: false, error: {code: 'USAGE', message: '--json and --format nagios: choose one (--json is --format json)'}})
+  })
+
+  it('trace keeps its mermaid format beside the monitoring ones', async () => {
+    const r = await runCli(['trace', '--message', EXAMPLE, '--format', 'mermaid'])
+    expect(r.code).toBe(0)
+    expect(r.stdout).toMatch(/^flowchart/m)
+  })
+})
+
+describe('--output FILE', {timeout: 30_000}, () => {
+  it('writes the file through a temporary file and a rename, leaving nothing else in the folder', async () => {
+    const out = join(dir, 'trace.prom')
+    writeFileSync(out, 'old\n')
+    const r = await runCli(['trace', '--message', EXAMPLE, '--format', 'prometheus', '--output', out])
+    expect(r).toMatchObject({code: 0, stdout: '', stderr: ''})
+    expect(promtool(readFileSync(out, 'utf8')).status).toBe(0)
+    expect(readdirSync(dir)).toEqual(['trace.prom'])
+  })
+
+  it('a missing folder is a usage error before any work: exit 2, or UNKNOWN 3 under nagios', async () => {
+    const out = join(dir, 'missing', 'x.prom')
+    const r = await runCli(['mx', 'example.test', ...DEAD_RESOLVER, '--format', 'prometheus', '--output', out])
+    expect(r.code).toBe(2)
+    expect(r.stdout).toBe('')
+    expect(r.stderr.trim().split('\n')).toEqual([`✖ --output: the folder ${join(dir, 'missing')} does not exist (see: maildig mx --help)`])
+    const n = await runCli(['mx', 'example.test', ...DEAD_RESOLVER, '--format', 'nagios', '--output', out])
+    expect(n.code).toBe(3)
+    expect(n.stdout).toBe(`MX UNKNOWN - --output: the folder ${join(dir, 'missing')} does not exist\n`)
+    expect(existsSync(join(dir, 'missing'))).toBe(false)
+  })
+})
+
+describe('bad input under the monitoring formats', {timeout: 30_000}, () => {
+  it('--format bogus is exit 2 (the format is unknown, so not a Nagios UNKNOWN)', async () => {
+    const r = await runCli(['mx', 'example.test', '--format', 'bogus'])
+    expect(r.code).toBe(2)
+    expect(r.stderr).toMatch(/--format=bogus to be one of: text, json, nagios, prometheus, junit/)
+  })
+
+  it.each([
+    [['--warning', '10s', '--critical', '5s'], /critical range for time alerts on less than the warning range/],
+    [['--warning', 'soon'], /--warning: "soon" is not a range/],
+    [['--critical', 'bogus_label=3'], /--critical: "bogus_label" is not measured by this command \(it measures time, lookup\)/],
+  ])('%j: exit 2, or UNKNOWN 3 under nagios, nothing sent', async (args, message) => {
+    const r = await runCli(['mx', 'example.test', ...DEAD_RESOLVER, ...args])
+    expect(r.code).toBe(2)
+    expect(r.stderr).toMatch(message)
+    const n = await runCli(['mx', 'example.test', ...DEAD_RESOLVER, ...args, '--format', 'nagios'])
+    expect(n.code).toBe(3)
+    expect(n.stdout).toMatch(/^MX UNKNOWN - /)
+    expect(n.stdout).toMatch(message)
+  })
+
+  it('thresholds judge in every format: a critical response time is an error finding (exit 1)', async () => {
+    const r = await runCli(['trace', '--message', EXAMPLE, '--critical', '~:0.000001', '--json'])
+    expect(r.code).toBe(1)
+    expect(r.json!.findings).toContainEqual(expect.objectContaining({code: 'THRESHOLD_CRITICAL', severity: 'error', subject: 'time'}))
+    const n = await runCli(['trace', '--message', EXAMPLE, '--critical', '~:0.000001', '--format', 'nagios'])
+    expect(n.code).toBe(2)
+    expect(n.stdout).toMatch(/^TRACE CRITICAL - .*THRESHOLD_CRITICAL: the response time is [\d.]+ s: outside the --critical range ~:0\.000001 .*'time'=[\d.]+s;;~:0\.000001;0/)
+  })
+})
