@@ -1,4 +1,5 @@
 import type {Finding} from '../lib/findings.js'
+import type {Envelope} from './json.js'
 import {alerts, formatRange, type Range} from '../lib/range.js'
 
 /**
@@ -100,15 +101,7 @@ export interface Report {
 }
 
 /** The document as the base command has it: the JSON envelope with the command's fields. */
-export interface CheckDocument {
-  command: string
-  ok: boolean
-  exitCode: number
-  findings: Finding[]
-  timings: Record<string, number>
-  error?: {code: string; message: string}
-  [field: string]: unknown
-}
+export type CheckDocument = Envelope
 
 /** Stage durations from a `timings` object: every `<stage>Ms` but the total. */
 export function stagesOf(timings: Record<string, unknown> | undefined): Record<string, number> {
