@@ -146,6 +146,7 @@ export abstract class MaildigCommand<R extends object = Record<string, unknown>>
         const findings: Finding[] = [...withFittingFixes(partial?.findings ?? [], fixContext), errorFinding(failure, fixContext)]
         const {findings: _f, transcript: _t, ...learntFields} = (partial ?? {}) as Record<string, unknown>
         const doc = everywhere.scrubDeep(envelope(command, failure.exitCode, learntFields, findings, totalMs, {code: failure.code, message: failure.message}))
+        if (wantTranscript) this.transcriptToStderr(partial?.transcript)
         await this.emitMonitoring(format, doc, thresholds, outputPath)
         return
       }
@@ -193,6 +194,8 @@ export abstract class MaildigCommand<R extends object = Record<string, unknown>>
     const exitCode = result.exitCode ?? (hasErrors(result.findings) ? EXIT_CODES.check : EXIT_CODES.ok)
     process.exitCode = exitCode
     if (MONITORING_FORMATS.includes(format)) {
+      // The monitoring system reads standard output; the conversation goes to standard error, for a person debugging the check.
+      if (wantTranscript) this.transcriptToStderr(result.transcript)
       await this.emitMonitoring(format, everywhere.scrubDeep(envelope(command, exitCode, fields, result.findings, totalMs)), thresholds, outputPath)
       return
     }
@@ -224,6 +227,10 @@ export abstract class MaildigCommand<R extends object = Record<string, unknown>>
       text = format === 'prometheus' ? renderPrometheus(report) : renderJunit(report)
     }
     await this.emit(everywhere.scrub(text), outputPath)
+  }
+
+  private transcriptToStderr(transcript: TranscriptLine[] | undefined): void {
+    if (transcript?.length) process.stderr.write(`${renderTranscript(makeStyle(colourLevel(process.stderr)), escapeUntrusted(everywhere.scrubDeep(transcript)))}\n`)
   }
 
   /** To standard output, or with --output atomically to the file (a failure there is exit 74, as for standard output). */

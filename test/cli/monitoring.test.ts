@@ -1,30 +1,18 @@
-import {spawnSync} from 'node:child_process'
 import {existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 import {afterAll, describe, expect, it} from 'vitest'
 import {runCli} from './run-cli.js'
+import {promtool, xmllint} from '../fixtures/consumers.js'
 
 // The monitoring formats through the built CLI, offline (trace --message, and mx against a resolver
 // that is not there), each checked by its real consumer: promtool for Prometheus, xmllint with the
 // Jenkins xUnit JUnit schema for JUnit, the plugin grammar and exit codes for Nagios.
 const EXAMPLE = fileURLToPath(new URL('../../examples/postfix-relay-chain.eml', import.meta.url))
-const XSD = fileURLToPath(new URL('../fixtures/junit-10.xsd', import.meta.url))
 const DEAD_RESOLVER = ['--resolver', '127.0.0.1:9', '--timeout', '1s']
 const dir = mkdtempSync(join(tmpdir(), 'maildig-monitoring-'))
 afterAll(() => rmSync(dir, {recursive: true, force: true}))
-
-/** promtool check metrics reads the exposition from standard input; exit 0 and no complaint means it is well formed and lint-clean. */
-export function promtool(text: string): {status: number | null; output: string} {
-  const r = spawnSync('promtool', ['check', 'metrics'], {input: text, encoding: 'utf8'})
-  return {status: r.status, output: `${r.stdout}${r.stderr}`}
-}
-
-export function xmllint(text: string): {status: number | null; output: string} {
-  const r = spawnSync('xmllint', ['--noout', '--schema', XSD, '-'], {input: text, encoding: 'utf8'})
-  return {status: r.status, output: `${r.stdout}${r.stderr}`}
-}
 
 describe('--format through the CLI', {timeout: 30_000}, () => {
   it('prometheus: promtool accepts it, for a run that worked and one that could not check', async () => {

@@ -1,0 +1,101 @@
+import {spawnSync} from 'node:child_process'
+import {describe, expect, inject, it} from 'vitest'
+import {runCli, type CliResult} from '../cli/run-cli.js'
+import {promtool, xmllint} from '../fixtures/consumers.js'
+
+// --format nagios|prometheus|junit against the test world's Postfix (127.0.1.25) and Dovecot
+// (127.0.1.30), side by side with check_smtp, check_imap and check_pop from Debian's
+// monitoring-plugins-standard on the same servers (docs/monitoring.md, "Side by side").
+const world = inject('world')
+const resolver = `${world.dns.host}:${world.dns.port}`
+const common = ['--resolver', resolver, '--ca-file', world.ca.caFile, '--timeout', '5s']
+const alice = world.users.find((u) => u.address.startsWith('alice'))!
+const PLUGINS = '/usr/lib/nagios/plugins'
+
+function plugin(name: string, args: string[]): {status: number | null; stdout: string} {
+  const r = spawnSync(`${PLUGINS}/${name}`, [...args, '-t', '5'], {encoding: 'utf8'})
+  return {status: r.status, stdout: r.stdout}
+}
+
+const STATUS_LINE = /^[A-Z0-9_-]+ (OK|WARNING|CRITICAL|UNKNOWN) - [^|\n]*\| ('[^'=]+'=-?\d+(\.\d+)?(s|%|B|c)?(;[^; \n]*){0,4} ?)+\n/
+
+function nagios(r: CliResult): string {
+  expect(r.stdout, r.stderr).toMatch(STATUS_LINE)
+  return r.stdout.split(' ')[1]
+}
+
+describe('side by side with the monitoring plugins', {timeout: 60_000}, () => {
+  // [what, maildig's arguments, the plugin and its arguments, the state both report]
+  const cases: [string, string[], [string, string[]], number][] = [
+    ['SMTP, port 25', ['probe-smtp', 'mx.mail.test'], ['check_smtp', ['-H', '127.0.1.25']], 0],
+    ['SMTP, STARTTLS on 587', ['probe-smtp', 'mx.mail.test', '--port', '587', '--tls', 'starttls'], ['check_smtp', ['-H', '127.0.1.25', '-p', '587', '-S']], 0],
+    ['SMTP, nothing listening', ['probe-smtp', '127.0.1.26', '--tls', 'none'], ['check_smtp', ['-H', '127.0.1.26']], 2],
+    ['SMTP, response time over -c / --critical', ['probe-smtp', 'mx.mail.test', '--critical', '0.000001'], ['check_smtp', ['-H', '127.0.1.25', '-c', '0.000001']], 2],
+    ['IMAP, STARTTLS on 143', ['imap-check', 'imap.mail.test', '--port', '143'], ['check_imap', ['-H', '127.0.1.30']], 0],
+    ['IMAP, TLS on 993', ['imap-check', 'imap.mail.test'], ['check_imap', ['-H', '127.0.1.30', '-p', '993', '-S']], 0],
+    ['IMAP, nothing listening', ['imap-check', '127.0.1.26', '--port', '143', '--tls', 'none'], ['check_imap', ['-H', '127.0.1.26']], 2],
+    ['POP3, STLS on 110', ['pop3-list', 'imap.mail.test', '--port', '110'], ['check_pop', ['-H', '127.0.1.30']], 0],
+    ['POP3, TLS on 995', ['pop3-list', 'imap.mail.test'], ['check_pop', ['-H', '127.0.1.30', '-p', '995', '-S']], 0],
+    ['POP3, nothing listening', ['pop3-list', '127.0.1.26', '--port', '110', '--tls', 'none'], ['check_pop', ['-H', '127.0.1.26']], 2],
+  ]
+  it.each(cases)('%s: the same state', async (_what, args, [name, pluginArgs], state) => {
+    const r = await runCli([...args, ...common, '--format', 'nagios'])
+    const p = plugin(name, pluginArgs)
+    expect({maildig: r.code, plugin: p.status}, `${r.stdout}\n${p.stdout}`).toEqual({maildig: state, plugin: state})
+    expect(nagios(r)).toBe(['OK', 'WARNING', 'CRITICAL', 'UNKNOWN'][state])
+  })
+
+  it('certificate days: --warning cert_days= as check_smtp -D', async () => {
+    const r = await runCli(['probe-smtp', 'mx.mail.test', '--port', '587', '--tls', 'starttls', '--warning', 'cert_days=4000:', ...common, '--format', 'nagios'])
+    const p = plugin('check_smtp', ['-H', '127.0.1.25', '-p', '587', '-S', '-D', '4000'])
+    expect({maildig: r.code, plugin: p.status}, `${r.stdout}\n${p.stdout}`).toEqual({maildig: 1, plugin: 1})
+    expect(r.stdout).toMatch(/THRESHOLD_WARNING: the certificate's days of validity is \d+: outside the --warning range 4000: /)
+    expect(r.stdout).toMatch(/'cert_days'=\d+;4000:/)
+  })
+
+  it('a refused login is UNKNOWN (the check\'s own credentials), a wrong host name UNKNOWN too', async () => {
+    const login = await runCli(['imap-check', 'imap.mail.test', '--user', alice.address, ...common, '--format', 'nagios'], {env: {MAILDIG_PASSWORD: 'not-the-password'}})
+    expect(login.code).toBe(3)
+    expect(nagios(login)).toBe('UNKNOWN')
+    expect(login.stdout).toContain('LOGIN_FAILED')
+    const dns = await runCli(['probe-smtp', 'nosuchhost.mail.test', ...common, '--format', 'nagios'])
+    expect(dns.code).toBe(3)
+    expect(plugin('check_smtp', ['-H', 'nosuchhost.mail.test']).status).toBe(3)
+  })
+})
+
+describe('prometheus and junit from real servers', {timeout: 60_000}, () => {
+  it.each([
+    ['probe-smtp', ['probe-smtp', 'mx.mail.test', '--port', '587', '--tls', 'starttls']],
+    ['probe-smtp --mx', ['probe-smtp', 'mail.test', '--mx']],
+    ['imap-check with a login', ['imap-check', 'imap.mail.test', '--user', alice.address]],
+    ['pop3-list with a login', ['pop3-list', 'imap.mail.test', '--user', alice.address]],
+    ['mx', ['mx', 'mail.test']],
+    ['trace', ['trace', 'bob@mail.test', '--from', alice.address]],
+    ['a refused connection', ['probe-smtp', '127.0.1.26', '--tls', 'none']],
+  ])('%s: promtool and xmllint accept them', async (_what, args) => {
+    const env = {MAILDIG_PASSWORD: alice.password}
+    const [prom, junit] = await Promise.all([runCli([...args, ...common, '--format', 'prometheus'], {env}), runCli([...args, ...common, '--format', 'junit'], {env})])
+    expect(prom.code).toBe(junit.code)
+    expect(promtool(prom.stdout), prom.stdout).toEqual({status: 0, output: ''})
+    expect(xmllint(junit.stdout), junit.stdout).toMatchObject({status: 0})
+    expect(prom.stdout).toMatch(new RegExp(`^probe_success\\{[^}]*\\} ${prom.code === 0 ? 1 : 0}$`, 'm'))
+  })
+
+  it('TLS facts as blackbox_exporter names them, and the mailbox numbers', async () => {
+    const r = await runCli(['imap-check', 'imap.mail.test', '--user', alice.address, ...common, '--format', 'prometheus'], {env: {MAILDIG_PASSWORD: alice.password}})
+    expect(r.code).toBe(0)
+    expect(r.stdout).toMatch(/^probe_tls_version_info\{command="imap-check",target="imap.mail.test",version="TLS 1\.[23]"\} 1$/m)
+    expect(r.stdout).toMatch(/^probe_ssl_earliest_cert_expiry\{command="imap-check",target="imap.mail.test"\} \d{10}$/m)
+    expect(r.stdout).toMatch(/^probe_dns_lookup_time_seconds\{command="imap-check",target="imap.mail.test"\} [\d.e-]+$/m)
+    expect(r.stdout).toMatch(/^maildig_mailbox_messages\{command="imap-check",target="imap.mail.test",mailbox="INBOX"\} \d+$/m)
+  })
+
+  it('junit: a refused recipient is a failure with its code', async () => {
+    const r = await runCli(['probe-smtp', 'mx.mail.test', '--rcpt', 'nobody@mail.test', ...common, '--format', 'junit'])
+    expect(r.code).toBe(1)
+    expect(xmllint(r.stdout).status).toBe(0)
+    expect(r.stdout).toMatch(/<testcase name="RCPT TO nobody@mail.test" classname="maildig.probe-smtp">\n\s+<failure message="55\d /)
+    expect(r.stdout).toContain('<failure type="RCPT_REJECTED"')
+  })
+})
