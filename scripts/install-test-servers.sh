@@ -26,8 +26,6 @@ command -v zsh >/dev/null 2>&1 || need+=(zsh)
 [ -x /usr/bin/promtool ] || need+=(prometheus)
 command -v xmllint >/dev/null 2>&1 || need+=(libxml2-utils)
 [ -x /usr/lib/nagios/plugins/check_smtp ] || need+=(monitoring-plugins-standard)
-# PyYAML: docs/monitoring.md's YAML examples (CI jobs, a CronJob) are parsed by the tests.
-python3 -c 'import yaml' >/dev/null 2>&1 || need+=(python3-yaml)
 
 if [ ${#need[@]} -eq 0 ]; then
   echo "test servers: already installed"
