@@ -102,6 +102,17 @@ describe('bad input under the monitoring formats', {timeout: 30_000}, () => {
     expect(n.stdout).toMatch(message)
   })
 
+  it('each command names its own labels; a label given twice in one flag is a usage error', async () => {
+    const r = await runCli(['sender', 'example.test', ...DEAD_RESOLVER, '--warning', 'latency=1s'])
+    expect(r.code).toBe(2)
+    expect(r.stderr).toContain('--warning: "latency" is not measured by this command (it measures time, spf_lookups, dnsbl_listed, dkim_keys)')
+    const twice = await runCli(['mx', 'example.test', ...DEAD_RESOLVER, '--warning', '1s', '--warning', 'time=2s'])
+    expect(twice.code).toBe(2)
+    expect(twice.stderr).toContain('--warning: time is given twice')
+    const help = await runCli(['sender', '--help'])
+    expect(help.stdout.replace(/\s+/g, ' ')).toContain('Without LABEL= it judges time; other labels: spf_lookups, dnsbl_listed, dkim_keys.')
+  })
+
   it('thresholds judge in every format: a critical response time is an error finding (exit 1)', async () => {
     const r = await runCli(['trace', '--message', EXAMPLE, '--critical', '~:0.000001', '--json'])
     expect(r.code).toBe(1)

@@ -73,6 +73,7 @@ describe('prometheus and junit from real servers', {timeout: 60_000}, () => {
     ['mx', ['mx', 'mail.test']],
     ['trace', ['trace', 'bob@mail.test', '--from', alice.address]],
     ['a refused connection', ['probe-smtp', '127.0.1.26', '--tls', 'none']],
+    ['sender', ['sender', 'alice@mail.test', '--ip', '127.0.1.25', '--ip', '127.0.1.66', '--dnsbl', 'bl.test']],
   ])('%s: promtool and xmllint accept them', async (_what, args) => {
     const env = {MAILDIG_PASSWORD: alice.password}
     const [prom, junit] = await Promise.all([runCli([...args, ...common, '--format', 'prometheus'], {env}), runCli([...args, ...common, '--format', 'junit'], {env})])
@@ -97,5 +98,30 @@ describe('prometheus and junit from real servers', {timeout: 60_000}, () => {
     expect(xmllint(r.stdout).status).toBe(0)
     expect(r.stdout).toMatch(/<testcase name="RCPT TO nobody@mail.test" classname="maildig.probe-smtp">\n\s+<failure message="55\d /)
     expect(r.stdout).toContain('<failure type="RCPT_REJECTED"')
+  })
+})
+
+describe('sender in the monitoring formats', {timeout: 60_000}, () => {
+  it('a listed address is CRITICAL with its code; the numbers are performance data; thresholds judge them', async () => {
+    const r = await runCli(['sender', 'mail.test', '--ip', '127.0.1.66', '--dnsbl', 'bl.test', '--warning', 'spf_lookups=0', ...common, '--format', 'nagios'])
+    expect(r.code, r.stdout).toBe(2)
+    expect(nagios(r)).toBe('CRITICAL')
+    expect(r.stdout).toMatch(/^SENDER CRITICAL - mail\.test: SPF_NOT_PERMITTED: .*\(\+1 more\) \| /)
+    expect(r.stdout).toMatch(/^\[ERROR\] DNSBL_LISTED \(127\.0\.1\.66\): /m)
+    expect(r.stdout).toMatch(/'dnsbl_listed'=1;;;0 /)
+    expect(r.stdout).toMatch(/'spf_lookups'=0;0;;0 /)
+    expect(r.stdout).not.toContain('THRESHOLD_WARNING')
+  })
+
+  it('junit: one test case per section and blocklist entry; a domain that does not exist is UNKNOWN', async () => {
+    const r = await runCli(['sender', 'alice@mail.test', '--ip', '127.0.1.25', '--dnsbl', 'bl.test', ...common, '--format', 'junit'])
+    expect(r.code).toBe(0)
+    expect(xmllint(r.stdout)).toMatchObject({status: 0})
+    for (const name of ['SPF record', 'SPF mailfrom 127.0.1.25', 'DKIM keys', 'DMARC record', 'BIMI record', 'DNSBL bl.test 127.0.1.25', 'reverse DNS 127.0.1.25']) {
+      expect(r.stdout).toContain(`<testcase name="${name}" classname="maildig.sender"`)
+    }
+    const missing = await runCli(['sender', 'nosuchdomain.mail.test', ...common, '--format', 'nagios'])
+    expect(missing.code, missing.stdout).toBe(3)
+    expect(nagios(missing)).toBe('UNKNOWN')
   })
 })
