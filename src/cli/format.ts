@@ -26,7 +26,7 @@ export function outputFlags<const T extends readonly string[] = []>(own: T = [] 
       // No default: the generic options would not type it; an absent --format is text.
       description: `Output format: text (the report, the default), ${own.length ? `${own.join(', ')}, ` : ''}json (as --json), nagios (plugin status line, perfdata, exit 0-3), prometheus (text exposition format), junit (JUnit XML). See docs/monitoring.md.`,
     }),
-    output: valueFlag(outputPath, {helpValue: 'FILE'})({
+    output: valueFlag(outputFile, {helpValue: 'FILE'})({
       description: "Write the result to FILE instead of standard output, atomically (a temporary file in the same folder, then renamed): for node_exporter's textfile collector and CI reports.",
     }),
   }
@@ -82,7 +82,7 @@ export interface MonitoringFlagValues {
 
 /** The format, the --output path and the thresholds of a run, from its parsed flags. */
 export function monitoringOptions(flags: MonitoringFlagValues): {format: Format; outputPath: string | undefined; thresholds: Threshold[]} {
-  return {format: checkFormat(flags.json === true, flags.format), outputPath: flags.output, thresholds: thresholdsOf(flags.warning, flags.critical)}
+  return {format: checkFormat(flags.json === true, flags.format), outputPath: flags.output === undefined ? undefined : writableFile(flags.output), thresholds: thresholdsOf(flags.warning, flags.critical)}
 }
 
 /**
@@ -134,28 +134,37 @@ export function thresholdsOf(warning: readonly LabelledRange[] = [], critical: r
   return [...byLabel.values()]
 }
 
-/** --output: a file in a folder that exists and is writable, checked before any work (a usage error otherwise). */
-function outputPath(file: string): string | {problem: string} {
-  if (file === '' || file.includes('\0')) return {problem: 'give a file name'}
-  const path = resolve(file)
+/** --output as parsed: the absolute path of a file name. Whether it can be written is checked when the command runs (writableFile). */
+function outputFile(file: string): string | {problem: string} {
+  return file === '' || file.includes('\0') ? {problem: 'give a file name'} : resolve(file)
+}
+
+/**
+ * --output: a file in a folder that exists and is writable, checked before any work (a usage error otherwise). Not while
+ * parsing: a command line stays parseable on a machine without that folder (the documentation's examples are parsed).
+ */
+function writableFile(path: string): string {
+  const problem = (text: string) => new UsageError(`--output: ${text}`)
   const folder = dirname(path)
   let isFolder = false
   try {
     isFolder = statSync(folder).isDirectory()
   } catch {
-    return {problem: `the folder ${folder} does not exist`}
+    throw problem(`the folder ${folder} does not exist`)
   }
-  if (!isFolder) return {problem: `${folder} is not a folder`}
+  if (!isFolder) throw problem(`${folder} is not a folder`)
   try {
     accessSync(folder, constants.W_OK)
   } catch {
-    return {problem: `the folder ${folder} is not writable`}
+    throw problem(`the folder ${folder} is not writable`)
   }
+  let isDirectory = false
   try {
-    if (statSync(path).isDirectory()) return {problem: `${path} is a folder`}
+    isDirectory = statSync(path).isDirectory()
   } catch {
     // Not there yet: it will be created.
   }
+  if (isDirectory) throw problem(`${path} is a folder`)
   return path
 }
 
