@@ -91,6 +91,12 @@ const EXPECTED: Record<string, Expected> = {
   // Postfix names itself mx.mail.test in its Received line, so the comparison says the MX named itself differently.
   'maildig trace bob@example.org --message received.eml --json': {exit: 0, stdout: /"subject": "for received\.eml"[\s\S]*"predictedVia": "mx\.example\.org"/},
   // README (those with output shown are compared with it below)
+  'maildig probe-smtp mx.example.com --format nagios --warning 2s --critical 5s --warning cert_days=30:\n# SMTP OK - mx.example.com: 220 mx.example.com ESMTP, TLSv1.3, 0.212 s response time | \'time\'=0.212s;2;5;0 (then each stage, cert_days, the findings)\n# In node_exporter\'s textfile folder (its --collector.textfile.directory), e.g. /var/lib/node_exporter:\nmaildig imap-check imap.example.com --format prometheus --output maildig-imap.prom\nmaildig trace you@example.org --from me@example.com --format junit --output maildig-trace.xml': {
+    exit: 0,
+    then: 'grep -c "^probe_success" maildig-imap.prom; grep -c "<testsuite " maildig-trace.xml',
+    // The plugin line (its state depends on how fast the loaded test machine answers), then one sample and one suite in the files.
+    stdout: /^SMTP (OK|WARNING) - mx\.example\.com: 220 [^\n]*\| 'time'=[\d.]+s;2;5;0 [^\n]*'cert_days'=\d+;30:[^\n]*\n[\s\S]*^1\n1\n$/m,
+  },
   'maildig sender mail.test --ip 127.0.1.66 --dnsbl bl.test --resolver 127.0.1.53': {exit: 1},
   'maildig completion bash > ~/.local/share/bash-completion/completions/maildig   # bash\nmaildig completion zsh > ~/.zfunc/_maildig                                      # zsh (fpath=(~/.zfunc $fpath) before compinit)': {exit: 0, then: 'head -n 1 ~/.zfunc/_maildig; tail -n 1 ~/.local/share/bash-completion/completions/maildig', stdout: /^#compdef maildig\ncomplete -o default -F _maildig_complete maildig\n$/},
   'id=$(MAILDIG_PASSWORD="$SENDER_PW" maildig send --server smtp.example.com --user me@example.com \\\n       --from me@example.com --to you@example.org --json | jq -r .messageId)\nMAILDIG_PASSWORD="$RECIPIENT_PW" maildig imap-check imap.example.org --user you@example.org \\\n       --wait-for-message-id "$id" --wait 2m': {exit: 0, stdout: foundMessage},
