@@ -5,6 +5,7 @@ import {tmpdir} from 'node:os'
 import path from 'node:path'
 import {runCli} from './run-cli.js'
 import {startFakeDns, type FakeDns} from '../fixtures/fake-dns.js'
+import {PLAIN_MESSAGE, rsaKeyPair, signMessage} from '../fixtures/dkim.js'
 
 // sender's bad input (issue 12): exit 2, one clear line naming the argument or flag, and no DNS query made. A scripted
 // DNS server stands ready as the --resolver and counts the questions; it must get none.
@@ -66,6 +67,15 @@ describe('sender: bad input', () => {
     expect(r.code).toBe(2)
     expect(r.json).toMatchObject({command: 'sender', ok: false, exitCode: 2, error: {code: 'USAGE', message: expect.stringMatching(/^--message: .*NUL bytes/)}})
     expect(dns.queries.length - before, 'DNS queries sent for bad input').toBe(0)
+  })
+
+  it('a message whose DKIM l= is longer than its body: --json prints one JSON document (mailauth\'s debugging line stays out)', async () => {
+    const signed = await signMessage(PLAIN_MESSAGE, {domain: 'signed.test', selector: 'rsa', privateKey: rsaKeyPair(2048).privateKey, maxBodyLength: 12})
+    const cut = path.join(dir, 'cut.eml')
+    writeFileSync(cut, signed.replace('A body to hash.', 'A body'))
+    const r = await runCli(['sender', 'signed.test', '--message', cut, '--no-dnsbl', '--json', '--timeout', '2s', '--resolver', `${dns.host}:${dns.port}`])
+    expect(r.stdout).not.toMatch(/TOTAL|EXPECTING/)
+    expect(r.json, r.stdout).toMatchObject({command: 'sender', dkim: {signatures: [{bodyLengthLimit: 12}]}})
   })
 
   it('a good invocation does ask the DNS (the counter works)', async () => {

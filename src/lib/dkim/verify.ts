@@ -1,3 +1,4 @@
+import {AsyncLocalStorage} from 'node:async_hooks'
 import type {DnsAnswer, DnsResolver} from '../dns/resolver.js'
 import {finding, type Finding} from '../findings.js'
 import {parseTagList} from '../headers/authentication.js'
@@ -102,14 +103,37 @@ function signatureResult(parsed: Record<string, string>, found: MailauthSignatur
   }
 }
 
-/** Runs mailauth with console.log silenced: it logs to stdout when l= differs from the body, which would spoil --json. */
-async function quietly<T>(work: () => Promise<T>): Promise<T> {
-  const log = console.log
-  console.log = () => {}
+/**
+ * mailauth 4.13 prints one leftover debugging line to stdout, `console.log('TOTAL', <bytes hashed>, 'EXPECTING', <l=>)`
+ * (lib/dkim/dkim-verifier.js), when a signature's l= is longer than the body (the signature then fails on its body
+ * hash), and it takes no logger or option that would keep it quiet. On stdout that line would spoil --json, so
+ * console.log, the process's own, is replaced while verifications run: the first one in replaces it, the last one out
+ * puts the original back (in finally, so a verification that throws leaves nothing behind), and the replacement drops
+ * only what is printed from inside a verification (AsyncLocalStorage follows its promises and stream callbacks).
+ * Concurrent verifications share one replacement, and anything else printed meanwhile goes through.
+ */
+let insideMailauth: AsyncLocalStorage<true> | undefined
+let verifying = 0
+let consoleLog: {original: typeof console.log; replacement: typeof console.log} | undefined
+
+export async function withoutMailauthOutput<T>(work: () => Promise<T>): Promise<T> {
+  const inside = (insideMailauth ??= new AsyncLocalStorage<true>())
+  if (verifying++ === 0) {
+    const original = console.log
+    const replacement = function (this: unknown, ...args: unknown[]) {
+      if (inside.getStore() === undefined) original.apply(this, args)
+    }
+    consoleLog = {original, replacement}
+    console.log = replacement
+  }
   try {
-    return await work()
+    return await inside.run(true, work)
   } finally {
-    console.log = log
+    if (--verifying === 0) {
+      // Whoever replaced console.log meanwhile (a test runner) keeps theirs; it calls ours only outside mailauth.
+      if (console.log === consoleLog!.replacement) console.log = consoleLog!.original
+      consoleLog = undefined
+    }
   }
 }
 
@@ -142,9 +166,9 @@ export async function verifyMessage(message: Buffer, resolver: DnsResolver, opti
   const lookup = mailauthResolver(resolver, pending)
   const [{dkimVerify}, {arc}] = await Promise.all([import('mailauth/lib/dkim/verify.js'), import('mailauth/lib/arc/index.js')])
   const curTime = options.now ?? new Date()
-  const verified = await quietly(() => dkimVerify(message, {resolver: lookup, curTime} as never))
+  const verified = await withoutMailauthOutput(() => dkimVerify(message, {resolver: lookup, curTime} as never))
   const arcData = (verified as unknown as {arc?: unknown}).arc
-  const arcResult = seals.length > 0 && arcData ? await quietly(() => arc(arcData as never, {resolver: lookup} as never)) : undefined
+  const arcResult = seals.length > 0 && arcData ? await withoutMailauthOutput(() => arc(arcData as never, {resolver: lookup} as never)) : undefined
   const answers = new Map<string, DnsAnswer<'TXT'>>()
   for (const [name, answer] of pending) answers.set(name, await answer)
 
