@@ -131,8 +131,9 @@ describe('mx when DNS does not answer', () => {
     const r = await runCli(['mx', 'mail.test', '--resolver', `127.0.1.54:${blackHole.address().port}`, '--timeout', '1s', '--json'])
     expect(r.code).toBe(5)
     expect(r.json).toMatchObject({ok: false, exitCode: 5, error: {code: 'DNS_TIMEOUT'}})
+    // The command's own time: the process start (seconds on a loaded machine) is not the deadline's.
+    expect(r.json!.timings.totalMs).toBeGreaterThanOrEqual(1000 - 10)
     expect(r.json!.timings.totalMs).toBeLessThan(1500)
-    expect(r.ms).toBeLessThan(4000) // includes Node's start on a loaded machine
   })
 
   it('says so in one clear line for people', async () => {

@@ -32,8 +32,8 @@ afterAll(async () => {
   pki.cleanup()
 })
 
-const send = (f: SmtpFixture, extra: string[], options: {env?: Record<string, string>; input?: string} = {}) =>
-  runCli(['send', '--server', `${f.host}:${f.port}`, '--timeout', `${TIMEOUT_MS}ms`, ...ENVELOPE, ...extra], options)
+const send = (f: SmtpFixture, extra: string[], options: {env?: Record<string, string>; input?: string; timeoutMs?: number} = {}) =>
+  runCli(['send', '--server', `${f.host}:${f.port}`, '--timeout', `${options.timeoutMs ?? TIMEOUT_MS}ms`, ...ENVELOPE, ...extra], options)
 
 describe('send against misbehaving servers (CLI)', () => {
   const cases: [SmtpBehaviour, number, RegExp, string[]][] = [
@@ -155,13 +155,15 @@ describe.concurrent('send: a password echoed back by the server appears in no ou
   const plaintext = ['--tls', 'none', '--allow-insecure-auth']
 
   async function expectNoLeak(f: SmtpFixture, flags: string[], options: {env?: Record<string, string>; input?: string}, what: string) {
-    const r = await send(f, ['--user', USER, ...flags], options)
+    // The echo server answers at once; no deadline is under test here, so a loaded machine gets a long one.
+    const r = await send(f, ['--user', USER, ...flags], {...options, timeoutMs: 10_000})
     expect(r.code, what).toBe(7)
     expect(r.stdout + r.stderr, what).toMatch(/rejected the credentials/)
     expect(leaks(r.stdout + r.stderr), what).toEqual([])
   }
 
-  it('AUTH PLAIN: every output mode, the password from MAILDIG_PASSWORD and from --password-stdin', async () => {
+  // Eight runs of the CLI, one after the other: the test's own time is theirs (seconds each on a loaded machine).
+  it('AUTH PLAIN: every output mode, the password from MAILDIG_PASSWORD and from --password-stdin', {timeout: 8 * 15_000}, async () => {
     const f = await fixture({behaviour: 'echo-auth', auth: {user: USER, password: 'not-the-canary', mechanisms: ['PLAIN']}, authBeforeTls: true})
     for (const [mode, flags] of modes) {
       for (const [source, stdin, options] of sources) await expectNoLeak(f, [...stdin, ...plaintext, ...flags], options, `${mode}, ${source}`)

@@ -1,26 +1,15 @@
-import {spawn} from 'node:child_process'
 import {afterAll, describe, expect, it} from 'vitest'
-import {BIN} from '../cli/run-cli.js'
+import {runOnTerminal} from '../cli/run-cli.js'
 import {startSmtpFixture, type SmtpFixture} from '../fixtures/misbehaving-smtp.js'
 
-// The spinner says what is happening now (issue 16): on a terminal only, so the run goes through util-linux's
-// `script`, which gives it a pseudo-terminal (80 columns set with stty: a terminal without a width gets no spinner).
+// The spinner says what is happening now (issue 16): on a terminal only, so the run goes through a pseudo-terminal
+// (runOnTerminal).
 const fixtures: SmtpFixture[] = []
 afterAll(async () => {
   for (const f of fixtures) await f.close()
 })
 
-/** Runs maildig on a pseudo-terminal (asynchronously: the fixture server answers from this process). */
-function onTerminal(args: string[]): Promise<{screen: string; status: number | null}> {
-  const quoted = [process.execPath, BIN, ...args].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ')
-  const child = spawn('script', ['-q', '-e', '-c', `stty cols 80 rows 24; ${quoted}`, '/dev/null'], {
-    env: {PATH: process.env.PATH, HOME: process.env.HOME, TERM: 'xterm', NO_COLOR: '1', XDG_CONFIG_HOME: '/nonexistent/maildig-tests'},
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
-  let screen = ''
-  child.stdout.on('data', (d: Buffer) => (screen += d.toString('utf8')))
-  return new Promise((resolve) => child.on('close', (status) => resolve({screen, status})))
-}
+const onTerminal = (args: string[]) => runOnTerminal(args).ended
 
 describe('the spinner on a terminal', () => {
   it('after the connect: "waiting for the greeting from HOST:PORT (connected after N ms)"', async () => {
