@@ -7,15 +7,13 @@ import {readInput} from '../cli/input.js'
 import {dnsblZoneSchema, ipSchema, messageProblem, selectorSchema, senderTargetSchema} from '../cli/validate-sender.js'
 import {UsageError, EXIT_CODES} from '../lib/errors.js'
 import {checkSender} from '../lib/sender/check.js'
+import {MAX_SIGNED_MESSAGE_BYTES} from '../lib/dkim/verify.js'
 import {Transcript} from '../lib/net/transcript.js'
 import type {SenderResult} from '../lib/sender/schema.js'
 import {renderSender} from '../render/sender.js'
 import {senderMeasurements} from '../render/measure/sender.js'
 import type {CheckDocument, Measurements} from '../render/monitoring.js'
 import {outputFlags, thresholdFlags} from '../cli/format.js'
-
-/** A saved message larger than this is refused: DKIM needs the whole of it (the body hash), and no real message is. */
-const MAX_MESSAGE_BYTES = 64 * 1024 * 1024
 
 export default class Sender extends MaildigCommand<SenderResult> {
   static override summary = 'Will receivers trust mail from this sender? SPF for each sending address, DKIM, DMARC, BIMI, blocklists and reverse DNS.'
@@ -56,7 +54,7 @@ Exit codes: 0 no error finding, 1 an error finding (an SPF fail, a blocklist lis
     if (target.kind === 'null' && helo === undefined) throw new UsageError('sender: the null sender "<>" is checked with its HELO identity alone: give --helo NAME')
     let message: Buffer | undefined
     if (flags.message !== undefined) {
-      message = await readInput(flags.message, {label: '--message', maxBytes: MAX_MESSAGE_BYTES, deadlineMs: options.timeoutMs})
+      message = await readInput(flags.message, {label: '--message', maxBytes: MAX_SIGNED_MESSAGE_BYTES, deadlineMs: options.timeoutMs})
       const problem = messageProblem(message)
       if (problem) throw new UsageError(`--message: ${problem}`)
     }

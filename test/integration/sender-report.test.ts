@@ -81,6 +81,10 @@ describe('sender: lookups that fail are "could not be checked" on screen too', (
     dns = await startFakeDns('127.0.1.221', (name, type) => {
       if (name === 'flaky.test' && type === 'TXT') return {kind: 'answer', answers: [{type: 'TXT', name, ttl: 60, data: ['v=spf1 -all']}]}
       if (name === 'flaky.test' && type === 'A') return {kind: 'answer', answers: [{type: 'A', name, ttl: 60, data: '192.0.2.1'}]}
+      // hostile.test: records whose text would recolour the terminal, fake a ✔ or retitle the window if printed as it came.
+      if (name === '_dmarc.hostile.test' && type === 'TXT') return {kind: 'answer', answers: [{type: 'TXT', name, ttl: 60, data: ['v=DMARC1; p=reject; rua=mailto:\u001b[32m✔\u001b[0m@hostile.test']}]}
+      if (name === 'default._bimi.hostile.test' && type === 'TXT') return {kind: 'answer', answers: [{type: 'TXT', name, ttl: 60, data: ['v=BIMI1; l=https://hostile.test/\u001b]0;pwned\u0007.svg']}]}
+      if (name === 'hostile.test') return type === 'TXT' ? {kind: 'answer', answers: [{type: 'TXT', name, ttl: 60, data: ['v=spf1 -all']}]} : {kind: 'answer', answers: [{type: 'A', name, ttl: 60, data: '192.0.2.2'}]}
       if (name.endsWith('._domainkey.flaky.test') || name.startsWith('_dmarc.')) return {kind: 'answer', answers: [], rcode: 'SERVFAIL'}
       if (name.includes('._bimi.')) return {kind: 'silent'}
       return {kind: 'answer', answers: [], rcode: 'NXDOMAIN'}
@@ -100,5 +104,12 @@ describe('sender: lookups that fail are "could not be checked" on screen too', (
     for (const title of ['DKIM', 'DMARC', 'BIMI']) expect(section(r.stdout, title).join('\n')).not.toMatch(/absent|missing|no DMARC record|no BIMI record|no key at/)
     const json = (await runCli([...args, '--json'])).json!
     expect([json.dkim.status, json.dmarc.status, json.bimi.status]).toEqual(['unknown', 'unknown', 'unknown'])
+  })
+
+  it('DNS text on screen is escaped: a record\'s escape sequences are shown as \\x1b, never sent to the terminal', async () => {
+    const r = await runCli(['sender', 'hostile.test', '--no-dnsbl', '--resolver', `${dns.host}:${dns.port}`, '--timeout', '1s'])
+    expect(section(r.stdout, 'DMARC').join('\n')).toContain('rua=mailto:\\x1b[32m✔\\x1b[0m@hostile.test')
+    expect(section(r.stdout, 'BIMI').join('\n')).toContain('l=https://hostile.test/\\x1b]0;pwned\\x07.svg')
+    expect(r.stdout).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f]/)
   })
 })
