@@ -7,7 +7,7 @@ import {printable} from '../lib/dns/names.js'
 import {commonOptions, type CommonOptions} from './options.js'
 import {commonFlags} from './flags.js'
 import {usageLineOf} from './flag-names.js'
-import {envelope, toJson} from '../render/json.js'
+import {envelope, toJson, type Envelope} from '../render/json.js'
 import {colourLevel, makeStyle, marks} from '../render/style.js'
 import {renderFindings} from '../render/findings.js'
 import {renderTranscript} from '../render/transcript.js'
@@ -24,6 +24,7 @@ import {buildReport, judge, samplesOf, stagesOf, type CheckDocument, type Measur
 import {renderNagios, renderNagiosUsage} from '../render/nagios.js'
 import {renderPrometheus} from '../render/prometheus.js'
 import {renderJunit} from '../render/junit.js'
+import {assertBatchFlagsUsed, isBatchRun, runTargets} from './batch.js'
 
 /** What a command's work produced: the fields docs/cli.md names, the findings, and optionally its own exit code. */
 export interface Outcome<R extends object = Record<string, unknown>> {
@@ -47,6 +48,12 @@ export interface RunContext {
  */
 export abstract class MaildigCommand<R extends object = Record<string, unknown>> extends Command {
   protected started = performance.now()
+  /** The positional argument a batch run's targets fill (docs/cli.md "Batch runs"); none: the command has no batch form. */
+  static targetArg?: string
+  /** Flags a target's NDJSON line may set for that target alone. */
+  static targetOptions: readonly string[] = []
+  /** Flags a batch run refuses (they read one input, or make sense for one target only). */
+  static notInBatch: readonly string[] = []
 
   /** The flags and arguments as parsed: what measure() reads besides the document. */
   private parsedInput: {flags: object; args: Record<string, unknown>} = {flags: {}, args: {}}
@@ -86,6 +93,7 @@ export abstract class MaildigCommand<R extends object = Record<string, unknown>>
   }
 
   public async run(): Promise<void> {
+    if (this.commandClass.targetArg && isBatchRun(this.argv)) return this.runBatch()
     // The format is read before the flags are parsed, so that a usage error is reported in it too.
     let format: Format = requestedFormat(this.argv)
     const json = format === 'json'
@@ -97,7 +105,7 @@ export abstract class MaildigCommand<R extends object = Record<string, unknown>>
     let failure: MaildigError | undefined
     let spinner: Spinner | undefined
     const command = this.id ?? 'maildig'
-    const fixContext: FixContext = {command, protocol: protocolOf(command, this.argv), authenticated: this.argv.some((a) => a === '--user' || a.startsWith('--user=')) || Boolean(process.env.MAILDIG_USER)}
+    const fixContext = this.fixContext(command)
     ownOutputErrors()
     // Under --json an interrupted run still prints its one document (docs/cli.md, "Exit codes").
     const stopWatching = onInterrupt((signal) => {
@@ -113,6 +121,7 @@ export abstract class MaildigCommand<R extends object = Record<string, unknown>>
       format = monitoring.format
       outputPath = monitoring.outputPath
       thresholds = monitoring.thresholds
+      if (this.commandClass.targetArg) assertBatchFlagsUsed(flags)
       const options = await commonOptions(flags)
       // The machine formats are plain documents too: no spinner, no colour.
       if (format === 'json' || MONITORING_FORMATS.includes(format)) options.json = true
@@ -151,14 +160,7 @@ export abstract class MaildigCommand<R extends object = Record<string, unknown>>
         return
       }
       if (json) {
-        // What the command learnt before it failed (a certificate finding before AUTH failed) stays in the document.
-        const findings: Finding[] = failure.category === 'usage' ? [] : [...withFittingFixes(partial?.findings ?? [], fixContext), errorFinding(failure, fixContext)]
-        // So do the command's fields it had filled (the TLS section before a refused login).
-        const {findings: _f, transcript: _t, timings: _m, ...learntFields} = (partial ?? {}) as Record<string, unknown>
-        const extra: Record<string, unknown> = {...learntFields}
-        if (partial?.timings) extra.timings = partial.timings
-        if (wantTranscript && partial?.transcript) extra.transcript = partial.transcript
-        await emit(toJson(everywhere.scrubDeep(envelope(command, failure.exitCode, extra, findings, totalMs, {code: failure.code, message: failure.message}))))
+        await emit(toJson(failureDocument(command, failure, totalMs, fixContext, wantTranscript)))
       } else {
         // Server and message text is escaped where it enters the rendering; the colours are added after.
         const style = makeStyle(colourLevel(process.stderr))
@@ -191,7 +193,7 @@ export abstract class MaildigCommand<R extends object = Record<string, unknown>>
       const report = buildReport(doc, this.measure(doc as CheckDocument & Partial<R>, this.parsedInput.flags, this.parsedInput.args), thresholds)
       result.findings = [...result.findings, ...judge(samplesOf(report))]
     }
-    const exitCode = result.exitCode ?? (hasErrors(result.findings) ? EXIT_CODES.check : EXIT_CODES.ok)
+    const exitCode = exitCodeOf(result)
     process.exitCode = exitCode
     if (MONITORING_FORMATS.includes(format)) {
       // The monitoring system reads standard output; the conversation goes to standard error, for a person debugging the check.
@@ -200,8 +202,7 @@ export abstract class MaildigCommand<R extends object = Record<string, unknown>>
       return
     }
     if (json) {
-      if (wantTranscript) fields.transcript = result.transcript ?? []
-      await emit(toJson(everywhere.scrubDeep(envelope(command, exitCode, fields, result.findings, totalMs))))
+      await emit(toJson(outcomeDocument(command, result, totalMs, fixContext, wantTranscript)))
       return
     }
     const style = makeStyle(outputPath ? 0 : colourLevel(process.stdout))
@@ -252,14 +253,64 @@ export abstract class MaildigCommand<R extends object = Record<string, unknown>>
     return this.constructor as typeof MaildigCommand
   }
 
-  private async parseFlags() {
+  /** --targets (or --format csv): the command's work over many targets, one document per line. */
+  private async runBatch(): Promise<void> {
+    ownOutputErrors()
+    const command = this.id ?? 'maildig'
+    const table = this.commandClass
+    try {
+      const {flags, args} = await this.parseFlags(true)
+      for (const name of table.notInBatch) if (flags[name] !== undefined) throw new UsageError(`--${name}: not with --targets or --format csv (one check per run)`)
+      const options = await commonOptions(flags)
+      const fixContext = this.fixContext(command)
+      const spinner = await startSpinner('', {json: true, quiet: true})
+      const style = makeStyle(0)
+      const targetArg = table.targetArg!
+      process.exitCode = await runTargets({
+        command,
+        flags,
+        positional: args[targetArg] === undefined ? undefined : String(args[targetArg]),
+        targetArg,
+        targetOptions: table.targetOptions,
+        flagTable: (table.flags ?? {}) as Record<string, {type: string; multiple?: boolean; options?: readonly string[]}>,
+        options,
+        fixContext,
+        format: flags.format === 'csv' ? 'csv' : 'ndjson',
+        check: async (targetFlags, targetArgs, targetOptions) => {
+          const started = performance.now()
+          try {
+            const outcome = await this.work(targetFlags, targetArgs, {options: targetOptions, style, spinner})
+            return outcomeDocument(command, outcome, performance.now() - started, fixContext, options.transcript)
+          } catch (error) {
+            return failureDocument(command, toMaildigError(error), performance.now() - started, fixContext, options.transcript)
+          }
+        },
+        problem: (error) => failureDocument(command, error, 0, fixContext, false),
+      })
+    } catch (error) {
+      const failure = toMaildigError(error)
+      process.exitCode = failure.exitCode
+      const style = makeStyle(colourLevel(process.stderr))
+      const hint = failure.category === 'usage' ? ` (see: maildig ${command} --help)` : ''
+      process.stderr.write(`${marks(style).fail} ${escapeControls(printable(everywhere.scrub(failure.message)))}${hint}\n`)
+    }
+  }
+
+  private fixContext(command: string): FixContext {
+    return {command, protocol: protocolOf(command, this.argv), authenticated: this.argv.some((a) => a === '--user' || a.startsWith('--user=')) || Boolean(process.env.MAILDIG_USER)}
+  }
+
+  private async parseFlags(relaxArgs = false) {
     // The configuration file's values for the flags not given (docs/cli.md "Configuration file").
     const config = loadConfig(profileFrom(this.argv))
     const {flags} = this.commandClass
     if (config.values.size > 0) this.argv = withConfig(this.argv, flags, config)
     this.argv = canonicalChoices(this.argv, flags)
     try {
-      return await this.parse(this.commandClass)
+      // A batch run takes its targets from --targets: the positional argument becomes optional.
+      const ctor = this.commandClass
+      const relaxed = relaxArgs ? {...ctor, flags: ctor.flags, strict: ctor.strict, args: Object.fromEntries(Object.entries(ctor.args ?? {}).map(([name, arg]) => [name, {...arg, required: false}]))} : ctor
+      return await this.parse(relaxed as typeof ctor)
     } catch (error) {
       // oclif's parser errors (unknown flag, missing argument, bad option, a bad value) are usage errors: one line each, exit 2.
       throw usageFromParseError(error as Error, this.commandClass)
@@ -267,7 +318,33 @@ export abstract class MaildigCommand<R extends object = Record<string, unknown>>
   }
 }
 
-function toMaildigError(error: unknown): MaildigError {
+/** The exit code an outcome gives: its own, else 1 with an error finding, else 0. */
+function exitCodeOf(outcome: Outcome<object>): number {
+  return outcome.exitCode ?? (hasErrors(outcome.findings) ? EXIT_CODES.check : EXIT_CODES.ok)
+}
+
+/** The --json document of a finished check (docs/cli.md "The JSON envelope"), secrets masked. */
+export function outcomeDocument(command: string, outcome: Outcome<object>, totalMs: number, fixContext: FixContext, wantTranscript: boolean): Envelope {
+  const findings = withFittingFixes(outcome.findings, fixContext)
+  const fields: Record<string, unknown> = {...(outcome.result as Record<string, unknown>)}
+  if (wantTranscript) fields.transcript = outcome.transcript ?? []
+  return everywhere.scrubDeep(envelope(command, exitCodeOf({...outcome, findings}), fields, findings, totalMs))
+}
+
+/** The --json document of a check that failed as a whole: what it learnt before failing stays in it. */
+export function failureDocument(command: string, failure: MaildigError, totalMs: number, fixContext: FixContext, wantTranscript: boolean): Envelope {
+  const partial = partialOf<{transcript?: TranscriptLine[]; timings?: Record<string, number>; findings?: Finding[]}>(failure)
+  // What the command learnt before it failed (a certificate finding before AUTH failed) stays in the document.
+  const findings: Finding[] = failure.category === 'usage' ? [] : [...withFittingFixes(partial?.findings ?? [], fixContext), errorFinding(failure, fixContext)]
+  // So do the command's fields it had filled (the TLS section before a refused login).
+  const {findings: _f, transcript: _t, timings: _m, ...learntFields} = (partial ?? {}) as Record<string, unknown>
+  const extra: Record<string, unknown> = {...learntFields}
+  if (partial?.timings) extra.timings = partial.timings
+  if (wantTranscript && partial?.transcript) extra.transcript = partial.transcript
+  return everywhere.scrubDeep(envelope(command, failure.exitCode, extra, findings, totalMs, {code: failure.code, message: failure.message}))
+}
+
+export function toMaildigError(error: unknown): MaildigError {
   if (isMaildigError(error)) return error
   if (error instanceof Errors.CLIError) return new UsageError(error.message)
   const message = error instanceof Error ? error.message : String(error)

@@ -144,3 +144,17 @@ export const authFlags = {
   'password-stdin': Flags.boolean({description: 'Read the password from standard input (otherwise MAILDIG_PASSWORD).', default: false}),
   'allow-insecure-auth': Flags.boolean({description: 'Send credentials even over plaintext or an unverified certificate.', default: false}),
 }
+
+/**
+ * Batch runs (docs/cli.md "Batch runs"): many targets in one process. Values are validated in
+ * src/cli/batch.ts, before any work.
+ */
+export const batchFlags = {
+  targets: Flags.string({description: 'Check every target in this file (- for standard input): one per line, or NDJSON objects {"target": …, per-target options}. Output: one JSON document per line (NDJSON), in completion order.', helpValue: 'FILE|-'}),
+  concurrency: Flags.string({description: 'With --targets: targets checked at once (default 32).', helpValue: 'N'}),
+  'per-host': Flags.string({description: 'With --targets: conversations at once with one server address (default 2).', helpValue: 'N'}),
+  'host-interval': Flags.string({description: 'With --targets: least time between two connections to one server address (default 0), e.g. 500ms.', helpValue: 'DURATION'}),
+  qps: Flags.string({description: 'With --targets: DNS queries per second to each resolver (default: no limit).', helpValue: 'N'}),
+  resume: Flags.string({description: 'With --targets: skip targets already in this NDJSON file and append the new lines to it (instead of stdout).', helpValue: 'FILE'}),
+  shard: Flags.string({description: 'With --targets: check only shard I of N (a stable hash of each target decides); auto/N takes I from JOB_COMPLETION_INDEX.', helpValue: 'I/N'}),
+}

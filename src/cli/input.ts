@@ -38,6 +38,18 @@ export async function readInput(source: string, request: InputRequest): Promise<
     const stdin = process.stdin
     return readBounded(stdin, 'standard input', {...request, deadlineMs: stdin.isTTY ? 0 : request.deadlineMs})
   }
+  const {stream} = openInput(source, request)
+  return readBounded(stream, source, request)
+}
+
+/**
+ * Opens `source` (a path, or `-` for standard input) as a stream, for an input read piece by piece
+ * (batch --targets): the caller bounds each piece and its deadline. `terminal`: a person is typing,
+ * so no deadline applies. A missing file or a directory is a usage error naming the flag.
+ */
+export function openInput(source: string, request: Pick<InputRequest, 'label' | 'maxBytes'> & {truncate?: boolean; limit?: string}): {stream: Readable; terminal: boolean; size?: number} {
+  const inherited = inheritedDescriptor(source)
+  if (source === '-' || inherited === 0) return {stream: process.stdin, terminal: Boolean(process.stdin.isTTY)}
   let fd: number
   try {
     // Non-blocking, so that opening a FIFO that has no writer yet does not block a thread (and the exit).
@@ -47,20 +59,19 @@ export async function readInput(source: string, request: InputRequest): Promise<
     if (inherited === undefined || (error as NodeJS.ErrnoException).code !== 'ENXIO') throw cannotRead(request.label, source, error)
     fd = inherited
   }
-  let stream: Readable
   try {
     const stat = fstatSync(fd)
     if (stat.isDirectory()) throw new UsageError(`${request.label}: ${source} is a directory`)
     if (stat.isFile() && stat.size > request.maxBytes && !request.truncate) throw tooLarge(request, source)
     // A pipe (FIFO, <(…), /dev/stdin from a pipe) is watched by the event loop, which waits for a writer
     // without a thread; files and devices are read through the thread pool.
-    stream = stat.isFIFO() || stat.isSocket() ? new Socket({fd, readable: true, writable: false}) : createReadStream('', {fd, autoClose: true})
+    const stream = stat.isFIFO() || stat.isSocket() ? new Socket({fd, readable: true, writable: false}) : createReadStream('', {fd, autoClose: true})
+    return {stream, terminal: false, size: stat.isFile() ? stat.size : undefined}
   } catch (error) {
     closeSync(fd)
     if (error instanceof UsageError) throw error
     throw cannotRead(request.label, source, error)
   }
-  return readBounded(stream, source, request)
 }
 
 /** The descriptor a path names when it is one this process inherited: /dev/stdin, /dev/fd/N, /proc/self/fd/N. */
@@ -113,7 +124,7 @@ function readBounded(stream: Readable, what: string, request: InputRequest): Pro
   })
 }
 
-function tooLarge(request: InputRequest, what: string): UsageError {
+function tooLarge(request: Pick<InputRequest, 'label' | 'maxBytes' | 'limit'>, what: string): UsageError {
   return new UsageError(`${request.label}: ${what} is larger than ${request.limit ?? byteSize(request.maxBytes)}`)
 }
 

@@ -1,7 +1,7 @@
 import {Args, Flags} from '@oclif/core'
 import type {ChalkInstance} from 'chalk'
 import {MaildigCommand, type Outcome, type RunContext} from '../cli/base-command.js'
-import {commonFlags, type ArgsOf, type FlagsOf} from '../cli/flags.js'
+import {batchFlags, commonFlags, type ArgsOf, type FlagsOf} from '../cli/flags.js'
 import {UsageError} from '../lib/errors.js'
 import {toDomain} from '../lib/dns/names.js'
 import {resolveMx, type MxResult} from '../lib/mx/resolve-mx.js'
@@ -20,12 +20,15 @@ Exit codes: 0 fine, 1 an error finding (null MX, an exchange without address…)
     '<%= config.bin %> mx bücher.example --resolver 9.9.9.9',
     '<%= config.bin %> mx example.com --json | jq \'.exchanges[].exchange\'',
     '<%= config.bin %> mx example.com --short',
+    '<%= config.bin %> mx --targets domains.txt --concurrency 64 > mx.ndjson',
   ]
+  static override targetArg = 'domain'
   static override args = {domain: Args.string({description: 'The mail domain (Unicode allowed).', required: true, ignoreStdin: true})}
   static override flags = {
     ...commonFlags,
-    ...outputFlags(),
+    ...outputFlags(['csv']),
     ...thresholdFlags({time: 'seconds', lookup: 'seconds'}),
+    ...batchFlags,
     short: Flags.boolean({description: 'Only the exchanges, one per line, in the order a sender tries them (like dig +short); the exit code still tells of problems.', default: false}),
   }
   private short = false

@@ -1,7 +1,7 @@
 import {Args, Flags} from '@oclif/core'
 import type {ChalkInstance} from 'chalk'
 import {MaildigCommand, type Outcome, type RunContext} from '../cli/base-command.js'
-import {authFlags, certDays, choice, commonFlags, ehlo, mailAddress, port, wordList, type ArgsOf, type FlagsOf} from '../cli/flags.js'
+import {authFlags, batchFlags, certDays, choice, commonFlags, ehlo, mailAddress, port, wordList, type ArgsOf, type FlagsOf} from '../cli/flags.js'
 import {readCredentials} from '../cli/credentials.js'
 import {parseHostPort} from '../cli/validate.js'
 import {UsageError} from '../lib/errors.js'
@@ -35,13 +35,17 @@ Exit codes: 0 fine, 1 a problem found (error finding, unmet --require, rejected 
     '<%= config.bin %> probe-smtp example.com --mx --rcpt postmaster@example.com --require starttls,valid-cert',
     '<%= config.bin %> probe-smtp mx.example.com --relay-test --transcript',
     '<%= config.bin %> probe-smtp smtp.example.com:465',
+    '<%= config.bin %> probe-smtp --mx --targets domains.txt --per-host 1 --format csv > tls-audit.csv',
   ]
+  static override targetArg = 'host'
+  static override targetOptions = ['port', 'tls', 'ehlo', 'from', 'rcpt', 'relay-test', 'require', 'cert-days']
   static override args = {host: Args.string({description: 'The SMTP server (host name or IP address, optionally HOST:PORT or [IPv6]:PORT), or with --mx a mail domain.', required: true, ignoreStdin: true})}
   static override flags = {
     ...commonFlags,
-    ...outputFlags(),
+    ...outputFlags(['csv']),
     ...thresholdFlags({time: 'seconds', cert_days: 'number', lookup: 'seconds', connect: 'seconds', tls: 'seconds', greeting: 'seconds'}),
     ...authFlags,
+    ...batchFlags,
     port: port({description: 'TCP port (default 25, or 465 with --tls implicit).'}),
     tls: choice(['starttls', 'implicit', 'none'] as const)({description: 'starttls (required), implicit, or none. Default: implicit on 465, STARTTLS when offered elsewhere.'}),
     ehlo: ehlo({description: 'The name to send with EHLO (default: this host\'s name, or its address literal).'}),

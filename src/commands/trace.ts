@@ -1,7 +1,7 @@
 import {Args, Flags} from '@oclif/core'
 import type {ChalkInstance} from 'chalk'
 import {MaildigCommand, type Outcome, type RunContext} from '../cli/base-command.js'
-import {certDays, commonFlags, ehlo, mailAddress, type ArgsOf, type FlagsOf} from '../cli/flags.js'
+import {batchFlags, certDays, commonFlags, ehlo, mailAddress, type ArgsOf, type FlagsOf} from '../cli/flags.js'
 import {UsageError} from '../lib/errors.js'
 import {parseMailAddress} from '../lib/address.js'
 import {analyzeMessage, type ObservedAnalysis} from '../lib/route/observed.js'
@@ -34,14 +34,19 @@ Exit codes: 0 deliverable and no error finding, 1 the route fails or an error fi
     '<%= config.bin %> trace bob@example.org --from alice@example.com',
     '<%= config.bin %> trace bob@example.org --format mermaid',
     '<%= config.bin %> trace bob@example.org --message received.eml --json',
+    '<%= config.bin %> trace --targets recipients.txt --from alice@example.com > routes.ndjson',
   ]
+  static override targetArg = 'recipient'
+  static override targetOptions = ['from', 'ehlo', 'cert-days']
+  static override notInBatch = ['message']
   static override args = {recipient: Args.string({description: 'The recipient address: the route to it is predicted and measured.', required: false, ignoreStdin: true})}
   static override flags = {
     ...commonFlags,
-    ...outputFlags(['mermaid']),
+    ...outputFlags(['mermaid', 'csv']),
     ...thresholdFlags({time: 'seconds', cert_days: 'number', observed_delivery: 'seconds'}),
     from: mailAddress({description: 'The sender: its domain\'s submission server, SPF and DMARC are checked, and it is the MAIL FROM of the RCPT test.', helpValue: 'SENDER'}),
     message: Flags.string({description: 'A delivered message (file, or - for standard input): show the route it took.', helpValue: 'FILE|-'}),
+    ...batchFlags,
     ehlo: ehlo({description: 'The name to send with EHLO.'}),
     'cert-days': certDays(),
   }

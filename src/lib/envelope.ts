@@ -11,6 +11,8 @@ export const envelopeSchema = z.object({
   timings: z.record(z.string(), z.number()).describe('milliseconds per phase; totalMs is the whole command'),
   error: z.object({code: z.string(), message: z.string()}).optional().describe('present when the command failed as a whole'),
   transcript: z.array(transcriptLineSchema).optional().describe('with --transcript: the protocol conversation, secrets masked'),
+  target: z.string().nullable().optional().describe('batch runs (--targets): the target of this line, as the input gave it; null for an input line that named none'),
+  line: z.number().int().optional().describe('batch runs: the input line number, on the document of a line\'s own problem (bad JSON, too long, an unknown option)'),
 })
 
 /**

@@ -88,7 +88,7 @@ describe('completion', () => {
     }
     expect(complete(['maildig', 'pro'])).toBe('probe-smtp')
     expect(complete(['maildig', 'send', '--tls', ''])).toBe('starttls implicit none')
-    expect(complete(['maildig', 'mx', '--res'])).toBe('--resolver')
+    expect(complete(['maildig', 'mx', '--reso'])).toBe('--resolver')
     expect(complete(['maildig', 'help', 'tr'])).toBe('trace')
   })
 

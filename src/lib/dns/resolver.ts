@@ -6,6 +6,8 @@ import {queryId} from './query-id.js'
 import {InvalidValueError} from '../errors.js'
 import {isIP} from '../net/ip.js'
 import {DEFAULT_TIMEOUT_MS} from '../net/deadline.js'
+import {DnsCache} from './answer-cache.js'
+import {Pacer, UdpPool} from './pool.js'
 
 /**
  * The DNS layer. node:dns on Node 20 has no TLSA, no AD flag, few TTLs and folds NXDOMAIN and NODATA
@@ -63,6 +65,12 @@ export interface DnsAnswer<T extends RecordType = RecordType> {
 export interface ResolverOptions {
   servers?: DnsServer[]
   timeoutMs?: number
+  /**
+   * A batch run's resolver (docs/cli.md "Batch runs"): answers kept for their TTL and shared by
+   * concurrent askers (answer-cache.ts), queries multiplexed over a few sockets per server (pool.ts), and
+   * with `qps`, query starts spaced to at most that many per second.
+   */
+  batch?: {qps?: number}
 }
 
 /** Parses `IP`, `IP:PORT`, `[IPv6]` or `[IPv6]:PORT`; a bare IPv6 address has no port. */
@@ -119,11 +127,20 @@ export class DnsResolver {
   /** Whether the user chose the servers (--resolver): then no name may reach the system resolver. */
   readonly explicit: boolean
   private chosen: DnsServer[] | undefined
+  /** A batch run's: see ResolverOptions.batch. */
+  readonly cache?: DnsCache<DnsAnswer>
+  readonly pool?: UdpPool
+  private readonly pacer?: Pacer
 
   constructor(options: ResolverOptions = {}) {
     this.explicit = Boolean(options.servers && options.servers.length > 0)
     this.chosen = this.explicit ? options.servers : undefined
     this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS
+    if (options.batch) {
+      this.cache = new DnsCache()
+      this.pool = new UdpPool()
+      if (options.batch.qps) this.pacer = new Pacer(options.batch.qps)
+    }
   }
 
   /** The servers asked: --resolver's, or the system's, read when first needed (a run may ask no DNS at all). */
@@ -132,6 +149,17 @@ export class DnsResolver {
   }
 
   async query<T extends RecordType>(name: string, type: T): Promise<DnsAnswer<T>> {
+    if (!this.cache) return (await this.ask(name, type)).answer
+    const key = `${name.replace(/\.$/, '').toLowerCase()} ${type}`
+    return this.cache.get(key, async () => {
+      await this.pacer?.turn()
+      const {answer, ttl} = await this.ask(name, type)
+      return {value: answer, ttl}
+    }) as Promise<DnsAnswer<T>>
+  }
+
+  /** One question on the wire, and how long its answer may be kept (0: not at all). */
+  private async ask<T extends RecordType>(name: string, type: T): Promise<{answer: DnsAnswer<T>; ttl: number}> {
     const started = performance.now()
     const qname = name.replace(/\.$/, '')
     const base = {name: qname, type, records: [], cnames: [], authenticated: false}
@@ -144,7 +172,7 @@ export class DnsResolver {
     }
     const ms = performance.now() - started
     if ('error' in response) {
-      return {...base, status: response.status, rcode: null, server: null, transport: null, ms, detail: response.error}
+      return {answer: {...base, status: response.status, rcode: null, server: null, transport: null, ms, detail: response.error}, ttl: 0}
     }
     const {packet: reply, server, transport} = response
     const rcode = reply.rcode ?? 'NOERROR'
@@ -160,7 +188,7 @@ export class DnsResolver {
     if (rcode !== 'NOERROR') {
       answer.status = RCODE_STATUS[rcode] ?? 'error'
       answer.detail = `the server answered ${rcode}`
-      return answer
+      return {answer, ttl: rcode === 'NXDOMAIN' ? negativeTtl(reply) : 0}
     }
     // Follow the CNAME chain inside the answer section (RFC 1034 §3.6.2), then keep records of the asked type at its end.
     let owner = qname.toLowerCase()
@@ -177,8 +205,9 @@ export class DnsResolver {
     if (answer.records.length === 0) {
       answer.status = 'nodata'
       answer.detail = answer.cnames.length > 0 ? `alias of ${owner}, which has no ${type} record` : `no ${type} record`
+      return {answer, ttl: negativeTtl(reply)}
     }
-    return answer
+    return {answer, ttl: Math.min(...answer.records.map((r) => r.ttl), ...answer.cnames.map((c) => c.ttl))}
   }
 
   private async exchange(name: string, type: RecordType, started: number) {
@@ -195,7 +224,8 @@ export class DnsResolver {
 
   private udpExchange(name: string, type: RecordType, deadline: number): Promise<{packet: Decoded; server: DnsServer; transport: 'udp'} | {error: string; status: DnsStatus}> {
     return new Promise((resolve) => {
-      const sockets: dgram.Socket[] = []
+      /** Closes each send's socket (or hands its pooled ID back). */
+      const releases: (() => void)[] = []
       const timers: NodeJS.Timeout[] = []
       const errors: string[] = []
       let failed: {packet: Decoded; server: DnsServer} | undefined
@@ -208,7 +238,7 @@ export class DnsResolver {
         if (finished) return
         finished = true
         for (const t of timers) clearTimeout(t)
-        for (const s of sockets) s.close()
+        for (const release of releases) release()
         resolve(value)
       }
       const send = () => {
@@ -216,16 +246,14 @@ export class DnsResolver {
         const server = this.servers[sent % this.servers.length]
         sent++
         const query = encodeQuery(name, type)
-        const id = query.readUInt16BE(0)
-        const socket = dgram.createSocket({type: isIP(server.host) === 6 ? 'udp6' : 'udp4', lookup: literalLookup})
-        sockets.push(socket)
-        socket.on('error', (error: NodeJS.ErrnoException) => {
+        let id = query.readUInt16BE(0)
+        const onError = (error: NodeJS.ErrnoException) => {
           errors.push(error.code === 'ECONNREFUSED' ? `nothing answers DNS at ${formatServer(server)}` : `${formatServer(server)}: ${error.message}`)
           // Try the next send now rather than waiting for its timer; give up once every send failed.
           if (sent < ATTEMPTS) send()
           else if (errors.length >= sent) finish({error: [...new Set(errors)].join('; '), status: 'error'})
-        })
-        socket.on('message', (message) => {
+        }
+        const onMessage = (message: Buffer) => {
           let decoded: Decoded
           try {
             decoded = packet.decode(message) as Decoded
@@ -256,7 +284,18 @@ export class DnsResolver {
             return
           }
           finish({packet: decoded, server, transport: 'udp'})
-        })
+        }
+        if (this.pool) {
+          // A batch run: the pool's shared sockets, this query told apart by its ID.
+          const pooled = this.pool.send(server, query, {onMessage, onError})
+          id = pooled.id
+          releases.push(pooled.done)
+          return
+        }
+        const socket = dgram.createSocket({type: isIP(server.host) === 6 ? 'udp6' : 'udp4', lookup: literalLookup})
+        releases.push(() => socket.close())
+        socket.on('error', onError)
+        socket.on('message', onMessage)
         // A connect that fails (no route: ENETUNREACH; a broadcast address: EACCES) hands its error to this callback
         // and leaves the socket unconnected, where send(query, callback) would read the callback as a port and throw.
         socket.connect(server.port, server.host, (connectError?: Error) => {
@@ -281,6 +320,15 @@ export class DnsResolver {
       )
     })
   }
+}
+
+/**
+ * How long a negative answer may be kept: the SOA record's TTL or its MINIMUM field, whichever is
+ * less (RFC 2308 §5); without an SOA in the authority section, not at all (§5 again).
+ */
+function negativeTtl(reply: Decoded): number {
+  const soa = (reply.authorities ?? []).find((a) => a.type === 'SOA') as {ttl?: number; data?: {minimum?: number}} | undefined
+  return soa ? Math.min(soa.ttl ?? 0, soa.data?.minimum ?? 0) : 0
 }
 
 function encodeQuery(name: string, type: RecordType): Buffer {

@@ -4,6 +4,7 @@ import {createLookup} from '../dns/lookup.js'
 import type {DnsResolver} from '../dns/resolver.js'
 import type {CaInput} from '../tls/trust.js'
 import {stageTimeouts, type StageTimeouts} from './deadline.js'
+import type {HostGate} from './host-gate.js'
 
 /** Where one conversation goes: the name asked for, the port, and the address when it is already resolved. */
 export interface Endpoint {
@@ -36,6 +37,11 @@ export interface NetContext {
   tls?: {minVersion?: SecureVersion; ciphers?: string}
   /** Told what a conversation waits for now (the CLI's spinner says it); the library itself never prints. */
   progress?: (event: ProgressEvent) => void
+  /**
+   * A batch run's politeness (host-gate.ts): conversations per server address capped and spaced, a
+   * busy server backed off, and each server probed once per run. Absent: a single-target run.
+   */
+  hosts?: HostGate
 }
 
 /** What a conversation is waiting for at this moment. */

@@ -38,7 +38,8 @@ export async function probeHost(host: string, settings: ProbeSettings, started =
   })
   const ptr = literal ? [] : await ptrNames(net.resolver, target.address)
   try {
-    return await probeSmtp({...settings, host, address: target.address, ptrNames: ptr, transcript: new Transcript(started)})
+    const probe = () => probeSmtp({...settings, host, address: target.address, ptrNames: ptr, transcript: new Transcript(started)})
+    return await (net.hosts ? net.hosts.run(target.address, probe) : probe())
   } catch (error) {
     const partial = partialOf<SmtpProbePartial>(error)
     if (partial && isMaildigError(error) && error.code === 'CONNECT_TIMEOUT' && (settings.port ?? 25) === 25) {
@@ -98,13 +99,26 @@ export async function probeExchanges(mx: MxResult, settings: ProbeSettings, star
   const probes = await Promise.all(
     targets.map(async (t): Promise<HostProbe> => {
       const base = {preference: t.preference, exchange: t.exchange, address: t.address, family: t.family}
-      try {
-        const result = await probeSmtp({...settings, host: t.exchange, address: t.address, ptrNames: t.ptr, transcript: new Transcript(started)})
-        return {...base, ok: true, result, error: null}
-      } catch (error) {
-        if (!isMaildigError(error) || error.category === 'usage') throw error
-        return {...base, ok: false, result: null, error: {code: error.code, message: error.message, partial: partialOf<SmtpProbePartial>(error)}}
+      const probe = async (): Promise<Pick<HostProbe, 'ok' | 'result' | 'error'>> => {
+        try {
+          const result = await probeSmtp({...settings, host: t.exchange, address: t.address, ptrNames: t.ptr, transcript: new Transcript(started)})
+          return {ok: true, result, error: null}
+        } catch (error) {
+          if (!isMaildigError(error) || error.category === 'usage') throw error
+          return {ok: false, result: null, error: {code: error.code, message: error.message, partial: partialOf<SmtpProbePartial>(error)}}
+        }
       }
+      const hosts = settings.net.hosts
+      if (!hosts) return {...base, ...(await probe())}
+      // A batch run: each server once, whatever number of domains use it; every user gets its own copy.
+      const outcome = await hosts.once(probeKey(t.exchange, t.address, settings), () =>
+        hosts.run(t.address, async () => {
+          const done = await probe()
+          if (done.error && (BUSY.test(done.error.code) || done.error.partial?.banner?.code === 421)) hosts.backOff(t.address)
+          return done
+        }),
+      )
+      return {...base, ...structuredClone(outcome)}
     }),
   )
   const port = settings.port ?? 25
@@ -126,6 +140,14 @@ export async function probeExchanges(mx: MxResult, settings: ProbeSettings, star
   return {probes, dane: dane.infos, findings}
 }
 
+/** Errors after which a server is backed off: it said it is busy (421), or it let a stage deadline pass (a tarpit). */
+const BUSY = /^(SERVICE_UNAVAILABLE|GREETING_TIMEOUT|REPLY_TIMEOUT|CONNECT_TIMEOUT)$/
+
+/** What makes two probes of one server the same conversation: the name (SNI, certificate check) and every setting that reaches the wire. */
+function probeKey(exchange: string, address: string, settings: ProbeSettings): string {
+  const {net: _net, password: _p, token: _t, ...wire} = settings
+  return JSON.stringify([exchange.toLowerCase().replace(/\.$/, ''), address, wire])
+}
 
 /**
  * DANE for each exchange, matched against the certificate its first reachable address showed (its
