@@ -82,4 +82,9 @@ if (want('probes')) {
   rows.push(...(await benchProbes({BIN, timeRun, median})))
 }
 
+if (want('batch')) {
+  const {benchBatch} = await import('./bench-batch.mjs')
+  rows.push(...(await benchBatch({BIN})))
+}
+
 console.log(rows.join('\n'))

@@ -26,6 +26,8 @@ command -v zsh >/dev/null 2>&1 || need+=(zsh)
 [ -x /usr/bin/promtool ] || need+=(prometheus)
 command -v xmllint >/dev/null 2>&1 || need+=(libxml2-utils)
 [ -x /usr/lib/nagios/plugins/check_smtp ] || need+=(monitoring-plugins-standard)
+# dig: npm run bench compares `mx --targets` with `dig -f` over the same list (scripts/bench-batch.mjs).
+command -v dig >/dev/null 2>&1 || need+=(bind9-dnsutils)
 
 if [ ${#need[@]} -eq 0 ]; then
   echo "test servers: already installed"

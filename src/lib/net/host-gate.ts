@@ -16,6 +16,8 @@ export interface HostGateOptions {
 }
 
 const BACKOFF_MS = 5_000
+/** Probe results kept for sharing: far more than the distinct MX servers of a hosting audit, bounded all the same. */
+const MAX_MEMO = 2_000
 const MAX_BACKOFF_MS = 60_000
 
 interface HostState {
@@ -65,10 +67,17 @@ export class HostGate {
     state.notBefore = Math.max(state.notBefore, performance.now() + state.backoffMs)
   }
 
-  /** The first call with `key` runs `work`; every later call gets the same promise. */
+  /**
+   * The first call with `key` runs `work`; every later call gets the same promise. At most MAX_MEMO
+   * results are kept, the oldest leaving first: a result no other target can share (trace's RCPT test
+   * names each target's recipient) must not make memory grow with the number of targets.
+   */
   once<T>(key: string, work: () => Promise<T>): Promise<T> {
     let promise = this.memo.get(key) as Promise<T> | undefined
-    if (!promise) this.memo.set(key, (promise = work()))
+    if (!promise) {
+      this.memo.set(key, (promise = work()))
+      if (this.memo.size > MAX_MEMO) this.memo.delete(this.memo.keys().next().value as string)
+    }
     return promise
   }
 
