@@ -1,7 +1,7 @@
 import {Args, Flags} from '@oclif/core'
 import type {ChalkInstance} from 'chalk'
 import {MaildigCommand, type Outcome, type RunContext} from '../cli/base-command.js'
-import {commonFlags, ehlo, schemaFlag, type ArgsOf, type FlagsOf} from '../cli/flags.js'
+import {batchFlags, commonFlags, ehlo, schemaFlag, type ArgsOf, type FlagsOf} from '../cli/flags.js'
 import {flagValue} from '../cli/validate.js'
 import {readInput} from '../cli/input.js'
 import {dnsblZoneSchema, ipSchema, messageProblem, selectorSchema, senderTargetSchema} from '../cli/validate-sender.js'
@@ -29,14 +29,19 @@ Exit codes: 0 no error finding, 1 an error finding (an SPF fail, a blocklist lis
     '<%= config.bin %> sender example.com --selector s1 --selector s2',
     '<%= config.bin %> sender example.com --message examples/postfix-relay-chain.eml --json | jq .dkim.signatures',
     '<%= config.bin %> sender example.com --ip 192.0.2.25 --dnsbl bl.example.net --json | jq \'.dnsbl[] | select(.status == "listed")\'',
+    '<%= config.bin %> sender --targets senders.ndjson --no-dnsbl > senders-audit.ndjson',
   ]
+  static override targetArg = 'sender'
+  static override targetOptions = ['ip', 'helo', 'selector', 'dnsbl', 'no-dnsbl', 'bimi-selector']
+  static override notInBatch = ['message']
   static override args = {
     sender: Args.string({description: 'The sender: a domain, an address (local@domain), or "<>" for the null reverse path.', required: true, ignoreStdin: true}),
   }
   static override flags = {
     ...commonFlags,
-    ...outputFlags(),
+    ...outputFlags(['csv']),
     ...thresholdFlags({time: 'seconds', spf_lookups: 'number', dnsbl_listed: 'number', dkim_keys: 'number'}),
+    ...batchFlags,
     ip: schemaFlag(ipSchema, {helpValue: 'ADDR'})({description: 'A sending address (IPv4 or IPv6): SPF, reverse DNS and blocklists are checked for it. Repeatable.', multiple: true, multipleNonGreedy: true}),
     helo: ehlo({description: 'The HELO/EHLO name the sending server uses: SPF checks that identity too (RFC 7208 §2.3).'}),
     selector: schemaFlag(selectorSchema, {helpValue: 'NAME'})({description: 'A DKIM selector to look up at <selector>._domainkey.<domain>. Repeatable; without it, common selectors are tried.', multiple: true, multipleNonGreedy: true}),

@@ -93,6 +93,29 @@ describe('mx --targets against dnsmasq', () => {
   })
 })
 
+describe('sender --targets against dnsmasq', () => {
+  it('per-target sending addresses: SPF pass for one, fail for the other; an option sender does not take is that line\'s error', async () => {
+    const targets = file(
+      'senders.ndjson',
+      [
+        JSON.stringify({target: 'mail.test', ip: ['127.0.1.25'], 'no-dnsbl': true}),
+        JSON.stringify({target: 'alice@mail.test', ip: '192.0.2.9', 'no-dnsbl': true}),
+        JSON.stringify({target: 'mail.test', port: 25}),
+      ].join('\n'),
+    )
+    const r = await runCli(['sender', '--targets', targets, '--resolver', resolver])
+    const docs = lines(r.stdout)
+    expect(docs).toHaveLength(3)
+    const pass = docs.find((d) => d.target === 'mail.test' && d.spf)
+    expect(pass).toMatchObject({command: 'sender', exitCode: 0})
+    expect(pass.spf.results[0]).toMatchObject({result: 'pass'})
+    const fail = docs.find((d) => d.target === 'alice@mail.test')
+    expect(fail).toMatchObject({command: 'sender', exitCode: 1})
+    expect(fail.spf.results[0]).toMatchObject({result: 'fail'})
+    expect(docs.find((d) => d.line === 3)).toMatchObject({exitCode: 2, error: {message: expect.stringMatching(/"port" is not a per-target option here \(these are: ip, helo, selector/)}})
+  })
+})
+
 describe('batch runs with scripted servers', () => {
   let dns: FakeDns
   const smtp: CountingSmtp[] = []
