@@ -29,7 +29,7 @@ Exit codes: 0 no error finding, 1 an error finding (an SPF fail, a blocklist lis
     '<%= config.bin %> sender example.com --selector s1 --selector s2',
     '<%= config.bin %> sender example.com --message examples/postfix-relay-chain.eml --json | jq .dkim.signatures',
     '<%= config.bin %> sender example.com --ip 192.0.2.25 --dnsbl bl.example.net --json | jq \'.dnsbl[] | select(.status == "listed")\'',
-    '<%= config.bin %> sender --targets senders.ndjson --no-dnsbl > senders-audit.ndjson',
+    '<%= config.bin %> sender --targets examples/senders.ndjson --no-dnsbl',
   ]
   static override targetArg = 'sender'
   static override targetOptions = ['ip', 'helo', 'selector', 'dnsbl', 'no-dnsbl', 'bimi-selector']
