@@ -41,6 +41,30 @@ export interface BatchSummary extends BatchProgress {
 
 const ABORTED = Symbol('aborted')
 
+/**
+ * `promise`, or ABORTED once the signal fires first. The listener goes when the promise settles:
+ * racing each wait against one long-lived promise would keep a reaction per wait on it (memory
+ * growing with every target of a long run).
+ */
+function unlessAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T | typeof ABORTED> {
+  if (!signal) return promise
+  if (signal.aborted) return Promise.resolve(ABORTED)
+  return new Promise((resolve, reject) => {
+    const onAbort = () => resolve(ABORTED)
+    signal.addEventListener('abort', onAbort, {once: true})
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort)
+        resolve(value)
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort)
+        reject(error)
+      },
+    )
+  })
+}
+
 export async function runBatch<R>(run: BatchRun<R>): Promise<BatchSummary> {
   const started = performance.now()
   const concurrency = Math.max(1, Math.floor(run.concurrency))
@@ -50,22 +74,26 @@ export async function runBatch<R>(run: BatchRun<R>): Promise<BatchSummary> {
   let writing: Promise<void> = Promise.resolve()
   let writeFailure: unknown
   const progress = (): BatchProgress => ({done, running: running.size, skipped, elapsedMs: performance.now() - started})
-  const aborted = new Promise<typeof ABORTED>((resolve) => {
-    if (run.signal?.aborted) resolve(ABORTED)
-    run.signal?.addEventListener('abort', () => resolve(ABORTED), {once: true})
-  })
+  // A free slot (a task ended) or the signal wakes the loop: one waiter at a time, nothing kept after.
+  let wakeUp: (() => void) | undefined
+  const wake = () => {
+    const resolve = wakeUp
+    wakeUp = undefined
+    resolve?.()
+  }
+  run.signal?.addEventListener('abort', wake, {once: true})
   const iterator = run.targets[Symbol.asyncIterator]()
   let interrupted = false
   try {
     for (;;) {
-      while (running.size >= concurrency && !run.signal?.aborted) await Promise.race([...running, aborted])
+      while (running.size >= concurrency && !run.signal?.aborted) await new Promise<void>((resolve) => (wakeUp = resolve))
       if (run.signal?.aborted || writeFailure !== undefined) {
         interrupted = run.signal?.aborted ?? false
         break
       }
       let next: IteratorResult<TargetItem> | typeof ABORTED
       try {
-        next = await Promise.race([iterator.next(), aborted])
+        next = await unlessAborted(iterator.next(), run.signal)
       } catch (error) {
         // The input failed (a deadline, a read error): what is in flight is finished and written first.
         await Promise.all(running)
@@ -99,12 +127,14 @@ export async function runBatch<R>(run: BatchRun<R>): Promise<BatchSummary> {
         .finally(() => {
           running.delete(task)
           run.onProgress?.(progress())
+          wake()
         })
       running.add(task)
     }
     await Promise.all(running)
     await writing
   } finally {
+    run.signal?.removeEventListener('abort', wake)
     // Stops reading (and closes the input) when the run ends early.
     void iterator.return?.(undefined)
   }
