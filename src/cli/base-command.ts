@@ -24,7 +24,7 @@ import {buildReport, judge, samplesOf, stagesOf, type CheckDocument, type Measur
 import {renderNagios, renderNagiosUsage} from '../render/nagios.js'
 import {renderPrometheus} from '../render/prometheus.js'
 import {renderJunit} from '../render/junit.js'
-import {assertBatchFlagsUsed, isBatchRun, runTargets} from './batch.js'
+import {assertBatchFlagsUsed, isBatchRun, runTargets, type FlagShape} from './batch.js'
 
 /** What a command's work produced: the fields docs/cli.md names, the findings, and optionally its own exit code. */
 export interface Outcome<R extends object = Record<string, unknown>> {
@@ -272,7 +272,7 @@ export abstract class MaildigCommand<R extends object = Record<string, unknown>>
         positional: args[targetArg] === undefined ? undefined : String(args[targetArg]),
         targetArg,
         targetOptions: table.targetOptions,
-        flagTable: (table.flags ?? {}) as Record<string, {type: string; multiple?: boolean; options?: readonly string[]}>,
+        flagTable: (table.flags ?? {}) as unknown as Record<string, FlagShape>,
         options,
         fixContext,
         format: flags.format === 'csv' ? 'csv' : 'ndjson',

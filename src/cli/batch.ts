@@ -32,10 +32,12 @@ const MAX_RESUME_LINE = 64 * 1024 * 1024
 const BATCH_ONLY = ['concurrency', 'per-host', 'host-interval', 'qps', 'resume', 'shard'] as const
 
 /** A flag as oclif describes it: enough to check one per-target option. */
-interface FlagShape {
+export interface FlagShape {
   type: string
   multiple?: boolean
   options?: readonly string[]
+  /** The flag's own parser (src/cli/flags.ts): a per-target value is checked and typed as the flag's is. */
+  parse?: (input: string, context: {token?: unknown}, options: {name: string}) => Promise<unknown>
 }
 
 export interface BatchCommand {
@@ -190,8 +192,11 @@ export function readResumeFile(path: string): Set<string> {
   return done
 }
 
-/** Turns a target's NDJSON options into flag values, checked against the flags the command allows per target. */
-export function targetFlags(options: Record<string, unknown>, allowed: readonly string[], table: Record<string, FlagShape>): Record<string, unknown> {
+/**
+ * Turns a target's NDJSON options into flag values, checked against the flags the command allows per
+ * target and parsed by each flag's own parser, so that a value means what it means on the command line.
+ */
+export async function targetFlags(options: Record<string, unknown>, allowed: readonly string[], table: Record<string, FlagShape>): Promise<Record<string, unknown>> {
   const flags: Record<string, unknown> = {}
   for (const [key, value] of Object.entries(options)) {
     const shape = table[key]
@@ -206,9 +211,19 @@ export function targetFlags(options: Record<string, unknown>, allowed: readonly 
     const values = Array.isArray(value) ? value : [value]
     if (values.length === 0 || values.some((v) => typeof v !== 'string' && typeof v !== 'number')) throw new UsageError(`"${key}": a string${shape.multiple ? ' or a list of strings' : ''}`)
     if (values.length > 1 && !shape.multiple) throw new UsageError(`"${key}": one value, not a list`)
-    const texts = values.map(String)
+    // Choices in any case, as on the command line (src/cli/argv.ts canonicalChoices).
+    const texts = values.map(String).map((t) => shape.options?.find((o) => o.toLowerCase() === t.toLowerCase()) ?? t)
     if (shape.options && texts.some((t) => !shape.options!.includes(t))) throw new UsageError(`"${key}": one of ${shape.options.join(', ')}`)
-    flags[key] = shape.multiple ? texts : texts[0]
+    const parsed: unknown[] = []
+    for (const text of texts) {
+      try {
+        parsed.push(shape.parse ? await shape.parse(text, {token: {type: 'flag', flag: key, input: text}}, {name: key}) : text)
+      } catch (error) {
+        // The flag's parser names the flag as --key; here the option is the line's "key".
+        throw new UsageError(`"${key}": ${(error as Error).message.replace(new RegExp(`^--${key}: `), '')}`)
+      }
+    }
+    flags[key] = shape.multiple ? parsed : parsed[0]
   }
   return flags
 }
@@ -292,7 +307,7 @@ export async function runTargets(cmd: BatchCommand): Promise<number> {
         if (isProblem(item)) return withTarget(cmd.problem(new UsageError(`--targets line ${item.line}: ${item.problem}`)), item.target, item.line)
         let perTarget: Record<string, unknown>
         try {
-          perTarget = targetFlags(item.options, cmd.targetOptions, cmd.flagTable)
+          perTarget = await targetFlags(item.options, cmd.targetOptions, cmd.flagTable)
         } catch (error) {
           return withTarget(cmd.problem(new UsageError(`--targets line ${item.line}: ${(error as Error).message}`)), item.target, item.line)
         }

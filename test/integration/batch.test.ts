@@ -191,16 +191,19 @@ describe('batch runs with scripted servers', () => {
     const targets = file(
       'options.ndjson',
       [
-        JSON.stringify({target: 'mx.mail.test', port: 587, tls: 'none'}),
+        JSON.stringify({target: 'mx.mail.test', port: 587, tls: 'NONE'}),
         JSON.stringify({target: '127.0.1.181', port: '25', rcpt: ['a@b.test', 'c@b.test']}),
         JSON.stringify({target: '127.0.1.181', selector: 'x'}),
         '{"target": "oops"',
+        // Each value goes through its flag's own check, as on the command line.
+        JSON.stringify({target: '127.0.1.181', port: 'abc'}),
+        JSON.stringify({target: '127.0.1.181', rcpt: ['a@b.test', 'not an address']}),
       ].join('\n'),
     )
     const r = await runCli(['probe-smtp', '--targets', targets, '--resolver', resolver, '--tls', 'none'])
     expect(r.code).toBe(1)
     const docs = lines(r.stdout)
-    expect(docs).toHaveLength(4)
+    expect(docs).toHaveLength(6)
     const ok = docs.filter((d) => d.exitCode === 0)
     expect(ok.map((d) => d.port).sort()).toEqual([25, 587])
     expect(ok.find((d) => d.port === 25).recipients.map((x: any) => x.address)).toEqual(['a@b.test', 'c@b.test'])
@@ -208,6 +211,8 @@ describe('batch runs with scripted servers', () => {
     expect(bad.map((d) => d.error.message).sort()).toEqual([
       expect.stringMatching(/^--targets line 3: "selector" is not a per-target option here \(these are: port, /),
       expect.stringMatching(/^--targets line 4: the line is not valid JSON/),
+      '--targets line 5: "port": "abc" is not a port number',
+      expect.stringMatching(/^--targets line 6: "rcpt": .*not an address/),
     ])
     expect(bad.find((d) => d.line === 4).target).toBeNull()
   })
