@@ -5,7 +5,7 @@
 // Servers bind 127.0.3.x (apart from the test world's 127.0.1.x); dnsmasq and port 25 need root, as the test world does.
 import {spawn, spawnSync} from 'node:child_process'
 import {mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync} from 'node:fs'
-import net from 'node:net'
+import {slowSmtp} from './bench-probes.mjs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
@@ -50,30 +50,6 @@ async function measured(args) {
   const r = await run('/usr/bin/time', ['-f', 'RSS_KB %M', process.execPath, ...args])
   const rss = Number(/RSS_KB (\d+)/.exec(r.stderr)?.[1] ?? NaN) / 1024
   return {...r, rssMiB: rss}
-}
-
-/** An SMTP server greeting after 200 ms; counts connections. */
-function slowSmtp(host) {
-  const state = {connections: 0}
-  const server = net.createServer((socket) => {
-    state.connections++
-    socket.on('error', () => {})
-    const timer = setTimeout(() => socket.write('220 bench ESMTP\r\n'), 200)
-    socket.on('close', () => clearTimeout(timer))
-    let buffer = ''
-    socket.on('data', (d) => {
-      buffer += d
-      let i
-      while ((i = buffer.indexOf('\r\n')) >= 0) {
-        const line = buffer.slice(0, i).toUpperCase()
-        buffer = buffer.slice(i + 2)
-        if (line.startsWith('EHLO')) socket.write('250-bench\r\n250 8BITMIME\r\n')
-        else if (line.startsWith('QUIT')) socket.end('221 bye\r\n')
-        else socket.write('250 ok\r\n')
-      }
-    })
-  })
-  return new Promise((resolve) => server.listen(25, host, () => resolve({server, state})))
 }
 
 export async function benchBatch({BIN}) {
@@ -134,15 +110,15 @@ export async function benchBatch({BIN}) {
     rows.push(`resume after SIGKILL at ${before} of ${DOMAINS}: targets checked ${checked} (${(checked / DOMAINS).toFixed(3)}× the uninterrupted run; ${distinct} distinct), time ${(firstMs + second.ms).toFixed(0)} ms (${((firstMs + second.ms) / batch.ms).toFixed(2)}× the uninterrupted ${batch.ms.toFixed(0)} ms, both runs' start-up included)`)
 
     // probe-smtp --mx over 1,000 domains sharing 20 servers that greet after 200 ms.
-    const servers = await Promise.all(Array.from({length: 20}, (_, s) => slowSmtp(`127.0.3.${100 + s}`)))
+    const servers = await Promise.all(Array.from({length: 20}, (_, s) => slowSmtp(`127.0.3.${100 + s}`, 200)))
     const probeList = join(dir, 'probe.txt')
     writeFileSync(probeList, `${Array.from({length: 1000}, (_, i) => `p${i}.probe.bench.test`).join('\n')}\n`)
     const probes = await run(process.execPath, [BIN, 'probe-smtp', '--mx', '--targets', probeList, ...resolver, '--tls', 'none', '-q'])
-    const connections = servers.reduce((n, s) => n + s.state.connections, 0)
+    const connections = servers.reduce((n, s) => n + s.connections, 0)
     const one = await run(process.execPath, [BIN, 'probe-smtp', '--mx', 'p0.probe.bench.test', ...resolver, '--tls', 'none', '--json'])
     const okLines = probes.stdout.trim().split('\n').filter((l) => l.includes('"exitCode":0')).length
     rows.push(`probe-smtp --mx --targets over 1000 domains sharing 20 MX servers (greeting after 200 ms): ${connections} connections (distinct MX addresses: 20), ${okLines} lines exit 0, ${probes.ms.toFixed(0)} ms; one domain alone: ${one.ms.toFixed(0)} ms (${(probes.ms / one.ms).toFixed(1)}×)`)
-    for (const s of servers) s.server.close()
+    for (const s of servers) s.close()
   } finally {
     dnsmasq.kill('SIGTERM')
     rmSync(dir, {recursive: true, force: true})

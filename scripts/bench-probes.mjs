@@ -13,9 +13,13 @@ const DNS_HOST = '127.0.1.160'
 // trace always probes port 25, so the benchmark servers listen there (this needs root, as the test world does).
 const PORT = 25
 
-/** An SMTP server that greets after `delayMs`, then answers EHLO/MAIL/RCPT/RSET/QUIT. */
-function slowSmtp(host, delayMs) {
+/**
+ * An SMTP server that greets after `delayMs`, then answers EHLO/MAIL/RCPT/RSET/QUIT; `server.connections`
+ * counts the connections it took (the batch benchmark checks each server is probed once).
+ */
+export function slowSmtp(host, delayMs) {
   const server = net.createServer((socket) => {
+    server.connections++
     socket.on('error', () => {})
     const timer = setTimeout(() => socket.write('220 slow.bench.test ESMTP\r\n'), delayMs)
     socket.on('close', () => clearTimeout(timer))
@@ -32,6 +36,7 @@ function slowSmtp(host, delayMs) {
       }
     })
   })
+  server.connections = 0
   return new Promise((resolve) => server.listen(PORT, host, () => resolve(server)))
 }
 
