@@ -261,6 +261,13 @@ export abstract class MaildigCommand<R extends object = Record<string, unknown>>
     try {
       const {flags, args} = await this.parseFlags(true)
       for (const name of table.notInBatch) if (flags[name] !== undefined) throw new UsageError(`--${name}: not with --targets or --format csv (one check per run)`)
+      // A batch run writes NDJSON (or CSV) as each target ends: a monitoring format, thresholds or an atomic --output
+      // file describe one check. --resume FILE appends to a file.
+      const format = (flags as {format?: string}).format
+      if (format !== undefined && format !== 'text' && format !== 'csv') throw new UsageError(`--format ${format}: not with --targets (a batch run writes NDJSON, or CSV with --format csv)`)
+      for (const name of ['output', 'warning', 'critical']) {
+        if ((flags as Record<string, unknown>)[name] !== undefined) throw new UsageError(`--${name}: not with --targets or --format csv (one check per run${name === 'output' ? '; --resume FILE appends a batch run\'s lines to FILE' : ''})`)
+      }
       const options = await commonOptions(flags)
       const fixContext = this.fixContext(command)
       const spinner = await startSpinner('', {json: true, quiet: true})

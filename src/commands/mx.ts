@@ -20,7 +20,7 @@ Exit codes: 0 fine, 1 an error finding (null MX, an exchange without address…)
     '<%= config.bin %> mx bücher.example --resolver 9.9.9.9',
     '<%= config.bin %> mx example.com --json | jq \'.exchanges[].exchange\'',
     '<%= config.bin %> mx example.com --short',
-    '<%= config.bin %> mx --targets domains.txt --concurrency 64 > mx.ndjson',
+    '<%= config.bin %> mx --targets domains.txt --concurrency 64 > mx-audit.ndjson',
   ]
   static override targetArg = 'domain'
   static override args = {domain: Args.string({description: 'The mail domain (Unicode allowed).', required: true, ignoreStdin: true})}

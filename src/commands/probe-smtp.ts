@@ -35,7 +35,7 @@ Exit codes: 0 fine, 1 a problem found (error finding, unmet --require, rejected 
     '<%= config.bin %> probe-smtp example.com --mx --rcpt postmaster@example.com --require starttls,valid-cert',
     '<%= config.bin %> probe-smtp mx.example.com --relay-test --transcript',
     '<%= config.bin %> probe-smtp smtp.example.com:465',
-    '<%= config.bin %> probe-smtp --mx --targets domains.txt --per-host 1 --format csv > tls-audit.csv',
+    '<%= config.bin %> probe-smtp --mx --targets domains.txt --per-host 1 --format csv > mx-tls.csv',
   ]
   static override targetArg = 'host'
   static override targetOptions = ['port', 'tls', 'ehlo', 'from', 'rcpt', 'relay-test', 'require', 'cert-days']

@@ -90,6 +90,12 @@ const EXPECTED: Record<string, Expected> = {
   'maildig trace bob@example.org --format mermaid': {exit: 0, stdout: /^flowchart TD$[\s\S]*Deliverable via mx\.example\.org/m},
   // Postfix names itself mx.mail.test in its Received line, so the comparison says the MX named itself differently.
   'maildig trace bob@example.org --message received.eml --json': {exit: 0, stdout: /"subject": "for received\.eml"[\s\S]*"predictedVia": "mx\.example\.org"/},
+  // Batch runs: one NDJSON line (or CSV row) per target, a summary on stderr.
+  'maildig mx --targets domains.txt --concurrency 64 > mx-audit.ndjson': {exit: 0, then: 'jq -r .target mx-audit.ndjson | sort', stdout: /^bücher\.example\nexample\.com\nexample\.org\n$/, stderr: /^maildig mx: 3 targets: 3 ok, 0 with findings, 0 failed; /m},
+  'maildig probe-smtp --mx --targets domains.txt --per-host 1 --format csv > mx-tls.csv': {exit: 0, then: 'head -n 1 mx-tls.csv; tail -n +2 mx-tls.csv | wc -l', stdout: /^target,[^\n]*\n3\n$/},
+  // One line with findings (alice@example.org's address fails SPF): exit 1, and the run went on.
+  'maildig sender --targets examples/senders.ndjson --no-dnsbl': {exit: 1, stdout: /"target":"alice@example\.org","ok":false/, stderr: /^maildig sender: 3 targets: 2 ok, 1 with findings, 0 failed; /m},
+  'maildig trace --targets recipients.txt --from alice@example.com > routes.ndjson': {exit: 0, then: 'jq -r \'.target + " " + (.exitCode | tostring)\' routes.ndjson | sort', stdout: /^bob@example\.org 0\nyou@example\.org 0\n$/},
   // README (those with output shown are compared with it below)
   'maildig probe-smtp mx.example.com --format nagios --warning 2s --critical 5s --warning cert_days=30:\n# SMTP OK - mx.example.com: 220 mx.example.com ESMTP, TLSv1.3, 0.212 s response time | \'time\'=0.212s;2;5;0 (then each stage, cert_days, the findings)\n# In node_exporter\'s textfile folder (its --collector.textfile.directory), e.g. /var/lib/node_exporter:\nmaildig imap-check imap.example.com --format prometheus --output maildig-imap.prom\nmaildig trace you@example.org --from me@example.com --format junit --output maildig-trace.xml': {
     exit: 0,
@@ -98,6 +104,13 @@ const EXPECTED: Record<string, Expected> = {
     stdout: /^SMTP (OK|WARNING) - mx\.example\.com: 220 [^\n]*\| 'time'=[\d.]+s;2;5;0 [^\n]*'cert_days'=\d+;30:[^\n]*\n[\s\S]*^1\n1\n$/m,
   },
   'maildig sender mail.test --ip 127.0.1.66 --dnsbl bl.test --resolver 127.0.1.53': {exit: 1},
+  // The audit, its CSV, a resume that finds everything done, and shard 2 of 4 (which takes 1 of the 3 domains).
+  'maildig mx --targets domains.txt > mx.ndjson\nmaildig probe-smtp --mx --targets domains.txt --per-host 1 --format csv > tls-audit.csv\nmaildig mx --targets domains.txt --resume mx.ndjson        # after Ctrl-C: carries on where it stopped\nmaildig mx --targets domains.txt --shard 2/4 > part-2.ndjson   # machine 2 of 4': {
+    exit: 0,
+    then: 'wc -l < mx.ndjson; tail -n +2 tls-audit.csv | wc -l; wc -l < part-2.ndjson',
+    stdout: /^3\n3\n1\n$/,
+    stderr: /3 skipped \(--resume\)[\s\S]*2 skipped \(--shard 2\/4\)/,
+  },
   'maildig completion bash > ~/.local/share/bash-completion/completions/maildig   # bash\nmaildig completion zsh > ~/.zfunc/_maildig                                      # zsh (fpath=(~/.zfunc $fpath) before compinit)': {exit: 0, then: 'head -n 1 ~/.zfunc/_maildig; tail -n 1 ~/.local/share/bash-completion/completions/maildig', stdout: /^#compdef maildig\ncomplete -o default -F _maildig_complete maildig\n$/},
   'id=$(MAILDIG_PASSWORD="$SENDER_PW" maildig send --server smtp.example.com --user me@example.com \\\n       --from me@example.com --to you@example.org --json | jq -r .messageId)\nMAILDIG_PASSWORD="$RECIPIENT_PW" maildig imap-check imap.example.org --user you@example.org \\\n       --wait-for-message-id "$id" --wait 2m': {exit: 0, stdout: foundMessage},
 }
@@ -175,6 +188,9 @@ beforeAll(async () => {
   fs.copyFileSync(world.ca.caFile, path.join(work, 'ca.pem'))
   fs.writeFileSync(path.join(work, 'pw.txt'), `${me.password}\n`)
   fs.writeFileSync(path.join(work, 'body.txt'), 'Hello from the examples of maildig.\n')
+  // The batch examples' lists (--targets): mail domains, and recipients for trace.
+  fs.writeFileSync(path.join(work, 'domains.txt'), '# customer domains\nexample.com\nexample.org\nbücher.example\n')
+  fs.writeFileSync(path.join(work, 'recipients.txt'), 'bob@example.org\nyou@example.org\n')
   fs.symlinkSync(fileURLToPath(new URL('../../examples', import.meta.url)), path.join(work, 'examples'))
   // The reader has mail: me@example.com's mailbox is not empty whatever example runs first.
   const first = await shell('maildig send --from you@example.org --to me@example.com --subject "already there" --json')
