@@ -37,6 +37,12 @@ const cases: [string[], RegExp][] = [
   [['mx', 'example.test', '--targets', good], /--targets: give either a domain or --targets FILE, not both/],
   [['mx', 'example.test', '--concurrency', '4'], /--concurrency: only with --targets FILE/],
   [['mx', '--format', 'csv'], /give a domain, or --targets FILE/],
+  // What describes one check has no meaning for a run that writes a line per target.
+  [['mx', '--targets', good, '--format', 'nagios'], /--format nagios: not with --targets \(a batch run writes NDJSON, or CSV with --format csv\)/],
+  [['probe-smtp', '--mx', '--targets', good, '--format', 'prometheus'], /--format prometheus: not with --targets/],
+  [['mx', '--targets', good, '--output', join(dir, 'out.ndjson')], /--output: not with --targets or --format csv \(one check per run; --resume FILE appends/],
+  [['sender', '--targets', good, '--warning', '2s'], /--warning: not with --targets/],
+  [['trace', '--targets', good, '--critical', '5s'], /--critical: not with --targets/],
   [['trace', '--targets', good, '--message', good], /--message: not with --targets/],
   [['probe-smtp', '--targets', good, '--user', 'me'], /--user: a batch run does not log in/],
 ]

@@ -85,7 +85,7 @@ describe('bad input under the monitoring formats', {timeout: 30_000}, () => {
   it('--format bogus is exit 2 (the format is unknown, so not a Nagios UNKNOWN)', async () => {
     const r = await runCli(['mx', 'example.test', '--format', 'bogus'])
     expect(r.code).toBe(2)
-    expect(r.stderr).toMatch(/--format=bogus to be one of: text, json, nagios, prometheus, junit/)
+    expect(r.stderr).toMatch(/--format=bogus to be one of: text, csv, json, nagios, prometheus, junit/)
   })
 
   it.each([
