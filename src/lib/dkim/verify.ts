@@ -95,7 +95,14 @@ function signatureResult(parsed: Record<string, string>, found: MailauthSignatur
       return {result: 'temperror', reason: `the key at ${keyName} could not be read: ${answer ? lookupFailure(answer) : comment}`}
     }
     default:
-      if (/body hash/.test(comment)) return {result: 'fail', reason: 'the body hash does not match: the body changed after signing'}
+      if (/body hash/.test(comment)) {
+        // A body shorter than l= cannot be the one that was signed (l= counts the signed body bytes): it was cut after signing.
+        const limit = /^\d{1,15}$/.test(parsed.l ?? '') ? Number(parsed.l) : null
+        if (limit !== null && found.canonBodyLength !== undefined && found.canonBodyLength < limit) {
+          return {result: 'fail', reason: `the body is shorter than l=${limit} (${found.canonBodyLength} bytes canonicalised): it was cut after signing`}
+        }
+        return {result: 'fail', reason: 'the body hash does not match: the body changed after signing'}
+      }
       if (/expir/.test(comment)) return {result: 'fail', reason: `the signature ${comment === 'expired' ? `expired at ${found.expiresAfter}` : 'expires before it was made (x= < t=)'}`}
       if (comment === 'no key') return {result: 'permerror', reason: `no key at ${keyName}`}
       if (/key/.test(comment)) return {result: 'permerror', reason: `${comment} at ${keyName}${answers.get(keyName)?.records[0]?.text.match(/p=\s*(;|$)/) ? ' (empty p=: the key is revoked)' : ''}`}
