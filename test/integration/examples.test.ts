@@ -220,7 +220,8 @@ describe('every example runs', () => {
   })
 
   // Concurrently (each example is its own process tree, each message its own Message-ID); expect from the context.
-  it.concurrent.for([...helpExamples, ...readmeExamples])('$where: $text', async (example, {expect}) => {
+  // Several at once on a loaded machine: zsh's compinit alone took over 30 s there once. The shell is killed at 60 s.
+  it.concurrent.for([...helpExamples, ...readmeExamples])('$where: $text', {timeout: 90_000}, async (example, {expect}) => {
     const expected: Expected = EXPECTED[example.text] ?? {exit: 0, stdout: /\S/}
     const text = substitute(example.text)
     expect(text.replaceAll('$(', '').replaceAll('${', ''), 'an example with a placeholder no substitution fills').not.toMatch(/…|<[a-z-]+>/)
