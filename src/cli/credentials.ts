@@ -73,6 +73,30 @@ export async function readCredentials(flags: CredentialFlags, rule: CredentialRu
   return {user, password}
 }
 
+/**
+ * The second password of a command that logs in to two places (roundtrip: the submission server with
+ * --user, the mailbox with --mailbox-user). It comes from its own variable (MAILDIG_MAILBOX_PASSWORD);
+ * when the two users are the same it may be the first password; on a terminal it is asked for.
+ * Standard input is never read for it (--password-stdin belongs to the first). Registered with the
+ * process's secrets as it enters, like every other (net/secrets.ts).
+ */
+export async function readSecondPassword(
+  user: string,
+  rule: {variable: string; userSource: string; first?: Credentials},
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<string> {
+  if (/[\r\n\0]/.test(user) || user.trim() === '') throw new UsageError(`${rule.userSource}: the user name is empty or contains a CR, LF or NUL character`)
+  let password = env[rule.variable] ? checkSecretText(env[rule.variable]!, rule.variable) : undefined
+  if (password === undefined && rule.first?.password !== undefined && rule.first.user === user) password = rule.first.password
+  if (password === undefined && process.stdin.isTTY && process.stderr.isTTY) {
+    const typed = await promptPassword(user)
+    if (typed) password = checkSecretText(typed, 'the password typed')
+  }
+  if (password === undefined) throw new UsageError(`${rule.userSource}: give the mailbox password in ${rule.variable}`)
+  everywhere.addCredential(user, password)
+  return password
+}
+
 /** The password from MAILDIG_PASSWORD or standard input; never from a flag value. */
 async function readPassword(fromStdin: boolean, deadlineMs: number, env: NodeJS.ProcessEnv): Promise<string | undefined> {
   if (!fromStdin) return env.MAILDIG_PASSWORD ? checkSecretText(env.MAILDIG_PASSWORD, 'MAILDIG_PASSWORD') : undefined

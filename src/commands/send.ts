@@ -4,9 +4,8 @@ import type {ChalkInstance} from 'chalk'
 import {MaildigCommand, type Outcome, type RunContext} from '../cli/base-command.js'
 import {authFlags, certDays, choice, commonFlags, ehlo, mailAddress, valueFlag, wordList, type FlagsOf} from '../cli/flags.js'
 import {readCredentials} from '../cli/credentials.js'
-import {hostSchema, portSchema} from '../cli/validate.js'
+import {hostPortFlag, submissionRoute} from '../cli/submission.js'
 import {partialOf, UsageError, withPartial} from '../lib/errors.js'
-import {printable} from '../lib/dns/names.js'
 import {composeMessage} from '../lib/send/compose.js'
 import {InputBudget} from '../cli/input.js'
 import type {SendTlsMode} from '../lib/send/deliver.js'
@@ -43,7 +42,7 @@ Exit codes: 0 every recipient accepted, 1 any rejected, 2 usage (nothing sent), 
     'html-file': Flags.string({description: 'An HTML part from a file.', helpValue: 'FILE'}),
     attach: Flags.string({description: 'Attach a file. Repeatable.', multiple: true, multipleNonGreedy: true, helpValue: 'FILE'}),
     header: Flags.string({description: 'Add a header "Name: value"; replaces a header of the same name. Repeatable.', multiple: true, multipleNonGreedy: true, helpValue: '"Name: value"'}),
-    server: valueFlag(serverAddress, {helpValue: 'HOST[:PORT]'})({description: 'Submission server HOST[:PORT] (default port 587, or 465 with --tls implicit). Without it: direct to MX.'}),
+    server: hostPortFlag({description: 'Submission server HOST[:PORT] (default port 587, or 465 with --tls implicit). Without it: direct to MX.'}),
     tls: choice(['starttls', 'implicit', 'none'] as const)({description: 'starttls (required), implicit, or none. Default: implicit on 465, STARTTLS required on 587, STARTTLS when offered otherwise.'}),
     ehlo: ehlo({description: 'The name to send with EHLO.'}),
     'dsn-notify': wordList(DSN_NOTIFY, {upper: true})({description: 'DSN NOTIFY: NEVER, or a comma list of SUCCESS, FAILURE, DELAY.'}),
@@ -57,7 +56,7 @@ Exit codes: 0 every recipient accepted, 1 any rejected, 2 usage (nothing sent), 
   protected async work(flags: FlagsOf<typeof Send>, _args: object, {options, spinner}: RunContext): Promise<Outcome<SendResult>> {
     const {from, to, cc = []} = flags
     const dsn = dsnOf(flags)
-    const route = routeOf(flags.server, flags.tls)
+    const route = submissionRoute(flags.server, flags.tls)
     // Before --dry-run's early return, so that a dry run refuses what the real run would.
     if (flags.user !== undefined && route.kind === 'mx') throw new UsageError('--user: credentials go to a submission server; add --server HOST')
     if (flags['no-dane'] && route.kind === 'server') throw new UsageError('--no-dane: DANE is judged only when delivering straight to the MX; --server sends through a submission server')
@@ -138,27 +137,6 @@ Exit codes: 0 every recipient accepted, 1 any rejected, 2 usage (nothing sent), 
   protected renderHuman(outcome: Outcome<SendResult>, style: ChalkInstance): string {
     return renderSend(style, outcome.result, outcome.findings)
   }
-}
-
-/** --server HOST[:PORT]: the port, when given, decides the TLS default (routeOf). */
-function serverAddress(value: string): {host: string; port?: number} | {problem: string} {
-  const match = /^\[([^\]]+)\](?::([^]*))?$/.exec(value) ?? /^([^:]+)(?::([^]*))?$/.exec(value)
-  if (!match) return {problem: `"${printable(value)}" is not HOST[:PORT] (write [IPv6]:PORT for IPv6)`}
-  const host = hostSchema().safeParse(match[1])
-  if (!host.success) return {problem: host.error.issues[0].message}
-  if (match[2] === undefined) return {host: host.data}
-  const port = portSchema().safeParse(match[2])
-  return port.success ? {host: host.data, port: port.data} : {problem: port.error.issues[0].message}
-}
-
-function routeOf(server: {host: string; port?: number} | undefined, tls: 'starttls' | 'implicit' | 'none' | undefined): {kind: 'mx'} | {kind: 'server'; host: string; port: number; tls: SendTlsMode} {
-  if (server === undefined) {
-    if (tls === 'implicit') throw new UsageError('--tls implicit: direct-to-MX delivery uses port 25; give --server for implicit TLS')
-    return {kind: 'mx'}
-  }
-  const port = server.port ?? (tls === 'implicit' ? 465 : 587)
-  const mode: SendTlsMode = tls ?? (port === 465 ? 'implicit' : port === 587 ? 'starttls' : 'auto')
-  return {kind: 'server', host: server.host, port, tls: mode}
 }
 
 function dsnOf(flags: FlagsOf<typeof Send>): {notify?: string[]; ret?: 'FULL' | 'HDRS'; envid?: string} | undefined {

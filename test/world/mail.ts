@@ -48,12 +48,29 @@ export const USERS: readonly {address: string; password: string}[] = [
   {address: 'me@example.com', password: 'me-Secret-3'},
   {address: 'you@example.org', password: 'you-Secret-4'},
   {address: 'bob@example.org', password: 'bob-Secret-5'},
+  // roundtrip's tests alone use these two: they count the messages in the maildir.
+  {address: 'dave@mail.test', password: 'dave-Secret-6'},
+  // Postfix accepts mail to carol and defers it (DEFERRED_RECIPIENTS): it never arrives.
+  {address: 'carol@mail.test', password: 'carol-Secret-7'},
 ]
 
 /** Addresses Postfix accepts and hands to a mailbox of USERS (virtual_alias_maps), besides ALIAS_DOMAINS'. */
 export const ALIASES: Readonly<Record<string, string>> = {
   'postmaster@example.com': 'me@example.com',
 }
+
+/**
+ * Recipients whose mail Postfix accepts and then defers for ever: their transport (transport_maps) is
+ * SMTP to an address where nothing listens (HOSTS.down), so every attempt is refused and the message
+ * stays in the deferred queue. (An error: or retry: transport would refuse them at RCPT already.)
+ */
+export const DEFERRED_RECIPIENTS = ['carol@mail.test'] as const
+
+/**
+ * Senders for whose mail Postfix prepends a failing Authentication-Results field (check_sender_access
+ * PREPEND), as a receiver that checked SPF, DKIM and DMARC would write it.
+ */
+export const AUTH_FAILING_SENDERS = {'spf-fail@example.org': 'mx.mail.test; spf=fail smtp.mailfrom=spf-fail@example.org; dkim=none; dmarc=fail header.from=example.org'} as const
 
 export interface MailServers {
   postfix: ServerProcess
@@ -263,6 +280,8 @@ relay_transport = discard:the-test-world-delivers-nothing-outside
 
 smtpd_relay_restrictions = permit_sasl_authenticated, reject_unauth_destination
 smtpd_recipient_restrictions =
+transport_maps = texthash:${path.join(virtualDir, 'transport')}
+smtpd_sender_restrictions = check_sender_access texthash:${path.join(virtualDir, 'senders')}
 smtpd_reject_unlisted_recipient = yes
 
 smtpd_tls_cert_file = ${ca.chainFile}
@@ -462,6 +481,8 @@ export async function startMail(
   fs.writeFileSync(path.join(confDir, 'main.cf'), postfixMainCf(postfixDir, ca, confDir))
   fs.writeFileSync(path.join(confDir, 'master.cf'), postfixMasterCf())
   fs.writeFileSync(path.join(confDir, 'mailboxes'), users.map((u) => `${u.address} OK\n`).join(''))
+  fs.writeFileSync(path.join(confDir, 'transport'), DEFERRED_RECIPIENTS.map((a) => `${a} smtp:[127.0.1.26]:25\n`).join(''))
+  fs.writeFileSync(path.join(confDir, 'senders'), Object.entries(AUTH_FAILING_SENDERS).map(([a, results]) => `${a} PREPEND Authentication-Results: ${results}\n`).join(''))
   const aliases = [
     ...ALIAS_DOMAINS.flatMap((domain) => users.filter((u) => u.address.endsWith('@mail.test')).map((u) => `${u.address.split('@')[0]}@${domain} ${u.address}\n`)),
     ...Object.entries(ALIASES).map(([from, to]) => `${from} ${to}\n`),

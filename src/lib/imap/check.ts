@@ -9,7 +9,7 @@ import {imapError} from './errors.js'
 import {ImapGreeter, openImap} from './greet.js'
 import type {ImapAuthMethod, ImapCheckResult, ImapMailbox, ImapQuota, ImapTimings, ImapTlsMode, ImapWaitFor} from './schema.js'
 import {handedOverTransport} from './transport.js'
-import {DEFAULT_POLL_MS, waitForMessage} from './wait.js'
+import {DEFAULT_POLL_MS, readHeader, removeMessage, waitForMessage, type MessageHeader, type Removal} from './wait.js'
 import {ImapWireLog} from './wire-log.js'
 
 // Types only (erased at build): imapflow itself loads lazily, in checkImap.
@@ -51,7 +51,18 @@ export interface ImapCheckOptions {
   /** Only this mailbox (STATUS, quota root, where to wait). */
   mailbox?: string
   quotaWarnPercent?: number
-  waitFor?: {subject?: string; messageId?: string; timeoutMs: number; pollMs?: number}
+  waitFor?: {
+    subject?: string
+    messageId?: string
+    timeoutMs: number
+    pollMs?: number
+    /** Runs once the mailbox is open read-only, before the first search (wait.ts onReady). */
+    onReady?: () => Promise<void>
+    /** Read the found message's header (BODY.PEEK[HEADER]), keeping at most this many bytes. */
+    headerBytes?: number
+    /** Remove the found message, and only it (wait.ts removeMessage): roundtrip --cleanup. */
+    remove?: boolean
+  }
   transcript?: Transcript
   /** The command's start (epoch ms): waitFor.latencyMs counts from it. */
   startedAt?: number
@@ -65,6 +76,8 @@ export interface ImapCheckOutcome {
   result: ImapCheckResult
   findings: Finding[]
   transcript: TranscriptLine[]
+  /** With waitFor.headerBytes or waitFor.remove, once the message was found. */
+  found?: {header: MessageHeader | null; removal: Removal | null}
 }
 
 /** What a failed check got to know; attached to the thrown MaildigError as `partial`. */
@@ -75,7 +88,8 @@ export type ImapCheckPartial = Partial<ImapCheckResult> & {timings: ImapTimings;
  * certificate, reads the greeting, capabilities and ID, logs in (only over a verified TLS session
  * unless allowed otherwise), lists the mailboxes with STATUS, reads the quota and optionally waits
  * for a message. Strictly read-only: EXAMINE, STATUS, SEARCH, FETCH of ENVELOPE/INTERNALDATE
- * (never a body without PEEK), no STORE, no EXPUNGE, no flag changes.
+ * (never a body without PEEK), no STORE, no EXPUNGE, no flag changes — except that roundtrip's
+ * waitFor.remove removes the one message it sent (wait.ts removeMessage).
  *
  * Throws a MaildigError (with `partial`) when the check cannot complete: DNS, connection, TLS,
  * greeting, login, protocol. Problems found along the way are findings.
@@ -284,6 +298,7 @@ export async function checkImap(options: ImapCheckOptions): Promise<ImapCheckOut
 
   wire.start()
   let loggedIn = false
+  let found: ImapCheckOutcome['found']
   try {
     await wire.guard(session.connect())
     loggedIn = session.authenticated === true
@@ -352,7 +367,7 @@ export async function checkImap(options: ImapCheckOptions): Promise<ImapCheckOut
   // FIN and the server's close, within the close grace.
   await greeter.close()
   result.timings = {...timings, totalMs: elapsedMs(started)}
-  return {result: result as ImapCheckResult, findings, transcript: transcript.lines}
+  return {result: result as ImapCheckResult, findings, transcript: transcript.lines, ...(found ? {found} : {})}
 
   async function mailboxesAndQuota(): Promise<void> {
     const listStarted = performance.now()
@@ -428,6 +443,7 @@ export async function checkImap(options: ImapCheckOptions): Promise<ImapCheckOut
         pollMs: spec.pollMs ?? DEFAULT_POLL_MS,
         onProgress: options.onProgress,
         progress: options.net?.progress,
+        onReady: spec.onReady,
       })
     } catch (error) {
       if (isMaildigError(error) && error.code === 'IMAP_COMMAND_FAILED' && !wire.failure) {
@@ -441,6 +457,11 @@ export async function checkImap(options: ImapCheckOptions): Promise<ImapCheckOut
     }
     timings.waitMs = elapsedMs(waitStarted)
     result.waitFor = outcome
+    if (outcome.found && outcome.uid !== null && (spec.headerBytes !== undefined || spec.remove)) {
+      const header = spec.headerBytes === undefined ? null : await readHeader(session, outcome.uid, spec.headerBytes)
+      const removal = spec.remove ? await removeMessage(session, mailbox, outcome.uid) : null
+      found = {header, removal}
+    }
     if (!outcome.found) {
       const what = outcome.criterion === 'message-id' ? `Message-ID <${outcome.value}>` : `subject "${outcome.value}"`
       findings.push(finding('MESSAGE_NOT_FOUND', `no message with ${what} arrived in ${mailbox} within ${Math.round(spec.timeoutMs / 100) / 10} s`, mailbox))

@@ -28,6 +28,11 @@ export interface WaitForOptions {
   onProgress?: (text: string) => void
   /** Told the deadline of the wait, so that a spinner can count down to it (NetContext.progress). */
   progress?: NetContext['progress']
+  /**
+   * Runs once the mailbox is open (read-only) and before the first search: roundtrip sends its
+   * message here, so the login was checked before anything was sent and IDLE hears the arrival.
+   */
+  onReady?: () => Promise<void>
 }
 
 /** `<abc@example.org>` → `abc@example.org`: the Message-ID as a search substring and for comparing. */
@@ -61,6 +66,7 @@ export async function waitForMessage(client: ImapFlow, options: WaitForOptions):
 
   const opened = await client.mailboxOpen(options.mailbox, {readOnly: true})
   if (!opened.readOnly) throw new MaildigError('PROTOCOL_ERROR', 'protocol', `EXAMINE ${options.mailbox} did not open it read-only`)
+  await options.onReady?.()
   let searches = 0
   for (;;) {
     const uids = await client.search(query, {uid: true})
@@ -147,4 +153,50 @@ function toDate(value: Date | string | undefined): Date | undefined {
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms))
+}
+
+/** A delivered message's header, read as roundtrip needs it (BODY.PEEK[HEADER], bounded). */
+export interface MessageHeader {
+  /** The header as received, up to `maxBytes`. */
+  text: string
+  truncated: boolean
+}
+
+/**
+ * The header of the message with `uid`, by UID FETCH BODY.PEEK[HEADER]: PEEK, so \Seen is not set
+ * (RFC 9051 §6.4.5). The session's literal bound (check.ts) caps what the server may send; `maxBytes`
+ * caps what is kept. Null when the message is gone or the server sends no header.
+ */
+export async function readHeader(client: ImapFlow, uid: number, maxBytes: number): Promise<MessageHeader | null> {
+  const message = await client.fetchOne(String(uid), {uid: true, headers: true}, {uid: true})
+  const header = message ? message.headers : undefined
+  if (!header) return null
+  return {text: header.subarray(0, maxBytes).toString('utf8'), truncated: header.length > maxBytes}
+}
+
+/** What became of a message roundtrip was asked to remove. */
+export interface Removal {
+  removed: boolean
+  /** Why not, in words (no UIDPLUS, the server refused, the message stayed). */
+  reason: string | null
+}
+
+/**
+ * Removes the one message with `uid` from `mailbox`, and nothing else: SELECT (read-write), then
+ * UID STORE +FLAGS (\Deleted) and UID EXPUNGE (RFC 4315 §2.1) of that UID alone, then a UID
+ * SEARCH to see it gone. Without UIDPLUS nothing is touched: a plain EXPUNGE would also remove
+ * every other message somebody had flagged \Deleted.
+ */
+export async function removeMessage(client: ImapFlow, mailbox: string, uid: number): Promise<Removal> {
+  if (!client.capabilities.has('UIDPLUS')) {
+    return {removed: false, reason: 'the server does not offer UIDPLUS (RFC 4315): UID EXPUNGE of this one message is not possible, and a plain EXPUNGE could remove other messages flagged \\Deleted; the mailbox was left as it is'}
+  }
+  const opened = await client.mailboxOpen(mailbox, {readOnly: false})
+  if (opened.readOnly) return {removed: false, reason: `${mailbox} opened read-only (the server refused write access): nothing was removed`}
+  // messageDelete: UID STORE +FLAGS (\Deleted), then UID EXPUNGE of that range (UIDPLUS was checked above).
+  const done = await client.messageDelete(String(uid), {uid: true})
+  if (!done) return {removed: false, reason: `the server refused to flag or expunge UID ${uid}`}
+  const left = await client.search({uid: String(uid)}, {uid: true})
+  if (left && left.includes(uid)) return {removed: false, reason: `UID ${uid} is still in ${mailbox} after UID EXPUNGE`}
+  return {removed: true, reason: null}
 }

@@ -86,64 +86,9 @@ export async function listPop3(options: Pop3ListOptions): Promise<Pop3ListResult
   const snapshot = (): Pop3ListPartial => ({...partial, host, port, ...client.progress(started, client.remoteAddress ?? options.address), findings: [...findings]})
 
   try {
-    const greeting = await client.connect({implicitTls: implicit})
-    partial.address = client.remoteAddress
-    partial.greeting = {text: greeting.text, apop: greeting.timestamp !== null}
-    let tls: TlsInfo | null = null
-    const inspect = () => client.inspectTls({hostname: options.host, now, certDays: options.certDays}, findings)
-    if (implicit) tls = partial.tls = inspect()
-
-    let capabilities = (partial.capabilities = await client.capa())
-    if (!implicit && mode !== 'none') {
-      // RFC 2595 §4: STLS only when CAPA lists it; a server without CAPA is asked anyway (-ERR is harmless).
-      const offered = capabilities === null || client.hasCapability('STLS')
-      let secured = false
-      if (offered) {
-        try {
-          await client.stls()
-          secured = true
-        } catch (error) {
-          // -ERR to STLS from a server that never said it had it: not offered, not failed.
-          if (!(capabilities === null && isMaildigError(error) && error.code === 'STARTTLS_FAILED' && error.command === 'STLS' && !client.failed)) throw error
-        }
-      }
-      if (secured) {
-        tls = partial.tls = inspect()
-        // RFC 2595 §4: what CAPA said before TLS must be forgotten; ask again.
-        capabilities = partial.capabilities = await client.capa()
-      } else if (mode === 'starttls') {
-        throw new MaildigError('STLS_NOT_OFFERED', 'tls', `${client.endpoint} does not offer STLS (required by TLS mode starttls); use port 995 for POP3 over TLS`, {
-          subject: client.endpoint,
-        })
-      } else {
-        findings.push(finding('STLS_NOT_OFFERED', `${client.endpoint} does not offer STLS: POP3 on this port runs unencrypted (port 995 may offer TLS)`, host))
-      }
-    }
-    if (capabilities === null) {
-      findings.push(finding('POP3_CAPA_UNSUPPORTED', `${client.endpoint} does not answer CAPA (RFC 2449): UIDL, TOP and the login methods are tried blind`, host))
-    }
-    const tlsMode = implicit ? 'implicit' : tls ? 'starttls' : 'none'
-    partial.tlsMode = tlsMode
-    partial.tls = tls
-    partial.auth = null
-    partial.stat = null
-    partial.messages = []
-
-    if (options.user === undefined) {
-      findings.push(finding('LOGIN_SKIPPED', 'no user given: the server was checked (greeting, CAPA, TLS), no mailbox was listed', host))
-    } else {
-      const offered = client.offeredMethods()
-      const login = await client.login({
-        user: options.user,
-        password: options.password ?? '',
-        method: options.auth,
-        allowInsecureAuth: options.allowInsecureAuth,
-      })
-      partial.auth = {user: options.user, method: login.method, offered}
-      if (!client.certificateVerified) {
-        const how = client.secure ? 'over TLS with a certificate that is not verified' : 'unencrypted'
-        findings.push(finding('AUTH_INSECURE', `credentials were sent ${how} (${methodLabel(login.method)}), as insecure authentication was allowed`, host, 'warning'))
-      }
+    await openPop3Session(client, options, {mode, implicit, now}, findings, partial)
+    const tlsMode = partial.tlsMode!
+    if (options.user !== undefined) {
       const stat = (partial.stat = await client.stat())
       partial.messages = await listMessages(client, stat.messages, limit, host, findings)
     }
@@ -152,12 +97,12 @@ export async function listPop3(options: Pop3ListOptions): Promise<Pop3ListResult
     const {where, record} = await client.finish(started, {host, port, tlsMode, address: options.address})
     return {
       ...where,
-      greeting: partial.greeting,
-      capabilities,
-      tls,
-      auth: partial.auth,
-      stat: partial.stat,
-      messages: partial.messages,
+      greeting: partial.greeting!,
+      capabilities: partial.capabilities ?? null,
+      tls: partial.tls ?? null,
+      auth: partial.auth ?? null,
+      stat: partial.stat ?? null,
+      messages: partial.messages ?? [],
       limit,
       ...record,
       findings,
@@ -256,4 +201,78 @@ function validateOptions(options: Pop3ListOptions, port: number, mode: Pop3TlsMo
     if (options.password === undefined || options.password === '') throw invalidValue<Pop3ListOptions>('password', 'a login (user) needs a password or an access token')
     assertWireSafe(options.password, 'the password')
   }
+}
+
+/**
+ * The opening of every POP3 session maildig holds (pop3-list, roundtrip's polls): greeting, CAPA,
+ * TLS (implicit, or STLS where offered: RFC 2595 §4) and the certificate, CAPA again inside TLS,
+ * and the login when a user is given (only over a verified TLS session unless allowed). What it
+ * learns goes into `into` as it goes, so a failure's partial result keeps it.
+ */
+export async function openPop3Session(
+  client: Pop3Client,
+  options: Pick<Pop3ListOptions, 'host' | 'certDays' | 'user' | 'password' | 'auth' | 'allowInsecureAuth'>,
+  how: {mode: Pop3TlsMode; implicit: boolean; now: Date},
+  findings: Finding[],
+  into: Partial<Pop3ListResult> = {},
+): Promise<Partial<Pop3ListResult>> {
+  const {mode, implicit, now} = how
+  const host = bareHost(options.host)
+  const greeting = await client.connect({implicitTls: implicit})
+  into.address = client.remoteAddress
+  into.greeting = {text: greeting.text, apop: greeting.timestamp !== null}
+  let tls: TlsInfo | null = null
+  const inspect = () => client.inspectTls({hostname: options.host, now, certDays: options.certDays}, findings)
+  if (implicit) tls = into.tls = inspect()
+
+  let capabilities = (into.capabilities = await client.capa())
+  if (!implicit && mode !== 'none') {
+    // RFC 2595 §4: STLS only when CAPA lists it; a server without CAPA is asked anyway (-ERR is harmless).
+    const offered = capabilities === null || client.hasCapability('STLS')
+    let secured = false
+    if (offered) {
+      try {
+        await client.stls()
+        secured = true
+      } catch (error) {
+        // -ERR to STLS from a server that never said it had it: not offered, not failed.
+        if (!(capabilities === null && isMaildigError(error) && error.code === 'STARTTLS_FAILED' && error.command === 'STLS' && !client.failed)) throw error
+      }
+    }
+    if (secured) {
+      tls = into.tls = inspect()
+      // RFC 2595 §4: what CAPA said before TLS must be forgotten; ask again.
+      capabilities = into.capabilities = await client.capa()
+    } else if (mode === 'starttls') {
+      throw new MaildigError('STLS_NOT_OFFERED', 'tls', `${client.endpoint} does not offer STLS (required by TLS mode starttls); use port 995 for POP3 over TLS`, {
+        subject: client.endpoint,
+      })
+    } else {
+      findings.push(finding('STLS_NOT_OFFERED', `${client.endpoint} does not offer STLS: POP3 on this port runs unencrypted (port 995 may offer TLS)`, host))
+    }
+  }
+  if (capabilities === null) {
+    findings.push(finding('POP3_CAPA_UNSUPPORTED', `${client.endpoint} does not answer CAPA (RFC 2449): UIDL, TOP and the login methods are tried blind`, host))
+  }
+  into.tlsMode = implicit ? 'implicit' : tls ? 'starttls' : 'none'
+  into.tls = tls
+  into.auth = null
+
+  if (options.user === undefined) {
+    findings.push(finding('LOGIN_SKIPPED', 'no user given: the server was checked (greeting, CAPA, TLS), no mailbox was listed', host))
+  } else {
+    const offered = client.offeredMethods()
+    const login = await client.login({
+      user: options.user,
+      password: options.password ?? '',
+      method: options.auth,
+      allowInsecureAuth: options.allowInsecureAuth,
+    })
+    into.auth = {user: options.user, method: login.method, offered}
+    if (!client.certificateVerified) {
+      const how = client.secure ? 'over TLS with a certificate that is not verified' : 'unencrypted'
+      findings.push(finding('AUTH_INSECURE', `credentials were sent ${how} (${methodLabel(login.method)}), as insecure authentication was allowed`, host, 'warning'))
+    }
+  }
+  return into
 }

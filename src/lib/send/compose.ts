@@ -15,6 +15,8 @@ export interface MessageInput {
   /** "Name: value" strings; a name given twice keeps the last value. */
   headers: string[]
   now?: Date
+  /** The unique token (default: 12 random hex digits); roundtrip chooses it to put it in its own header too. */
+  token?: string
 }
 
 export interface ComposedMessage {
@@ -44,7 +46,7 @@ export function parseHeader(text: string): {name: string; value: string} {
  */
 export async function composeMessage(input: MessageInput): Promise<ComposedMessage> {
   const now = input.now ?? new Date()
-  const token = randomBytes(6).toString('hex')
+  const token = input.token ?? randomBytes(6).toString('hex')
   const headers = new Map<string, {name: string; value: string}>()
   for (const h of input.headers) {
     const header = parseHeader(h)
