@@ -164,7 +164,7 @@ describe('an unknown command', () => {
   it('is a usage error: one line, exit 2', async () => {
     const r = await runCli(['nosuch'])
     expect(r.code).toBe(2)
-    expect(r.stderr.trim().split('\n')).toEqual([expect.stringMatching(/"nosuch" is not a maildig command \(commands: completion, config, imap-check, mx, pop3-list, probe-smtp, send, sender, trace/)])
+    expect(r.stderr.trim().split('\n')).toEqual([expect.stringMatching(/"nosuch" is not a maildig command \(commands: completion, config, imap-check, mx, pop3-list, probe-smtp, roundtrip, send, sender, trace/)])
   })
   it('prints the envelope under --json', async () => {
     const r = await runCli(['nosuch', '--json'])

@@ -10,6 +10,7 @@ import {imapCheckResultSchema} from '../imap/schema.js'
 import {pop3ListResultSchema} from '../pop3/schema.js'
 import {senderResultSchema} from '../sender/schema.js'
 import {observedAnalysisSchema, predictedRouteSchema, routeComparisonSchema} from '../route/schema.js'
+import {roundtripResultSchema} from '../roundtrip/schema.js'
 
 /**
  * The documentation that is generated from code, so it cannot drift: the JSON schema of each
@@ -35,6 +36,7 @@ export function commandSchemas(): Record<string, unknown> {
     trace: commandDocumentSchema('trace', predictedRouteSchema.extend(observedAnalysisSchema.shape).extend({comparison: routeComparisonSchema})),
     'pop3-list': commandDocumentSchema('pop3-list', pop3ListResultSchema.omit({transcript: true, findings: true})),
     sender: commandDocumentSchema('sender', senderResultSchema),
+    roundtrip: commandDocumentSchema('roundtrip', roundtripResultSchema),
   }
   return Object.fromEntries(
     Object.entries(documents).map(([name, schema]) => [name, {$id: `https://maildig.invalid/schema/${name}.json`, title: `maildig ${name} --json`, ...z.toJSONSchema(schema, {io: 'output'})}]),
