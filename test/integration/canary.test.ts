@@ -7,8 +7,9 @@ import {createTestPki, type TestPki} from '../fixtures/test-pki.js'
 
 /**
  * The canary password: every command that takes a credential (send, probe-smtp, pop3-list,
- * imap-check), every output mode (human, --json, --transcript, both, -q, and --format nagios,
- * prometheus and junit) and every failure path
+ * imap-check, and roundtrip with its two: the submission and the mailbox password), every output
+ * mode (human, --json, --transcript, both, -q, and --format nagios, prometheus and junit) and every
+ * failure path
  * (a server that echoes the credentials back, one that closes mid-AUTH, a TLS failure, a wrong
  * password): the password and every encoded form of it never reach stdout or stderr.
  */
@@ -27,20 +28,25 @@ function base64Forms(secret: string): string[] {
   })
 }
 
-const FORMS = [
-  CANARY,
-  ...base64Forms(CANARY),
-  `\0${USER}\0${CANARY}`,
-  Buffer.from(`\0${USER}\0${CANARY}`).toString('base64'), // SASL PLAIN
-  Buffer.from(CANARY).toString('base64'), // SASL LOGIN
-  Buffer.from(`user=${USER}\x01auth=Bearer ${CANARY}\x01\x01`).toString('base64'), // XOAUTH2
-  // The JSON-escaped PLAIN form ("\u0000bob\u0000…") and the terminal-escaped one ("\x00bob\x00…").
-  `\\u0000${USER}\\u0000${CANARY}`,
-  `\\x00${USER}\\x00${CANARY}`,
-]
+/** roundtrip's second password: the mailbox login's (MAILDIG_MAILBOX_PASSWORD). */
+const MAILBOX_CANARY = 'Mbox-Canary-4e1d8b=Pw/Xy93'
 
-function expectNoCanary(r: CliResult, what: string): void {
-  for (const form of FORMS) {
+const formsOf = (secret: string) => [
+  secret,
+  ...base64Forms(secret),
+  `\0${USER}\0${secret}`,
+  Buffer.from(`\0${USER}\0${secret}`).toString('base64'), // SASL PLAIN
+  Buffer.from(secret).toString('base64'), // SASL LOGIN
+  Buffer.from(`user=${USER}\x01auth=Bearer ${secret}\x01\x01`).toString('base64'), // XOAUTH2
+  // The JSON-escaped PLAIN form ("\u0000bob\u0000…") and the terminal-escaped one ("\x00bob\x00…").
+  `\\u0000${USER}\\u0000${secret}`,
+  `\\x00${USER}\\x00${secret}`,
+]
+const FORMS = formsOf(CANARY)
+const BOTH_FORMS = [...FORMS, ...formsOf(MAILBOX_CANARY)]
+
+function expectNoCanary(r: CliResult, what: string, forms: string[] = FORMS): void {
+  for (const form of forms) {
     expect(r.stdout.includes(form), `${what}: stdout holds ${JSON.stringify(form)}\n${r.stdout}`).toBe(false)
     expect(r.stderr.includes(form), `${what}: stderr holds ${JSON.stringify(form)}\n${r.stderr}`).toBe(false)
   }
@@ -164,6 +170,60 @@ describe('the canary password never appears in any output', () => {
           }
         }, 120_000)
       }
+    }
+  }
+})
+
+describe('roundtrip: neither of its two canary passwords appears in any output', () => {
+  let pki: TestPki
+  const smtp = new Map<Path, SmtpFixture>()
+  const pop3 = new Map<Path, Pop3Fixture>()
+  const imap = new Map<Path, ImapFixture>()
+  /** The mailbox that lets the run go on to the submission: it takes the mailbox canary. */
+  let goodMailbox: ImapFixture
+  beforeAll(async () => {
+    pki = createTestPki()
+    let n = 180
+    for (const path of PATHS) {
+      const echoAuth = path === 'echoing server'
+      const closeOnAuth = path === 'closed mid-AUTH'
+      const tls = path === 'TLS failure'
+      const common = {echoAuth, closeOnAuth, ...(tls ? {tls: pki.leaf} : {})}
+      smtp.set(path, await startSmtpFixture({behaviour: tls ? 'broken-starttls' : 'good', host: `127.0.1.${n++}`, auth: {user: USER, password: 'the-right-one', mechanisms: ['PLAIN', 'LOGIN']}, authBeforeTls: true, ...common}))
+      pop3.set(path, await startPop3Fixture({behaviour: tls ? 'broken-stls' : 'good', host: `127.0.1.${n++}`, user: USER, password: 'the-right-one', sasl: ['PLAIN', 'LOGIN'], plaintextAuth: true, ...common}))
+      imap.set(path, await startImapFixture({behaviour: tls ? 'broken-starttls' : 'good', host: `127.0.1.${n++}`, user: USER, password: 'the-right-one', ...common}))
+    }
+    goodMailbox = await startImapFixture({behaviour: 'good', host: `127.0.1.${n++}`, user: USER, password: MAILBOX_CANARY})
+  })
+  afterAll(async () => {
+    for (const f of [...smtp.values(), ...pop3.values(), ...imap.values(), goodMailbox]) await f.close()
+    pki.cleanup()
+  })
+
+  const tlsArgs = (path: Path, flag: string) => (path === 'TLS failure' ? [flag, 'starttls'] : [flag, 'none'])
+  const run = (args: string[], stdin: boolean) =>
+    runCli(['roundtrip', '--from', 'bob@mail.test', '--to', 'alice@mail.test', '--user', USER, '--mailbox-user', USER, '--allow-insecure-auth', '--no-predict', '--wait', '5s', '--timeout', '3s', ...args, ...(stdin ? ['--password-stdin'] : [])], {
+      env: {MAILDIG_MAILBOX_PASSWORD: MAILBOX_CANARY, ...(stdin ? {} : {MAILDIG_PASSWORD: CANARY})},
+      input: stdin ? `${CANARY}\n` : '',
+    })
+  const sides: [string, (path: Path) => string[]][] = [
+    // The mailbox logs in with its canary; the submission server then fails the way the path says.
+    ['the submission server', (path) => ['--server', `${smtp.get(path)!.host}:${smtp.get(path)!.port}`, ...tlsArgs(path, '--tls'), '--mailbox-host', `${goodMailbox.host}:${goodMailbox.port}`, '--mailbox-tls', 'none']],
+    // The mailbox fails first (nothing is sent): IMAP, then POP3.
+    ['the IMAP mailbox', (path) => ['--server', `${smtp.get('wrong password')!.host}:${smtp.get('wrong password')!.port}`, '--tls', 'none', '--mailbox-host', `${imap.get(path)!.host}:${imap.get(path)!.port}`, ...tlsArgs(path, '--mailbox-tls')]],
+    ['the POP3 mailbox', (path) => ['--server', `${smtp.get('wrong password')!.host}:${smtp.get('wrong password')!.port}`, '--tls', 'none', '--pop3', '--mailbox-host', `${pop3.get(path)!.host}:${pop3.get(path)!.port}`, ...tlsArgs(path, '--mailbox-tls')]],
+  ]
+
+  for (const [side, args] of sides) {
+    for (const path of PATHS) {
+      it(`${side}: ${path}`, async () => {
+        const runs: Promise<[string, CliResult]>[] = MODES.map(([mode, flags]) => run([...args(path), ...flags], false).then((r): [string, CliResult] => [mode, r]))
+        runs.push(run([...args(path), '--json', '--transcript'], true).then((r) => ['--password-stdin', r]))
+        for (const [what, r] of await Promise.all(runs)) {
+          expect(EXIT[path], `${what}: exit ${r.code}\n${r.stderr}${r.stdout}`).toContain(r.code)
+          expectNoCanary(r, what, BOTH_FORMS)
+        }
+      }, 120_000)
     }
   }
 })

@@ -105,20 +105,24 @@ export async function runRoundtrip(options: RoundtripOptions): Promise<Roundtrip
   if (options.mailbox.protocol === 'imap') import('imapflow').catch(() => undefined)
   const token = randomBytes(8).toString('hex')
   const now = new Date(startedAt)
-  const message = await composeMessage({
+  const messageId = `<maildig.${token}.${startedAt}@${options.from.asciiDomain}>`
+  const subject = `maildig roundtrip ${token} ${now.toISOString()}`
+  // Composed (nodemailer loads) while the mailbox session opens; needed only when it is sent.
+  const composing = composeMessage({
     from: options.from,
     to: [options.to],
     cc: [],
-    subject: `maildig roundtrip ${token} ${now.toISOString()}`,
-    headers: [`X-Maildig-Roundtrip: ${token}`],
+    subject,
+    headers: [`X-Maildig-Roundtrip: ${token}`, `Message-ID: ${messageId}`],
     attachments: [],
     token,
     now,
   })
+  composing.catch(() => undefined)
   const stages: RoundtripStage[] = []
   const findings: Finding[] = []
   const mailboxUser = options.mailbox.user
-  const partial = () => ({token, messageId: message.messageId, subject: message.subject, stages: [...stages], transcript: transcript.lines, findings: [...findings], ...(sent ? {submission: submissionOf(sent)} : {})})
+  const partial = () => ({token, messageId, subject, stages: [...stages], transcript: transcript.lines, findings: [...findings], ...(sent ? {submission: submissionOf(sent)} : {})})
 
   options.onProgress?.('finding the mailbox server')
   const server = await locateMailbox(options).catch((error) => {
@@ -134,7 +138,7 @@ export async function runRoundtrip(options: RoundtripOptions): Promise<Roundtrip
   const send = async () => {
     stages.push({name: 'mailbox-login', ok: true, ms: round(performance.now() - mailboxStarted), endedAtMs: at(Date.now())})
     try {
-      sent = await submit(options, message, transcript)
+      sent = await submit(options, await composing, transcript)
     } catch (error) {
       sendError = error
       throw error
@@ -158,7 +162,7 @@ export async function runRoundtrip(options: RoundtripOptions): Promise<Roundtrip
   let waited: Waited
   try {
     mailboxStarted = performance.now()
-    waited = await waitInMailbox(options, server, message.messageId, startedAt, send)
+    waited = await waitInMailbox(options, server, messageId, startedAt, send)
   } catch (error) {
     if (sendError !== undefined) throw isMaildigError(sendError) ? withPartial(sendError, partial()) : sendError
     throw isMaildigError(error) ? withPartial(error, partial()) : error
@@ -191,7 +195,7 @@ export async function runRoundtrip(options: RoundtripOptions): Promise<Roundtrip
 
   const waitText = formatMs(options.waitMs)
   if (seenAt === null) {
-    findings.push(finding('ROUNDTRIP_NOT_DELIVERED', `the message (token ${token}, Message-ID ${message.messageId}${sent.delivery.queueId ? `, queue id ${sent.delivery.queueId}` : ''}) was not in ${mailboxUser}'s mailbox within ${waitText}`, mailboxUser))
+    findings.push(finding('ROUNDTRIP_NOT_DELIVERED', `the message (token ${token}, Message-ID ${messageId}${sent.delivery.queueId ? `, queue id ${sent.delivery.queueId}` : ''}) was not in ${mailboxUser}'s mailbox within ${waitText}`, mailboxUser))
   }
   if (options.cleanup && waited.removal && !waited.removal.removed) {
     findings.push(finding('ROUNDTRIP_CLEANUP_FAILED', `could not remove the message from ${mailboxUser}'s mailbox: ${waited.removal.reason}`, mailboxUser))
@@ -207,8 +211,8 @@ export async function runRoundtrip(options: RoundtripOptions): Promise<Roundtrip
 
   const result: RoundtripResult = {
     token,
-    messageId: message.messageId,
-    subject: message.subject,
+    messageId,
+    subject,
     from: options.from.address,
     to: options.to.address,
     delivered: seenAt !== null,
