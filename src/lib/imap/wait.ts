@@ -69,6 +69,9 @@ export async function waitForMessage(client: ImapFlow, options: WaitForOptions):
   await options.onReady?.()
   let searches = 0
   for (;;) {
+    // A message that arrives while the search runs is not in its results, and its EXISTS comes with them (Dovecot
+    // reports new mail after each command), before anyone listens for one: IDLE would not hear of it again.
+    const existsBefore = existsOf(client)
     const uids = await client.search(query, {uid: true})
     searches++
     if (!uids) {
@@ -103,6 +106,7 @@ export async function waitForMessage(client: ImapFlow, options: WaitForOptions):
     if (now >= deadline) {
       return {...base, method, found: false, alreadyThere: false, uid: null, latencyMs: null, sinceDateMs: null, deliveryMs: null, waitedMs: now - started, searches, message: null}
     }
+    if (existsOf(client) !== existsBefore) continue
     const slice = Math.min(deadline - now, MAX_IDLE_MS)
     options.onProgress?.(`waiting for the message in ${options.mailbox} (${Math.ceil((deadline - now) / 1000)} s left)`)
     options.progress?.({stage: 'wait', what: `the message in ${options.mailbox}`, deadline})
@@ -113,6 +117,11 @@ export async function waitForMessage(client: ImapFlow, options: WaitForOptions):
       await client.noop()
     }
   }
+}
+
+/** How many messages the open mailbox has, as imapflow keeps count from the server's EXISTS responses. */
+function existsOf(client: ImapFlow): number | undefined {
+  return client.mailbox ? client.mailbox.exists : undefined
 }
 
 async function newestMatch(client: ImapFlow, uids: number[], criterion: WaitForOptions['criterion'], value: string): Promise<FetchMessageObject | undefined> {

@@ -349,6 +349,26 @@ describe('mailboxes, quota, waiting', () => {
     expectReadOnly(server)
   })
 
+  it('a message that arrives while the search runs (its EXISTS in the SEARCH reply, as Dovecot sends it) is searched for at once, not when IDLE ends', async () => {
+    let delivered = false
+    const server = await start({
+      behaviour: 'good',
+      mailboxes,
+      existsWithReplies: true,
+      // Delivered as the first search arrives: the search does not see it, the EXISTS after its results does.
+      onCommand: (line) => {
+        if (delivered || !/ UID SEARCH /i.test(line)) return
+        delivered = true
+        fixture!.deliver('INBOX', {subject: 'between', messageId: '<between@example.org>'})
+      },
+    })
+    const ok = await succeeds(server, {waitFor: {messageId: '<between@example.org>', timeoutMs: 4000}})
+    expect(ok.result.waitFor).toMatchObject({found: true, alreadyThere: false, uid: 3, searches: 2})
+    expect(ok.result.waitFor!.waitedMs).toBeLessThan(2000)
+    // No IDLE was needed: the EXISTS had been heard.
+    expect(server.commands.some((c) => / IDLE$/.test(c))).toBe(false)
+  })
+
   it('polls with NOOP where the server has no IDLE', async () => {
     const server = await start({behaviour: 'good', mailboxes, idle: false})
     setTimeout(() => server.deliver('INBOX', {subject: 'polled', messageId: '<p@example.org>'}), 600)
