@@ -160,7 +160,7 @@ export function samplesOf(report: Pick<Report, 'totalMs' | 'stages' | 'tls' | 'v
 }
 
 /** Words for a label in a finding's message. */
-const LABEL_WORDS: Record<string, string> = {time: 'the response time', cert_days: 'the certificate\'s days of validity'}
+const LABEL_WORDS: Record<string, string> = {time: 'the response time', cert_days: 'the certificate\'s days of validity', latency: 'the end-to-end latency'}
 
 /**
  * Findings for the samples outside their --warning / --critical ranges: THRESHOLD_CRITICAL (error,

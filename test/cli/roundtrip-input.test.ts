@@ -30,12 +30,15 @@ describe('roundtrip: bad input is exit 2, one line, nothing sent', () => {
   it.each([
     ['--wait -1s', ['--wait', '-1s'], /--wait/],
     ['--wait 0s', ['--wait', '0s'], /^✖ --wait: the duration must be more than zero/],
-    ['--warning soon', ['--warning', 'soon'], /^✖ --warning: "soon" is not a duration/],
-    ['critical below warning', ['--warning', '10s', '--critical', '5s'], /^✖ --critical: 5s is below --warning 10s/],
+    ['--warning soon', ['--warning', 'soon'], /^✖ --warning: "soon" is not a range \(write e\.g\. 2s, 500ms/],
+    ['critical below warning', ['--warning', '10s', '--critical', '5s'], /^✖ --critical: the critical range for latency alerts on less than the warning range does/],
+    ['a label roundtrip does not measure', ['--warning', 'quota_storage=90'], /^✖ --warning: "quota_storage" is not measured by this command \(it measures latency, /],
+    ['--format bogus', ['--format', 'bogus'], /--format/],
     ['--cleanup with --pop3', ['--cleanup', '--pop3'], /^✖ --cleanup: POP3 never deletes/],
     ['a CR in --mailbox-user', ['--mailbox-user', 'you\r\nA1 LOGOUT'], /^✖ --mailbox-user: the value contains a CR, LF or NUL character/],
     ['--ehlo -bad-.test', ['--ehlo', '-bad-.test'], /^✖ --ehlo: /],
     ['--to without a domain', ['--to', 'nobody'], /^✖ (Flag )?--to/],
+    ['an empty --mailbox', ['--mailbox', ' '], /^✖ --mailbox: the mailbox name is empty/],
   ])('%s', async (_name, extra, message) => {
     const before = connections
     const r = await runCli([...base(), ...extra], {env})
@@ -58,6 +61,21 @@ describe('roundtrip: bad input is exit 2, one line, nothing sent', () => {
     const nopw = await runCli(['roundtrip', '--from', 'me@mail.test', '--to', 'you@mail.test', '--mailbox-host', `127.0.0.1:${ports[1]}`])
     expect(nopw.code).toBe(2)
     expect(nopw.stderr.trim()).toMatch(/^✖ --to \(the mailbox user\): give the mailbox password in MAILDIG_MAILBOX_PASSWORD/)
+    const port = await runCli(['roundtrip', '--from', 'me@mail.test', '--to', 'you@mail.test', '--mailbox-host', 'imap.mail.test:99999'], {env})
+    expect(port.code).toBe(2)
+    expect(port.stderr.trim()).toBe('✖ --mailbox-host: 99999 is out of range (1-65535) (see: maildig roundtrip --help)')
+    expect(connections).toBe(before)
+  })
+
+  it('under --format nagios a usage error is UNKNOWN (3), one status line on stdout, nothing sent', async () => {
+    const before = connections
+    for (const extra of [['--wait', '-1s'], ['--warning', '10s', '--critical', '5s'], ['--cleanup', '--pop3'], ['--output', '/nonexistent-folder/maildig.prom']]) {
+      const r = await runCli([...base(), ...extra, '--format', 'nagios'], {env})
+      expect(r.code, `${extra.join(' ')}: ${r.stdout}${r.stderr}`).toBe(3)
+      expect(r.stdout).toMatch(/^ROUNDTRIP UNKNOWN - --[a-z]+: [^\n]*\n$/)
+    }
+    const bogus = await runCli([...base(), '--format', 'bogus'], {env})
+    expect(bogus.code).toBe(2)
     expect(connections).toBe(before)
   })
 

@@ -126,3 +126,31 @@ describe('roundtrip: a misbehaving submission server, once the mailbox is open',
     expect(mailbox.commands.some((c) => /^\S+ (SELECT|STORE|UID STORE|EXPUNGE|UID EXPUNGE)\b/i.test(c))).toBe(false)
   })
 })
+
+describe('roundtrip --cleanup where the server does not offer UIDPLUS', () => {
+  it('says that it could not clean up and leaves the mailbox untouched: EXAMINE only, never SELECT, STORE or EXPUNGE', async () => {
+    const server = await smtp({behaviour: 'good'})
+    const mailbox = await imap({behaviour: 'good', uidplus: false, mailboxes: {INBOX: [{subject: 'already there', messageId: '<older@mail.test>', flags: ['\\Deleted']}]}})
+    // The message the submission server takes lands in the IMAP fixture's INBOX, as a real MTA would deliver it.
+    const delivering = setInterval(() => {
+      const raw = server.messages.shift()
+      if (raw === undefined) return
+      const messageId = /^Message-ID: *(<[^>\r\n]+>)/im.exec(raw)?.[1] ?? ''
+      const subject = /^Subject: *(.*)$/im.exec(raw)?.[1] ?? ''
+      mailbox.deliver('INBOX', {subject, messageId})
+    }, 50)
+    try {
+      const r = await run(server, mailbox, ['--cleanup'])
+      expect(r.code, r.stdout + r.stderr).toBe(0)
+      expect(r.json).toMatchObject({command: 'roundtrip', ok: true, delivered: true, mailbox: {protocol: 'imap', cleanup: {requested: true, removed: false, reason: expect.stringMatching(/does not offer UIDPLUS.*left as it is/)}}})
+      expect(r.json!.findings).toContainEqual(expect.objectContaining({code: 'ROUNDTRIP_CLEANUP_FAILED', severity: 'warning', message: expect.stringContaining('could not remove the message')}))
+      // Nothing was asked that changes the mailbox: not even a read-write SELECT.
+      const writes = mailbox.commands.filter((c) => /^\S+ (SELECT|STORE|UID STORE|EXPUNGE|UID EXPUNGE|COPY|UID COPY|MOVE|UID MOVE)\b/i.test(c))
+      expect(writes, mailbox.commands.join('\n')).toEqual([])
+      expect(mailbox.commands.some((c) => /^\S+ EXAMINE INBOX/i.test(c))).toBe(true)
+      expect(r.stdout).not.toContain(PASSWORD)
+    } finally {
+      clearInterval(delivering)
+    }
+  })
+})

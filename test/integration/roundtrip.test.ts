@@ -2,6 +2,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import {describe, expect, inject, it} from 'vitest'
 import {runCli} from '../cli/run-cli.js'
+import {promtool, xmllint} from '../fixtures/consumers.js'
 import {mailboxes} from '../world/index.js'
 
 // `roundtrip` through the built CLI: Postfix (submission, or port 25 as the MX) delivers to Dovecot, where the
@@ -81,6 +82,22 @@ describe('roundtrip over IMAP', () => {
     expect(r.json!.stages.map((s: any) => s.name)).toEqual(['mailbox-login', 'connect', 'submission', 'delivery'])
   })
 
+  it('a message that never arrives, in the monitoring formats: CRITICAL, probe_success 0 and maildig_delivered 0, a JUnit failure', async () => {
+    const args = ['--server', 'mx.mail.test:587', '--user', carol.address, '--from', carol.address, '--to', carol.address, '--wait', '3s', '--no-predict']
+    const env = {MAILDIG_PASSWORD: carol.password}
+    const [nagios, prom, junit] = await Promise.all(['nagios', 'prometheus', 'junit'].map((format) => roundtrip([...args, '--format', format], env)))
+    expect(nagios.code, nagios.stdout).toBe(2)
+    expect(nagios.stdout).toMatch(/^ROUNDTRIP CRITICAL - carol@mail\.test: ROUNDTRIP_NOT_DELIVERED: the message \(token [0-9a-f]{16}, .*was not in carol@mail\.test's mailbox within 3(\.0)? s \| /)
+    expect(nagios.stdout).not.toMatch(/'latency'=/)
+    expect(nagios.stdout).toMatch(/ 'delivered'=0;;;0;1 /)
+    expect(promtool(prom.stdout), prom.stdout).toEqual({status: 0, output: ''})
+    expect(prom.stdout).toMatch(/^probe_success\{[^}]*\} 0$/m)
+    expect(prom.stdout).toMatch(/^maildig_delivered\{[^}]*\} 0$/m)
+    expect(xmllint(junit.stdout), junit.stdout).toMatchObject({status: 0})
+    expect(junit.stdout).toMatch(/<testcase name="delivered within --wait" classname="maildig\.roundtrip"[^>]*>\n\s+<failure message="not in the mailbox within 3 s"/)
+    expect(junit.stdout).toContain('<failure type="ROUNDTRIP_NOT_DELIVERED"')
+  }, 120_000)
+
   it('a message that never arrives (Postfix defers it): ROUNDTRIP_NOT_DELIVERED at --wait, exit 1, with the queue id', async () => {
     const started = performance.now()
     const r = await roundtrip(['--server', 'mx.mail.test:587', '--user', carol.address, '--from', carol.address, '--to', carol.address, '--wait', '3s', '--no-predict', '--json'], {MAILDIG_PASSWORD: carol.password})
@@ -91,17 +108,43 @@ describe('roundtrip over IMAP', () => {
     expect(performance.now() - started).toBeLessThan(3000 + 10_000)
   })
 
-  it('thresholds: above --warning a warning (exit 0), above --critical an error (exit 1)', async () => {
+  it('thresholds on the latency, in the plugins\' ranges: outside --warning a warning (exit 0), outside --critical an error (exit 1; CRITICAL under --format nagios)', async () => {
     const warn = await roundtrip([...submission, '--to', dave.address, '--warning', '1ms', '--no-predict', '--json', '--wait', '20s'], {MAILDIG_PASSWORD: dave.password})
     expect(warn.code, warn.stdout).toBe(0)
-    expect(warn.json!.findings).toContainEqual(expect.objectContaining({code: 'ROUNDTRIP_LATENCY_WARNING', severity: 'warning'}))
-    expect(warn.json!.thresholds).toMatchObject({warningMs: 1, criticalMs: null})
+    expect(warn.json!.findings).toContainEqual(expect.objectContaining({code: 'THRESHOLD_WARNING', severity: 'warning', subject: 'latency'}))
+    expect(warn.json!.waitMs).toBe(20_000)
     const crit = await roundtrip([...submission, '--to', dave.address, '--warning', '1ms', '--critical', '2ms', '--no-predict', '--wait', '20s'], {MAILDIG_PASSWORD: dave.password})
     expect(crit.code, crit.stdout).toBe(1)
-    expect(crit.stdout).toMatch(/ROUNDTRIP_LATENCY_CRITICAL/)
+    expect(crit.stdout).toMatch(/THRESHOLD_CRITICAL/)
     expect(crit.stdout).toMatch(/^⚠ delivered in /)
     expect(crit.stdout).toMatch(/end to end/)
-  })
+    const nagios = await roundtrip([...submission, '--to', dave.address, '--warning', '1ms', '--critical', '2ms', '--no-predict', '--wait', '20s', '--format', 'nagios'], {MAILDIG_PASSWORD: dave.password})
+    expect(nagios.code, nagios.stdout).toBe(2)
+    expect(nagios.stdout).toMatch(/^ROUNDTRIP CRITICAL - dave@mail\.test: THRESHOLD_CRITICAL: the end-to-end latency is [\d.]+ s: outside the --critical range 0\.002 \| /)
+    expect(nagios.stdout).toMatch(/ 'latency'=[\d.]+s;0\.001;0\.002;0 /)
+    // A range that alerts only above 10 minutes: fine.
+    const ok = await roundtrip([...submission, '--to', dave.address, '--critical', 'latency=10m', '--no-predict', '--wait', '20s', '--format', 'nagios'], {MAILDIG_PASSWORD: dave.password})
+    expect(ok.code, ok.stdout).toBe(0)
+    expect(ok.stdout).toMatch(/^ROUNDTRIP OK - dave@mail\.test: delivered in [\d.]+ s end to end \(queue id [A-Z0-9]+\), [\d.]+ s response time \| /)
+  }, 120_000)
+
+  it('--format prometheus and junit: promtool and xmllint accept them; the latency, the stages and delivered as metrics', async () => {
+    const prom = await roundtrip([...submission, '--to', dave.address, '--no-predict', '--wait', '20s', '--format', 'prometheus'], {MAILDIG_PASSWORD: dave.password})
+    expect(prom.code, prom.stdout + prom.stderr).toBe(0)
+    expect(promtool(prom.stdout), prom.stdout).toEqual({status: 0, output: ''})
+    expect(prom.stdout).toMatch(/^probe_success\{command="roundtrip",target="dave@mail\.test"\} 1$/m)
+    expect(prom.stdout).toMatch(/^maildig_latency_seconds\{command="roundtrip",target="dave@mail\.test"\} [\d.e-]+$/m)
+    expect(prom.stdout).toMatch(/^maildig_delivered\{command="roundtrip",target="dave@mail\.test"\} 1$/m)
+    expect(prom.stdout).toMatch(/^maildig_stage_duration_seconds\{command="roundtrip",target="dave@mail\.test",stage="delivery"\} [\d.e-]+$/m)
+    expect(prom.stdout).toMatch(/^probe_tls_version_info\{command="roundtrip",target="dave@mail\.test",peer="mailbox imap\.mail\.test",version="TLS 1\.[23]"\} 1$/m)
+    const junit = await roundtrip([...submission, '--to', dave.address, '--no-predict', '--wait', '20s', '--format', 'junit'], {MAILDIG_PASSWORD: dave.password})
+    expect(junit.code).toBe(0)
+    expect(xmllint(junit.stdout), junit.stdout).toMatchObject({status: 0})
+    for (const stage of ['mailbox-login', 'dns', 'connect', 'auth', 'submission', 'delivery', 'delivered within --wait']) {
+      expect(junit.stdout).toContain(`<testcase name="${stage}" classname="maildig.roundtrip"`)
+    }
+    expect(junit.stdout).toMatch(/<testsuite name="maildig roundtrip dave@mail\.test" tests="\d+" failures="0" errors="0"/)
+  }, 120_000)
 
   it('a wrong mailbox password: exit 7, and nothing was sent', async () => {
     const before = names()
@@ -113,6 +156,12 @@ describe('roundtrip over IMAP', () => {
     await new Promise((resolve) => setTimeout(resolve, 1000))
     expect(names()).toEqual(before)
     expect(r.stdout).not.toContain('not-the-password')
+    // Under --format nagios: UNKNOWN (the check's own credentials), as imap-check's wrong password.
+    const nagios = await roundtrip([...submission, '--to', dave.address, '--mailbox-user', dave.address, '--format', 'nagios'], {MAILDIG_PASSWORD: dave.password, MAILDIG_MAILBOX_PASSWORD: 'not-the-password'})
+    expect(nagios.code, nagios.stdout).toBe(3)
+    expect(nagios.stdout).toMatch(/^ROUNDTRIP UNKNOWN - dave@mail\.test: .*\| /)
+    expect(nagios.stdout).not.toContain('not-the-password')
+    expect(names()).toEqual(before)
   })
 })
 
