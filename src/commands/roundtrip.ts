@@ -29,9 +29,9 @@ Passwords: the submission login from MAILDIG_PASSWORD or --password-stdin; the m
 
 Exit codes: 0 delivered in time (and no error finding), 1 not delivered within --wait (ROUNDTRIP_NOT_DELIVERED), outside --critical, failed authentication at the receiver, or the recipient refused, 2 usage (nothing sent), 3 DNS, 4 connection, 5 timeout, 6 TLS, 7 authentication (submission or mailbox; a wrong mailbox password sends nothing), 8 protocol.`
   static override examples = [
-    'MAILDIG_MAILBOX_PASSWORD=… <%= config.bin %> roundtrip --from me@example.com --to me@example.org',
+    'MAILDIG_MAILBOX_PASSWORD=… <%= config.bin %> roundtrip --from me@example.com --to you@example.org',
     'MAILDIG_PASSWORD=… <%= config.bin %> roundtrip --server smtp.example.com --user me@example.com --from me@example.com --to me@example.com --warning 30s --critical 2m',
-    'MAILDIG_MAILBOX_PASSWORD=… <%= config.bin %> roundtrip --from me@example.com --to you@example.org --mailbox-user you --mailbox-host pop.example.org --pop3 --wait 10m',
+    'MAILDIG_PASSWORD=… <%= config.bin %> roundtrip --server smtp.example.com --user me@example.com --from me@example.com --to me@example.com --pop3 --mailbox-host pop.example.com --wait 10m',
     'MAILDIG_PASSWORD=… <%= config.bin %> roundtrip --server smtp.example.com --user me@example.com --from me@example.com --to me@example.com --cleanup --format nagios',
   ]
   static override flags = {

@@ -76,7 +76,7 @@ describe('docs/monitoring.md examples', () => {
     const {args: checked, format, output} = parserCheck(args)
     expect(['nagios', 'prometheus', 'junit']).toContain(format)
     if (format !== 'nagios') expect(output, 'prometheus and junit examples write a file').toMatch(/\.(prom|xml)$/)
-    const r = await runCli(checked, {env: {MAILDIG_PASSWORD: 'example'}, timeoutMs: 60_000})
+    const r = await runCli(checked, {env: {MAILDIG_PASSWORD: 'example', MAILDIG_MAILBOX_PASSWORD: 'example'}, timeoutMs: 60_000})
     expect(r.json, r.stdout + r.stderr).toBeDefined()
     expect(r.json!.error?.code, r.json!.error?.message).not.toBe('USAGE')
   }, 60_000)

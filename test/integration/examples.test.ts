@@ -34,6 +34,7 @@ const worldResolver = world.dns.port === 53 ? world.dns.host : `${world.dns.host
 /** What the test changes in an example's text before running it, and why. */
 const SUBSTITUTIONS: {pattern: RegExp; replacement: string; why: string}[] = [
   {pattern: /MAILDIG_PASSWORD=…/g, replacement: `MAILDIG_PASSWORD='${me.password}'`, why: '… is the password the reader fills in'},
+  {pattern: /MAILDIG_MAILBOX_PASSWORD=…/g, replacement: `MAILDIG_MAILBOX_PASSWORD='${you.password}'`, why: '… is the mailbox password the reader fills in (roundtrip --to you@example.org)'},
   {pattern: /--resolver (?!127\.0\.1\.53\b)\S+/g, replacement: `--resolver ${worldResolver}`, why: 'a public resolver: the test machine has no internet'},
 ]
 
@@ -77,6 +78,11 @@ const EXPECTED: Record<string, Expected> = {
   'maildig send --server smtp.example.com --user me@example.com --from me@example.com --to you@example.org --password-stdin < pw.txt': {exit: 0, stdout: /via +smtp\.example\.com/, mailbox: 'you@example.org'},
   'maildig send --from me@example.com --to you@example.org --subject "hello" --body-file - < body.txt': {exit: 0, stdout: /subject +hello/, mailbox: 'you@example.org'},
   'maildig send --from me@example.com --to you@example.org --dry-run': {exit: 0, stdout: /^From: me@example\.com$/m},
+  // roundtrip: the message lands in the --to mailbox, where roundtrip itself waits for it (and --cleanup removes it).
+  'MAILDIG_MAILBOX_PASSWORD=… maildig roundtrip --from me@example.com --to you@example.org': {exit: 0, stdout: /^✔ delivered in .* end to end[\s\S]*submitted +mx\.example\.org /m},
+  'MAILDIG_PASSWORD=… maildig roundtrip --server smtp.example.com --user me@example.com --from me@example.com --to me@example.com --warning 30s --critical 2m': {exit: 0, stdout: /^✔ delivered in [\s\S]*IMAP IDLE in INBOX/m},
+  'MAILDIG_PASSWORD=… maildig roundtrip --server smtp.example.com --user me@example.com --from me@example.com --to me@example.com --pop3 --mailbox-host pop.example.com --wait 10m': {exit: 0, stdout: /^✔ delivered in [\s\S]*POP3 polling/m},
+  'MAILDIG_PASSWORD=… maildig roundtrip --server smtp.example.com --user me@example.com --from me@example.com --to me@example.com --cleanup --format nagios': {exit: 0, stdout: /^ROUNDTRIP OK - me@example\.com: delivered in [\d.]+ s end to end \(queue id [A-Z0-9]+\), [^|]*\| .*'latency'=[\d.]+s;;;0 /},
   'maildig sender example.com --ip 192.0.2.25': {exit: 0, stdout: /✔ SPF +pass for 192\.0\.2\.25/},
   'maildig sender alice@example.com --ip 192.0.2.25 --ip 2001:db8::25 --helo mail.example.com': {exit: 0, stdout: /^ +2001:db8::25 +HELO mail\.example\.com +pass/m},
   'maildig sender "<>" --helo mail.example.com --ip 192.0.2.25 --no-dnsbl': {exit: 0, stdout: /HELO mail\.example\.com +pass/},
