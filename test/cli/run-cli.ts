@@ -12,30 +12,42 @@ export interface CliResult {
 }
 
 /** Runs the built CLI as a user would, with a clean environment (no colour, no CI spinner surprises). */
-export function runCli(args: string[], options: {env?: Record<string, string | undefined>; input?: string; timeoutMs?: number} = {}): Promise<CliResult> {
+export async function runCli(args: string[], options: {env?: Record<string, string | undefined>; input?: string; timeoutMs?: number} = {}): Promise<CliResult> {
+  // XDG_CONFIG_HOME: no configuration file of the developer's changes what a test runs (docs/cli.md "Configuration file").
+  const env: Record<string, string | undefined> = {PATH: process.env.PATH, HOME: process.env.HOME, XDG_CONFIG_HOME: '/nonexistent/maildig-tests', NO_COLOR: '1', ...options.env}
+  for (const [k, v] of Object.entries(env)) if (v === undefined) delete env[k]
+  const result: CliResult = await runProcess(process.execPath, [BIN, ...args], {env: env as NodeJS.ProcessEnv, input: options.input, timeoutMs: options.timeoutMs})
+  if (args.includes('--json')) {
+    try {
+      result.json = JSON.parse(result.stdout)
+    } catch {
+      // left undefined: the test asserting on json will fail and show stdout
+    }
+  }
+  return result
+}
+
+/**
+ * Runs a program to its end with `input` (or nothing) on its standard input, collecting its output. After
+ * `timeoutMs` it is killed, with its whole process group when `group` is set (a shell and the commands it started).
+ */
+export function runProcess(
+  command: string,
+  args: string[],
+  options: {env: NodeJS.ProcessEnv; cwd?: string; input?: string; timeoutMs?: number; group?: boolean},
+): Promise<{code: number | null; stdout: string; stderr: string; ms: number}> {
   const started = performance.now()
   return new Promise((resolve, reject) => {
-    // XDG_CONFIG_HOME: no configuration file of the developer's changes what a test runs (docs/cli.md "Configuration file").
-    const env: Record<string, string | undefined> = {PATH: process.env.PATH, HOME: process.env.HOME, XDG_CONFIG_HOME: '/nonexistent/maildig-tests', NO_COLOR: '1', ...options.env}
-    for (const [k, v] of Object.entries(env)) if (v === undefined) delete env[k]
-    const child = spawn(process.execPath, [BIN, ...args], {env: env as NodeJS.ProcessEnv, stdio: ['pipe', 'pipe', 'pipe']})
+    const child = spawn(command, args, {env: options.env, cwd: options.cwd, detached: options.group, stdio: ['pipe', 'pipe', 'pipe']})
     let stdout = ''
     let stderr = ''
     child.stdout.on('data', (d) => (stdout += d))
     child.stderr.on('data', (d) => (stderr += d))
-    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 60_000)
+    const timer = setTimeout(() => (options.group ? process.kill(-child.pid!, 'SIGKILL') : child.kill('SIGKILL')), options.timeoutMs ?? 60_000)
     child.on('error', reject)
     child.on('close', (code) => {
       clearTimeout(timer)
-      const result: CliResult = {code, stdout, stderr, ms: performance.now() - started}
-      if (args.includes('--json')) {
-        try {
-          result.json = JSON.parse(stdout)
-        } catch {
-          // left undefined: the test asserting on json will fail and show stdout
-        }
-      }
-      resolve(result)
+      resolve({code, stdout, stderr, ms: performance.now() - started})
     })
     child.stdin.end(options.input ?? '')
   })

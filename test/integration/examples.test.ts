@@ -1,12 +1,11 @@
 import {afterAll, beforeAll, describe, expect, inject, it} from 'vitest'
-import {spawn} from 'node:child_process'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import {createRequire} from 'node:module'
 import {fileURLToPath} from 'node:url'
 import {mailboxes} from '../world/index.js'
-import {BIN} from '../cli/run-cli.js'
+import {BIN, runProcess} from '../cli/run-cli.js'
 
 // Every example a user can copy runs here, as a shell runs it: each command's --help examples, and README's command
 // lines and shell blocks (pipelines through jq, $(…) substitutions, redirections from files). They run against the
@@ -146,7 +145,7 @@ let work: string
 let bin: string
 
 /** Runs shell text in the reader's machine: bash with pipefail (or zsh), HOME and the working folder above. */
-function shell(text: string, options: {zsh?: boolean; timeoutMs?: number} = {}): Promise<{code: number | null; stdout: string; stderr: string}> {
+function shell(text: string, options: {zsh?: boolean; timeoutMs?: number} = {}): ReturnType<typeof runProcess> {
   const env = {
     PATH: `${bin}:${process.env.PATH}`,
     HOME: home,
@@ -155,22 +154,10 @@ function shell(text: string, options: {zsh?: boolean; timeoutMs?: number} = {}):
     SENDER_PW: me.password,
     RECIPIENT_PW: you.password,
   }
-  const [command, args] = options.zsh
+  const [command, args]: [string, string[]] = options.zsh
     ? ['zsh', ['-f', '-c', `autoload -Uz compinit && compinit -u -d "$HOME/.zcompdump"\n${text}`]]
     : ['bash', ['-o', 'pipefail', '-c', text]]
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args as string[], {cwd: work, env, stdio: ['ignore', 'pipe', 'pipe']})
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (d) => (stdout += d))
-    child.stderr.on('data', (d) => (stderr += d))
-    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 60_000)
-    child.on('error', reject)
-    child.on('close', (code) => {
-      clearTimeout(timer)
-      resolve({code, stdout, stderr})
-    })
-  })
+  return runProcess(command, args, {env, cwd: work, group: true, timeoutMs: options.timeoutMs})
 }
 
 function substitute(text: string): string {

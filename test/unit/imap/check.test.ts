@@ -1,9 +1,9 @@
-import {afterAll, afterEach, beforeAll, describe, expect, it} from 'vitest'
+import {describe, expect, it} from 'vitest'
 import {MaildigError, partialOf} from '../../../src/lib/errors.js'
 import {checkImap, type ImapCheckOptions, type ImapCheckOutcome, type ImapCheckPartial} from '../../../src/lib/imap/check.js'
 import {imapCheckResultSchema} from '../../../src/lib/imap/schema.js'
 import {startImapFixture, type ImapFixture, type ImapFixtureOptions} from '../../fixtures/misbehaving-imap.js'
-import {createTestPki, type TestPki} from '../../fixtures/test-pki.js'
+import {fixtureHarness} from '../../fixtures/harness.js'
 import {type Flat, withNet} from '../../fixtures/net.js'
 
 /**
@@ -17,25 +17,8 @@ const HOST = '127.0.1.80'
 const USER = 'alice@mail.test'
 const PASSWORD = 'secret-password'
 
-let pki: TestPki
-let fixture: ImapFixture | undefined
-
-beforeAll(async () => {
-  pki = createTestPki({names: ['imap.test'], ips: [HOST]})
-  // checkImap loads imapflow while it connects and greets; the first load under vitest's transform
-  // takes a second or more, which would fall inside the timing checks below.
-  await import('imapflow')
-})
-afterAll(() => pki.cleanup())
-afterEach(async () => {
-  await fixture?.close()
-  fixture = undefined
-})
-
-async function start(options: Omit<ImapFixtureOptions, 'host'>): Promise<ImapFixture> {
-  fixture = await startImapFixture({host: HOST, user: USER, password: PASSWORD, ...options})
-  return fixture
-}
+const harness = fixtureHarness({names: ['imap.test'], ips: [HOST]}, (_pki, options: Omit<ImapFixtureOptions, 'host'>) => startImapFixture({host: HOST, user: USER, password: PASSWORD, ...options}), () => import('imapflow'))
+const start = (options: Omit<ImapFixtureOptions, 'host'>) => harness.start(options)
 
 function options(server: ImapFixture, extra: Partial<Flat<ImapCheckOptions>> = {}): ImapCheckOptions {
   return withNet({host: HOST, port: server.port, tls: 'none', user: USER, password: PASSWORD, allowInsecureAuth: true, timeoutMs: TIMEOUT_MS, ...extra})
@@ -139,7 +122,6 @@ describe('misbehaving servers', () => {
     const server = await start({behaviour: 'good'})
     const port = server.port
     await server.close()
-    fixture = undefined
     const {error} = await fails({...server, port} as ImapFixture)
     expect(error).toMatchObject({code: 'CONNECT_REFUSED', exitCode: 4})
   })
@@ -163,26 +145,26 @@ describe('TLS and when credentials are sent', () => {
   })
 
   it('an untrusted certificate: AUTH_INSECURE naming the reason; --ca-file makes it work', async () => {
-    const server = await start({behaviour: 'good', tls: pki.leaf, implicitTls: true})
+    const server = await start({behaviour: 'good', tls: harness.pki.leaf, implicitTls: true})
     const {error} = await fails(server, {tls: 'implicit', allowInsecureAuth: false})
     expect(error).toMatchObject({code: 'AUTH_INSECURE', exitCode: 7})
     expect(error.message).toMatch(/certificate is not verified .*not trusted.*trust a private CA/)
-    const ok = await succeeds(server, {tls: 'implicit', allowInsecureAuth: false, ca: pki.ca.cert})
+    const ok = await succeeds(server, {tls: 'implicit', allowInsecureAuth: false, ca: harness.pki.ca.cert})
     expect(ok.result).toMatchObject({tlsMode: 'implicit', tls: {authorized: true, hostnameMatches: true}, auth: {result: 'ok'}})
     expect(ok.findings).toEqual([])
   })
 
   it('STARTTLS answered OK, then plaintext instead of a handshake: STARTTLS_FAILED, exit 6, within the deadline, no password', async () => {
-    const server = await start({behaviour: 'broken-starttls', tls: pki.leaf})
-    const {error, ms} = await fails(server, {tls: 'starttls', allowInsecureAuth: false, ca: pki.ca.cert})
+    const server = await start({behaviour: 'broken-starttls', tls: harness.pki.leaf})
+    const {error, ms} = await fails(server, {tls: 'starttls', allowInsecureAuth: false, ca: harness.pki.ca.cert})
     expect(error).toMatchObject({code: 'STARTTLS_FAILED', category: 'tls', exitCode: 6})
     expect(ms).toBeLessThan(TIMEOUT_MS + 1000)
     expect(server.commands.join('\n')).not.toContain(PASSWORD)
   })
 
   it('STARTTLS when offered: the password only inside TLS, capabilities before TLS differ', async () => {
-    const server = await start({behaviour: 'good', tls: pki.leaf})
-    const ok = await succeeds(server, {tls: undefined, allowInsecureAuth: false, ca: pki.ca.cert})
+    const server = await start({behaviour: 'good', tls: harness.pki.leaf})
+    const ok = await succeeds(server, {tls: undefined, allowInsecureAuth: false, ca: harness.pki.ca.cert})
     expect(ok.result.tlsMode).toBe('starttls')
     expect(ok.result.greeting.capabilities).toContain('STARTTLS')
     expect(ok.result.capabilitiesBeforeLogin).not.toContain('STARTTLS')
@@ -226,8 +208,8 @@ describe('login', () => {
   }, 10_000)
 
   it('no --user: greeting, TLS and capabilities only, an info finding, exit 0', async () => {
-    const server = await start({behaviour: 'good', tls: pki.leaf})
-    const ok = await succeeds(server, {tls: undefined, user: undefined, password: undefined, ca: pki.ca.cert})
+    const server = await start({behaviour: 'good', tls: harness.pki.leaf})
+    const ok = await succeeds(server, {tls: undefined, user: undefined, password: undefined, ca: harness.pki.ca.cert})
     expect(ok.result.auth).toMatchObject({user: null, result: 'not-tested', method: null})
     expect(ok.result.mailboxes).toEqual([])
     expect(ok.findings.map((f) => [f.code, f.severity])).toEqual([['LOGIN_SKIPPED', 'info']])
@@ -304,10 +286,8 @@ describe('mailboxes, quota, waiting', () => {
     const near = await succeeds(await start({behaviour: 'good', quota: {usedKiB: 950, limitKiB: 1000}}), {quotaWarnPercent: 90})
     expect(near.findings).toEqual([expect.objectContaining({code: 'QUOTA_NEAR_LIMIT', severity: 'warning'})])
     expect(near.findings[0].message).toMatch(/95 % used: 950 KiB of 1000 KiB, above the warning level of 90 %/)
-    await fixture?.close()
     const full = await succeeds(await start({behaviour: 'good', quota: {usedKiB: 1000, limitKiB: 1000}}))
     expect(full.findings).toEqual([expect.objectContaining({code: 'QUOTA_EXCEEDED', severity: 'error'})])
-    await fixture?.close()
     const relaxed = await succeeds(await start({behaviour: 'good', quota: {usedKiB: 950, limitKiB: 1000}}), {quotaWarnPercent: 99})
     expect(relaxed.findings).toEqual([])
   })
@@ -359,7 +339,7 @@ describe('mailboxes, quota, waiting', () => {
       onCommand: (line) => {
         if (delivered || !/ UID SEARCH /i.test(line)) return
         delivered = true
-        fixture!.deliver('INBOX', {subject: 'between', messageId: '<between@example.org>'})
+        harness.current!.deliver('INBOX', {subject: 'between', messageId: '<between@example.org>'})
       },
     })
     const ok = await succeeds(server, {waitFor: {messageId: '<between@example.org>', timeoutMs: 4000}})

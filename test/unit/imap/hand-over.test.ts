@@ -1,13 +1,13 @@
 import net from 'node:net'
 import {syncBuiltinESMExports} from 'node:module'
 import tls from 'node:tls'
-import {afterAll, afterEach, beforeAll, describe, expect, it, vi} from 'vitest'
+import {afterEach, describe, expect, it, vi} from 'vitest'
 import {MaildigError, partialOf} from '../../../src/lib/errors.js'
 import {checkImap, type ImapCheckOptions, type ImapCheckPartial} from '../../../src/lib/imap/check.js'
 import {CLOSE_GRACE_MS} from '../../../src/lib/net/deadline.js'
 import {startImapFixture, type ImapFixture, type ImapFixtureOptions} from '../../fixtures/misbehaving-imap.js'
 import {type Flat, withNet} from '../../fixtures/net.js'
-import {createTestPki, type TestPki} from '../../fixtures/test-pki.js'
+import {fixtureHarness} from '../../fixtures/harness.js'
 
 /**
  * imap-check on maildig's own floor: maildig connects, does TLS (implicit, or STARTTLS itself),
@@ -19,29 +19,15 @@ const USER = 'alice@mail.test'
 const PASSWORD = 'hand-over-password-7'
 const TIMEOUT_MS = 700
 
-let pki: TestPki
-let fixture: ImapFixture | undefined
-
-beforeAll(async () => {
-  pki = createTestPki({names: ['imap.test'], ips: [HOST]})
-  // Loaded once here: the first load under vitest's transform is slow and would fall into the timing checks.
-  await import('imapflow')
-})
-afterAll(() => pki.cleanup())
-afterEach(async () => {
+const harness = fixtureHarness({names: ['imap.test'], ips: [HOST]}, (_pki, options: Omit<ImapFixtureOptions, 'host'>) => startImapFixture({host: HOST, user: USER, password: PASSWORD, ...options}), () => import('imapflow'))
+const start = (options: Omit<ImapFixtureOptions, 'host'>) => harness.start(options)
+afterEach(() => {
   vi.restoreAllMocks()
   syncBuiltinESMExports()
-  await fixture?.close()
-  fixture = undefined
 })
 
-async function start(options: Omit<ImapFixtureOptions, 'host'>): Promise<ImapFixture> {
-  fixture = await startImapFixture({host: HOST, user: USER, password: PASSWORD, ...options})
-  return fixture
-}
-
 const options = (server: ImapFixture, extra: Partial<Flat<ImapCheckOptions>> = {}): ImapCheckOptions =>
-  withNet({host: HOST, port: server.port, user: USER, password: PASSWORD, ca: pki.ca.cert, timeoutMs: TIMEOUT_MS, ...extra})
+  withNet({host: HOST, port: server.port, user: USER, password: PASSWORD, ca: harness.pki.ca.cert, timeoutMs: TIMEOUT_MS, ...extra})
 
 /** Where each socket was opened from: the stacks of every net.connect, net.createConnection and tls.connect. */
 function spyOnSockets(): string[] {
@@ -65,9 +51,8 @@ function spyOnSockets(): string[] {
 describe('maildig opens the connection, imapflow takes it over', () => {
   it('every socket is opened by the Connection: imapflow calls neither net.connect nor tls.connect', async () => {
     const stacks = spyOnSockets()
-    await checkImap(options(await start({behaviour: 'good', tls: pki.leaf}), {tls: 'starttls'}))
-    await fixture?.close()
-    await checkImap(options(await start({behaviour: 'good', tls: pki.leaf, implicitTls: true}), {tls: 'implicit'}))
+    await checkImap(options(await start({behaviour: 'good', tls: harness.pki.leaf}), {tls: 'starttls'}))
+    await checkImap(options(await start({behaviour: 'good', tls: harness.pki.leaf, implicitTls: true}), {tls: 'implicit'}))
     // STARTTLS: a TCP connect and a TLS upgrade; implicit TLS: the same two.
     expect(stacks).toHaveLength(4)
     for (const stack of stacks) {
@@ -77,7 +62,7 @@ describe('maildig opens the connection, imapflow takes it over', () => {
   })
 
   it('the STARTTLS upgrade is maildig\'s, in the transcript: its own tags, the handshake, then imapflow inside TLS', async () => {
-    const server = await start({behaviour: 'good', tls: pki.leaf})
+    const server = await start({behaviour: 'good', tls: harness.pki.leaf})
     const {result, transcript} = await checkImap(options(server, {tls: 'starttls'}))
     expect(result).toMatchObject({tlsMode: 'starttls', tls: {authorized: true}, auth: {result: 'ok'}})
     const lines = transcript.map((l) => `${l.dir}${l.tls ? ' tls' : ''}: ${l.line}`)
@@ -98,7 +83,7 @@ describe('maildig opens the connection, imapflow takes it over', () => {
   })
 
   it('implicit TLS: maildig\'s handshake in the transcript before the greeting, every later line marked TLS', async () => {
-    const {result, transcript} = await checkImap(options(await start({behaviour: 'good', tls: pki.leaf, implicitTls: true}), {tls: 'implicit'}))
+    const {result, transcript} = await checkImap(options(await start({behaviour: 'good', tls: harness.pki.leaf, implicitTls: true}), {tls: 'implicit'}))
     expect(result).toMatchObject({tlsMode: 'implicit', tls: {authorized: true}})
     const handshake = transcript.findIndex((l) => l.dir === 'info' && /^TLS handshake \(/.test(l.line))
     const greeting = transcript.findIndex((l) => l.dir === 'recv')

@@ -1,11 +1,11 @@
-import {afterAll, afterEach, beforeAll, describe, expect, it} from 'vitest'
+import {describe, expect, it} from 'vitest'
 import {MaildigError, partialOf} from '../../../src/lib/errors.js'
 import {SECRET_MASK} from '../../../src/lib/net/transcript.js'
 import {Pop3Client} from '../../../src/lib/pop3/client.js'
 import {headersOf, listPop3, type Pop3ListOptions, type Pop3ListResult, type Pop3ListPartial} from '../../../src/lib/pop3/list.js'
 import {pop3ListPartialSchema, pop3ListResultSchema} from '../../../src/lib/pop3/schema.js'
 import {startPop3Fixture, type Pop3Fixture, type Pop3FixtureOptions} from '../../fixtures/misbehaving-pop3.js'
-import {createTestPki, type TestPki} from '../../fixtures/test-pki.js'
+import {fixtureHarness} from '../../fixtures/harness.js'
 import {type Flat, withNet} from '../../fixtures/net.js'
 
 /**
@@ -23,25 +23,11 @@ const MESSAGES = [
   'From: carol@example.org\nSubject: third\n  folded\nDate: Wed, 3 Jan 2024 12:00:00 -0500\nMessage-ID: <m3@example.org>\n\nthree\n',
 ]
 
-let pki: TestPki
-let fixture: Pop3Fixture | undefined
-
-beforeAll(() => {
-  pki = createTestPki({names: ['pop.mail.test'], ips: [HOST]})
-})
-afterAll(() => pki.cleanup())
-afterEach(async () => {
-  await fixture?.close()
-  fixture = undefined
-})
-
-async function start(options: Partial<Pop3FixtureOptions> = {}): Promise<Pop3Fixture> {
-  fixture = await startPop3Fixture({behaviour: 'good', host: HOST, user: USER, password: PASSWORD, messages: MESSAGES, tls: pki.leaf, ...options})
-  return fixture
-}
+const harness = fixtureHarness({names: ['pop.mail.test'], ips: [HOST]}, (pki, options: Partial<Pop3FixtureOptions>) => startPop3Fixture({behaviour: 'good', host: HOST, user: USER, password: PASSWORD, messages: MESSAGES, tls: pki.leaf, ...options}))
+const start = (options: Partial<Pop3FixtureOptions> = {}) => harness.start(options)
 
 function list(server: Pop3Fixture, options: Partial<Flat<Pop3ListOptions>> = {}): Promise<Pop3ListResult> {
-  return listPop3(withNet({host: 'pop.mail.test', address: server.host, port: server.port, ca: pki.ca.cert, timeoutMs: 2000, user: USER, password: PASSWORD, ...options}))
+  return listPop3(withNet({host: 'pop.mail.test', address: server.host, port: server.port, ca: harness.pki.ca.cert, timeoutMs: 2000, user: USER, password: PASSWORD, ...options}))
 }
 
 async function fails(server: Pop3Fixture, options: Partial<Flat<Pop3ListOptions>> = {}): Promise<MaildigError> {
@@ -187,7 +173,7 @@ describe('listPop3 against a well-behaved server', () => {
     const many = Array.from({length: 40}, (_, i) => `Subject: m${i + 1}\nMessage-ID: <p${i + 1}@x>\n\nx\n`)
     for (const pipelining of [true, false]) {
       const server = await start({implicitTls: true, messages: many, pipelining})
-      const client = new Pop3Client(withNet({host: 'pop.mail.test', address: server.host, port: server.port, ca: pki.ca.cert, timeoutMs: 2000}))
+      const client = new Pop3Client(withNet({host: 'pop.mail.test', address: server.host, port: server.port, ca: harness.pki.ca.cert, timeoutMs: 2000}))
       await client.connect({implicitTls: true})
       await client.capa()
       await client.login({user: USER, password: PASSWORD})
@@ -311,7 +297,7 @@ describe('listPop3 refuses to send credentials unsafely', () => {
 
   it('over a certificate for another name: AUTH_INSECURE', async () => {
     const server = await start({implicitTls: true})
-    const error = await listPop3(withNet({host: 'other.test', address: server.host, port: server.port, ca: pki.ca.cert, tls: 'implicit', user: USER, password: PASSWORD})).then(
+    const error = await listPop3(withNet({host: 'other.test', address: server.host, port: server.port, ca: harness.pki.ca.cert, tls: 'implicit', user: USER, password: PASSWORD})).then(
       () => undefined,
       (e: unknown) => e as MaildigError,
     )

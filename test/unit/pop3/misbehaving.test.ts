@@ -1,10 +1,10 @@
 import {createServer} from 'node:net'
-import {afterAll, afterEach, beforeAll, describe, expect, it} from 'vitest'
+import {describe, expect, it} from 'vitest'
 import {MaildigError, partialOf} from '../../../src/lib/errors.js'
 import {listPop3, type Pop3ListOptions, type Pop3ListPartial} from '../../../src/lib/pop3/list.js'
 import {pop3ListPartialSchema} from '../../../src/lib/pop3/schema.js'
 import {startPop3Fixture, type Pop3Fixture, type Pop3FixtureOptions} from '../../fixtures/misbehaving-pop3.js'
-import {createTestPki, type TestPki} from '../../fixtures/test-pki.js'
+import {fixtureHarness} from '../../fixtures/harness.js'
 import {type Flat, withNet} from '../../fixtures/net.js'
 
 /**
@@ -17,22 +17,8 @@ const HOST = '127.0.1.71'
 const USER = 'alice@pop.test'
 const PASSWORD = 'Fixture-Secret-88'
 
-let pki: TestPki
-let fixture: Pop3Fixture | undefined
-
-beforeAll(() => {
-  pki = createTestPki({names: ['pop.mail.test'], ips: [HOST]})
-})
-afterAll(() => pki.cleanup())
-afterEach(async () => {
-  await fixture?.close()
-  fixture = undefined
-})
-
-async function start(options: Omit<Pop3FixtureOptions, 'host'>): Promise<Pop3Fixture> {
-  fixture = await startPop3Fixture({host: HOST, user: USER, password: PASSWORD, tls: pki.leaf, messages: ['Subject: a\n\nx\n', 'Subject: b\n\ny\n'], ...options})
-  return fixture
-}
+const harness = fixtureHarness({names: ['pop.mail.test'], ips: [HOST]}, (pki, options: Omit<Pop3FixtureOptions, 'host'>) => startPop3Fixture({host: HOST, user: USER, password: PASSWORD, tls: pki.leaf, messages: ['Subject: a\n\nx\n', 'Subject: b\n\ny\n'], ...options}))
+const start = (options: Omit<Pop3FixtureOptions, 'host'>) => harness.start(options)
 
 interface Outcome {
   error: MaildigError
@@ -45,7 +31,7 @@ async function listFails(server: Pop3Fixture, options: Partial<Flat<Pop3ListOpti
     host: 'pop.mail.test',
     address: server.host,
     port: server.port,
-    ca: pki.ca.cert,
+    ca: harness.pki.ca.cert,
     timeoutMs: TIMEOUT_MS,
     user: USER,
     password: PASSWORD,
@@ -75,7 +61,7 @@ describe('listPop3 against misbehaving servers', () => {
     const {error, ms} = await listFails(await start({behaviour: 'greet-err'}))
     expect(error).toMatchObject({code: 'POP3_GREETING_ERR', category: 'connection', exitCode: 4, temporary: true})
     expect(error.message).toBe(
-      `pop.mail.test [${HOST}]:${fixture?.port} refused the session: -ERR [SYS/TEMP] Too many connections from your address, try again later — a temporary problem on the server, not the credentials (RFC 3206 §4): try again later`,
+      `pop.mail.test [${HOST}]:${harness.current?.port} refused the session: -ERR [SYS/TEMP] Too many connections from your address, try again later — a temporary problem on the server, not the credentials (RFC 3206 §4): try again later`,
     )
     expect(error.response).toBe('-ERR [SYS/TEMP] Too many connections from your address, try again later')
     expect(partialOf<Pop3ListPartial>(error)?.greeting).toBeUndefined()
@@ -85,7 +71,7 @@ describe('listPop3 against misbehaving servers', () => {
   it('never greets → GREETING_TIMEOUT, exit 5, after the timeout and before timeout + 1 s', async () => {
     const {error, ms} = await listFails(await start({behaviour: 'silent'}))
     expect(error).toMatchObject({code: 'GREETING_TIMEOUT', category: 'timeout', exitCode: 5})
-    expect(error.message).toBe(`no greeting from pop.mail.test [${HOST}]:${fixture?.port} within 500 ms`)
+    expect(error.message).toBe(`no greeting from pop.mail.test [${HOST}]:${harness.current?.port} within 500 ms`)
     expect(ms).toBeGreaterThanOrEqual(TIMEOUT_MS - 5)
     withinDeadline(ms)
   })
@@ -107,7 +93,7 @@ describe('listPop3 against misbehaving servers', () => {
   it('the wrong service (an SMTP greeting) → PROTOCOL_ERROR, exit 8, asking whether this is POP3', async () => {
     const {error} = await listFails(await start({behaviour: 'smtp-greeting'}))
     expect(error).toMatchObject({code: 'PROTOCOL_ERROR', exitCode: 8})
-    expect(error.message).toBe(`pop.mail.test [${HOST}]:${fixture?.port} greeted with "220 mail.test ESMTP Postfix", not +OK or -ERR: is this a POP3 service?`)
+    expect(error.message).toBe(`pop.mail.test [${HOST}]:${harness.current?.port} greeted with "220 mail.test ESMTP Postfix", not +OK or -ERR: is this a POP3 service?`)
   })
 
   it('[IN-USE] on PASS → MAILBOX_IN_USE, exit 1, saying the password was right and another session holds the lock', async () => {
@@ -184,7 +170,7 @@ describe('listPop3 against misbehaving servers', () => {
   it('a server that never answers QUIT does not hold the listing up more than about 1 s', async () => {
     const server = await start({behaviour: 'good', implicitTls: true, noQuitReply: true})
     const started = performance.now()
-    const result = await listPop3(withNet({host: 'pop.mail.test', address: server.host, port: server.port, ca: pki.ca.cert, tls: 'implicit', timeoutMs: 5000, user: USER, password: PASSWORD}))
+    const result = await listPop3(withNet({host: 'pop.mail.test', address: server.host, port: server.port, ca: harness.pki.ca.cert, tls: 'implicit', timeoutMs: 5000, user: USER, password: PASSWORD}))
     // The listing is complete before QUIT; the silence after it costs the 1 s close grace, not the 5 s deadline.
     const ms = performance.now() - started
     expect(result.messages).toHaveLength(2)

@@ -1,34 +1,20 @@
-import {afterAll, afterEach, beforeAll, describe, expect, it} from 'vitest'
+import {describe, expect, it} from 'vitest'
 import {MaildigError, partialOf, UsageError} from '../../../src/lib/errors.js'
 import {saslCramMd5, saslLoginStep, saslPlain, saslXoauth2, type SaslMechanism} from '../../../src/lib/net/sasl.js'
 import {SmtpClient} from '../../../src/lib/smtp/client.js'
 import {probeSmtp, type SmtpProbeOptions, type SmtpProbePartial} from '../../../src/lib/smtp/probe.js'
 import {startSmtpFixture, type SmtpFixture, type SmtpFixtureOptions} from '../../fixtures/misbehaving-smtp.js'
-import {createTestPki, type TestPki} from '../../fixtures/test-pki.js'
+import {fixtureHarness} from '../../fixtures/harness.js'
 import {type Flat, withNet} from '../../fixtures/net.js'
 
 const HOST = '127.0.1.44'
 const USER = 'bob@mail.test'
 const PASSWORD = 'S3cret-Pa55word!'
-let pki: TestPki
-let fixture: SmtpFixture | undefined
-
-beforeAll(() => {
-  pki = createTestPki({names: ['mail.test'], ips: [HOST]})
-})
-afterAll(() => pki.cleanup())
-afterEach(async () => {
-  await fixture?.close()
-  fixture = undefined
-})
-
-async function start(options: Partial<SmtpFixtureOptions> = {}): Promise<SmtpFixture> {
-  fixture = await startSmtpFixture({host: HOST, behaviour: 'good', tls: pki.leaf, auth: {user: USER, password: PASSWORD}, ...options})
-  return fixture
-}
+const harness = fixtureHarness({names: ['mail.test'], ips: [HOST]}, (pki, options: Partial<SmtpFixtureOptions>) => startSmtpFixture({host: HOST, behaviour: 'good', tls: pki.leaf, auth: {user: USER, password: PASSWORD}, ...options}))
+const start = (options: Partial<SmtpFixtureOptions> = {}) => harness.start(options)
 
 function client(server: SmtpFixture, options: {ca?: boolean} = {}): SmtpClient {
-  return new SmtpClient(withNet({host: 'mail.test', address: server.host, port: server.port, timeoutMs: 2000, ...(options.ca === false ? {} : {ca: pki.ca.cert})}))
+  return new SmtpClient(withNet({host: 'mail.test', address: server.host, port: server.port, timeoutMs: 2000, ...(options.ca === false ? {} : {ca: harness.pki.ca.cert})}))
 }
 
 /** Every form a secret could leak in: as is, and base64 of the password alone. */
@@ -72,7 +58,7 @@ describe('AUTH', () => {
       host: 'mail.test',
       address: server.host,
       port: server.port,
-      ca: pki.ca.cert,
+      ca: harness.pki.ca.cert,
       ehloName: 'client.test',
       timeoutMs: 2000,
       user: USER,
@@ -131,20 +117,20 @@ describe('AUTH', () => {
     expect(server.received.some((l) => l.startsWith('AUTH'))).toBe(false)
     const allowed = await probeSmtp(withNet({...base, allowInsecureAuth: true}))
     expect(allowed.auth.result).toBe('ok')
-    const wrongName = await probeSmtp(withNet({...base, host: HOST, ca: pki.ca.cert}))
+    const wrongName = await probeSmtp(withNet({...base, host: HOST, ca: harness.pki.ca.cert}))
     expect(wrongName.auth.result).toBe('ok') // the certificate names the IP too
   })
 
   it('reports AUTH_NOT_OFFERED when a user is given and the server has no AUTH', async () => {
     const server = await start({auth: undefined})
-    const result = await probeSmtp(withNet({host: 'mail.test', address: server.host, port: server.port, ca: pki.ca.cert, ehloName: 'client.test', timeoutMs: 2000, user: USER, password: PASSWORD}))
+    const result = await probeSmtp(withNet({host: 'mail.test', address: server.host, port: server.port, ca: harness.pki.ca.cert, ehloName: 'client.test', timeoutMs: 2000, user: USER, password: PASSWORD}))
     expect(result.auth).toEqual({mechanisms: [], result: 'not-offered', mechanism: null})
     expect(result.findings.map((f) => f.code)).toEqual(['AUTH_NOT_OFFERED'])
   })
 
   it('reports a mechanism that is not offered', async () => {
     const server = await start({auth: {user: USER, password: PASSWORD, mechanisms: ['LOGIN']}})
-    const result = await probeSmtp(withNet({host: 'mail.test', address: server.host, port: server.port, ca: pki.ca.cert, ehloName: 'client.test', timeoutMs: 2000, user: USER, password: PASSWORD, authMechanism: 'CRAM-MD5'}))
+    const result = await probeSmtp(withNet({host: 'mail.test', address: server.host, port: server.port, ca: harness.pki.ca.cert, ehloName: 'client.test', timeoutMs: 2000, user: USER, password: PASSWORD, authMechanism: 'CRAM-MD5'}))
     expect(result.auth.result).toBe('not-offered')
     expect(result.findings[0].message).toMatch(/does not offer AUTH CRAM-MD5 \(it offers LOGIN\)/)
   })
@@ -164,7 +150,7 @@ describe('AUTH', () => {
       expect(error.message).toContain(answer)
       expect(error.message).not.toMatch(/rejected the credentials/)
       // probe-smtp reports it as the finding it is: the server takes no login, the probe goes on.
-      const result = await probeSmtp(withNet({host: 'mail.test', address: server.host, port: server.port, ca: pki.ca.cert, ehloName: 'client.test', timeoutMs: 2000, user: USER, password: PASSWORD}))
+      const result = await probeSmtp(withNet({host: 'mail.test', address: server.host, port: server.port, ca: harness.pki.ca.cert, ehloName: 'client.test', timeoutMs: 2000, user: USER, password: PASSWORD}))
       expect(result.auth.result).toBe('not-offered')
       expect(result.findings.map((f) => f.code)).toEqual(['AUTH_NOT_OFFERED'])
     },
@@ -180,7 +166,7 @@ describe('AUTH', () => {
 describe('STARTTLS injection defence', () => {
   it('drops plaintext replies that came with the 220 and never takes them for replies inside TLS', async () => {
     const server = await start({behaviour: 'starttls-injection'})
-    const result = await probeSmtp(withNet({host: 'mail.test', address: server.host, port: server.port, ca: pki.ca.cert, ehloName: 'client.test', timeoutMs: 2000}))
+    const result = await probeSmtp(withNet({host: 'mail.test', address: server.host, port: server.port, ca: harness.pki.ca.cert, ehloName: 'client.test', timeoutMs: 2000}))
     // The EHLO reply inside TLS is the real one.
     expect(result.ehlo.name).toBe('mail.test')
     expect(result.ehlo.extensions).not.toHaveProperty('INJECTED')

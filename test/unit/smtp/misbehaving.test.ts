@@ -1,10 +1,10 @@
 import {createServer} from 'node:net'
-import {afterAll, afterEach, beforeAll, describe, expect, it} from 'vitest'
+import {describe, expect, it} from 'vitest'
 import {MaildigError, partialOf} from '../../../src/lib/errors.js'
 import {probeSmtp, type SmtpProbeOptions, type SmtpProbePartial} from '../../../src/lib/smtp/probe.js'
 import {smtpProbePartialSchema} from '../../../src/lib/smtp/schema.js'
 import {startSmtpFixture, type SmtpFixture, type SmtpFixtureOptions} from '../../fixtures/misbehaving-smtp.js'
-import {createTestPki, type TestPki} from '../../fixtures/test-pki.js'
+import {fixtureHarness} from '../../fixtures/harness.js'
 import {type Flat, withNet} from '../../fixtures/net.js'
 
 /**
@@ -15,22 +15,8 @@ import {type Flat, withNet} from '../../fixtures/net.js'
 const TIMEOUT_MS = 500
 const HOST = '127.0.1.42'
 
-let pki: TestPki
-let fixture: SmtpFixture | undefined
-
-beforeAll(() => {
-  pki = createTestPki({names: ['mail.test'], ips: [HOST]})
-})
-afterAll(() => pki.cleanup())
-afterEach(async () => {
-  await fixture?.close()
-  fixture = undefined
-})
-
-async function start(options: Omit<SmtpFixtureOptions, 'host'>): Promise<SmtpFixture> {
-  fixture = await startSmtpFixture({host: HOST, tls: pki.leaf, ...options})
-  return fixture
-}
+const harness = fixtureHarness({names: ['mail.test'], ips: [HOST]}, (pki, options: Omit<SmtpFixtureOptions, 'host'>) => startSmtpFixture({host: HOST, tls: pki.leaf, ...options}))
+const start = (options: Omit<SmtpFixtureOptions, 'host'>) => harness.start(options)
 
 interface Outcome {
   error: MaildigError
@@ -43,7 +29,7 @@ async function probeFails(server: SmtpFixture, options: Partial<Flat<SmtpProbeOp
     host: 'mail.test',
     address: server.host,
     port: server.port,
-    ca: pki.ca.cert,
+    ca: harness.pki.ca.cert,
     ehloName: 'client.test',
     timeoutMs: TIMEOUT_MS,
     ...options,
@@ -69,7 +55,7 @@ describe('probeSmtp against misbehaving servers', () => {
   it('never greets → GREETING_TIMEOUT, exit 5, after the timeout and before timeout + 1 s', async () => {
     const {error, ms} = await probeFails(await start({behaviour: 'silent'}))
     expect(error).toMatchObject({code: 'GREETING_TIMEOUT', category: 'timeout', exitCode: 5})
-    expect(error.message).toBe(`no greeting from mail.test [${HOST}]:${fixture?.port} within 500 ms`)
+    expect(error.message).toBe(`no greeting from mail.test [${HOST}]:${harness.current?.port} within 500 ms`)
     expect(ms).toBeGreaterThanOrEqual(TIMEOUT_MS - 5)
     withinDeadline(ms)
   })

@@ -1,35 +1,21 @@
-import {afterAll, afterEach, beforeAll, describe, expect, it} from 'vitest'
+import {describe, expect, it} from 'vitest'
 import {UsageError} from '../../../src/lib/errors.js'
 import {probeSmtp, type SmtpProbeOptions, type SmtpProbeResult} from '../../../src/lib/smtp/probe.js'
 import {smtpProbeResultSchema} from '../../../src/lib/smtp/schema.js'
 import {startSmtpFixture, type SmtpFixture, type SmtpFixtureOptions} from '../../fixtures/misbehaving-smtp.js'
-import {createTestPki, type TestPki} from '../../fixtures/test-pki.js'
+import {fixtureHarness} from '../../fixtures/harness.js'
 import {stubResolver, type Flat, withNet} from '../../fixtures/net.js'
 
 const HOST = '127.0.1.43'
-let pki: TestPki
-let fixture: SmtpFixture | undefined
-
-beforeAll(() => {
-  pki = createTestPki({names: ['mail.test'], ips: [HOST]})
-})
-afterAll(() => pki.cleanup())
-afterEach(async () => {
-  await fixture?.close()
-  fixture = undefined
-})
-
-async function start(options: Partial<SmtpFixtureOptions> = {}): Promise<SmtpFixture> {
-  fixture = await startSmtpFixture({host: HOST, behaviour: 'good', tls: pki.leaf, ...options})
-  return fixture
-}
+const harness = fixtureHarness({names: ['mail.test'], ips: [HOST]}, (pki, options: Partial<SmtpFixtureOptions>) => startSmtpFixture({host: HOST, behaviour: 'good', tls: pki.leaf, ...options}))
+const start = (options: Partial<SmtpFixtureOptions> = {}) => harness.start(options)
 
 async function probe(server: SmtpFixture, options: Partial<Flat<SmtpProbeOptions>> = {}): Promise<SmtpProbeResult> {
   const result = await probeSmtp(withNet({
     host: 'mail.test',
     address: server.host,
     port: server.port,
-    ca: pki.ca.cert,
+    ca: harness.pki.ca.cert,
     ehloName: 'client.test',
     timeoutMs: 2000,
     ...options,
@@ -132,17 +118,14 @@ describe('probeSmtp against a well-behaved server', () => {
   })
 
   it('reports certificate problems as findings, without failing', async () => {
-    const result = await probe(await start({tls: pki.selfSigned}))
+    const result = await probe(await start({tls: harness.pki.selfSigned}))
     expect(codes(result)).toEqual(['TLS_CERT_UNTRUSTED'])
-    const expiring = await probe(await (async () => {
-      await fixture?.close()
-      return start({tls: pki.shortLived})
-    })())
+    const expiring = await probe(await start({tls: harness.pki.shortLived}))
     expect(codes(expiring)).toEqual(['TLS_CERT_EXPIRING'])
   })
 
   it('checks --require', async () => {
-    const server = await start({tls: pki.selfSigned})
+    const server = await start({tls: harness.pki.selfSigned})
     const all = ['starttls', 'valid-cert', 'auth', 'tls1.2', 'tls1.3'] as const
     const result = await probe(server, {require: [...all]})
     expect(result.findings.filter((f) => f.code === 'REQUIREMENT_NOT_MET').map((f) => f.message)).toEqual([
@@ -172,7 +155,6 @@ describe('probeSmtp against a well-behaved server', () => {
     const mismatch = await probe(server, {ptrNames: ['host-192-0-2-1.isp.example']})
     expect(mismatch.findings).toMatchObject([{code: 'BANNER_PTR_MISMATCH', severity: 'warning'}])
     expect(mismatch.findings[0].message).toContain('the greeting names mail.test, not the PTR of')
-    await fixture?.close()
     const other = await probe(await start({hostname: 'mx1.mail.test'}), {ptrNames: ['mx1.mail.test'], tls: 'none'})
     expect(codes(other)).toEqual([])
   })
@@ -188,7 +170,7 @@ describe('probeSmtp against a well-behaved server', () => {
   it('resolves the host through the injected lookup and connects from localAddress', async () => {
     const server = await start()
     const resolver = stubResolver(() => HOST)
-    const result = await probeSmtp(withNet({host: 'mail.test', port: server.port, resolver, localAddress: '127.0.1.98', ca: pki.ca.cert, ehloName: 'client.test', timeoutMs: 2000}))
+    const result = await probeSmtp(withNet({host: 'mail.test', port: server.port, resolver, localAddress: '127.0.1.98', ca: harness.pki.ca.cert, ehloName: 'client.test', timeoutMs: 2000}))
     expect(resolver.asked).toEqual(['mail.test A', 'mail.test AAAA'])
     expect(result.address).toBe(HOST)
     expect(result.transcript[1].line).toMatch(/connecting to mail\.test \[127\.0\.1\.43\]:\d+ from 127\.0\.1\.98/)
