@@ -2,6 +2,8 @@ import {defineConfig} from 'vitest/config'
 
 // Three projects: pure unit tests (no servers), the built CLI without servers, and tests against the test world (dnsmasq, Postfix,
 // Dovecot, misbehaving fixtures), which a global setup starts once and stops by PID.
+// A project does not inherit the root's test options: each one names its own time limits (vitest's 5 s default
+// failed a CLI test on a loaded CI machine).
 export default defineConfig({
   test: {
     testTimeout: 30_000,
@@ -12,6 +14,8 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['test/unit/**/*.test.ts'],
+          testTimeout: 30_000,
+          hookTimeout: 60_000,
         },
       },
       {
@@ -19,6 +23,8 @@ export default defineConfig({
         test: {
           name: 'cli',
           include: ['test/cli/**/*.test.ts'],
+          testTimeout: 30_000,
+          hookTimeout: 60_000,
         },
       },
       {

@@ -102,6 +102,13 @@ node -e '
     try { r = JSON.parse(require("fs").readFileSync(file, "utf8")) } catch { console.log(`node ${version}: no test report`); failed++; continue }
     const s = r.numPendingTests + r.numTodoTests
     console.log(`node ${version}: ${r.numPassedTests} passed, ${r.numFailedTests} failed` + (s ? `, ${s} skipped` : ""))
+    // Each failed test by name, so that the last lines of a long log say what failed on which version.
+    const root = process.cwd() + "/"
+    for (const file of r.testResults ?? []) {
+      const failed = (file.assertionResults ?? []).filter((t) => t.status === "failed")
+      for (const t of failed) console.log(`  failed: ${file.name.replace(root, "")} > ${t.fullName}`)
+      if (file.status === "failed" && failed.length === 0) console.log(`  failed: ${file.name.replace(root, "")}: ${String(file.message ?? "").split("\n")[0]}`)
+    }
     passed += r.numPassedTests; failed += r.numFailedTests; skipped += s; total += r.numTotalTests; runs++
   }
   console.log(`tests: ${passed} passed, ${failed} failed` + (skipped ? `, ${skipped} skipped` : ""))
