@@ -202,7 +202,7 @@ describe('roundtrip: neither of its two canary passwords appears in any output',
 
   const tlsArgs = (path: Path, flag: string) => (path === 'TLS failure' ? [flag, 'starttls'] : [flag, 'none'])
   const run = (args: string[], stdin: boolean) =>
-    runCli(['roundtrip', '--from', 'bob@mail.test', '--to', 'alice@mail.test', '--user', USER, '--mailbox-user', USER, '--allow-insecure-auth', '--no-predict', '--wait', '5s', '--timeout', '3s', ...args, ...(stdin ? ['--password-stdin'] : [])], {
+    runCli(['roundtrip', '--from', 'bob@mail.test', '--to', 'alice@mail.test', '--user', USER, '--mailbox-user', USER, '--allow-insecure-auth', '--no-predict', '--wait', '5s', '--timeout', PATIENT, ...args, ...(stdin ? ['--password-stdin'] : [])], {
       env: {MAILDIG_MAILBOX_PASSWORD: MAILBOX_CANARY, ...(stdin ? {} : {MAILDIG_PASSWORD: CANARY})},
       input: stdin ? `${CANARY}\n` : '',
     })
