@@ -2,12 +2,15 @@
 // (against the files below), then `node scripts/build.mjs --code-cache`. Startup time is a feature (npm run bench): on
 // Node 20 most of a cold start went into loading and compiling hundreds of small modules, hence:
 //
-//   dist/maildig.cjs          one esbuild bundle in a CommonJS wrapper that the loader calls: @oclif/core, zod, chalk,
-//                             dns-packet, the sources, every command (each command's modules run only when oclif
-//                             loads that command)
-//   dist/maildig.cjs.cache    V8's code cache for it, made at the end of the build after a few offline runs
-//   dist/maildig-loader.cjs   loads the bundle once per process, from the code cache when this Node's V8 accepts it
-//   dist/commands/<id>.cjs    what the oclif manifest names and oclif requires: the command class of the bundle
+//   dist/maildig.cjs          the core, one esbuild bundle in a CommonJS wrapper that the loader calls: @oclif/core,
+//                             chalk, dns-packet, the CLI's entry, help, and what every command stands on (base-command
+//                             with the flags, renderers and findings), each module once
+//   dist/parts/<id>.cjs       one command's own code, in the same wrapper; a module the core has comes from the core
+//                             (__maildigCore), so a run reads and compiles the core and one part, not every command
+//   dist/*.cjs.cache          V8's code cache for each, made at the end of the build after a few offline runs
+//   dist/maildig-loader.cjs   loads the core once per process and a part when oclif asks for its command, each from
+//                             its code cache when this Node's V8 accepts it
+//   dist/commands/<id>.cjs    what the oclif manifest names and oclif requires: the command class of the part
 //   dist/lib/docs/generate.js for scripts/gen-docs.mjs
 //
 // bin/run.js, the loader and the stubs are CommonJS (bin/package.json says so for bin/), so that a run loads no ES module
@@ -18,6 +21,7 @@
 import {mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {createHash} from 'node:crypto'
 import {createRequire} from 'node:module'
+import {relative, resolve, sep} from 'node:path'
 import {fileURLToPath} from 'node:url'
 import {build} from 'esbuild'
 import {init, parse} from 'es-module-lexer'
@@ -26,7 +30,8 @@ const LAZY_PACKAGES = ['nodemailer', 'imapflow', 'ora', 'mailauth']
 // typescript: @oclif/core requires it only to read tsconfig.json in development (NODE_ENV=development or test).
 const EXTERNAL = [...LAZY_PACKAGES, 'typescript']
 const IMPORT = '__maildigImport'
-const BUNDLE_WRAPPER = `(function (exports, require, module, __filename, __dirname, ${IMPORT}) {`
+const CORE = '__maildigCore'
+const BUNDLE_WRAPPER = `(function (exports, require, module, __filename, __dirname, ${IMPORT}, ${CORE}) {`
 
 // Exact, checked edits of @oclif/core's code as it goes into the bundle (the build fails if a text is not found once,
 // as after an upgrade of @oclif/core). Each removes a start-up cost that a maildig run does not need:
@@ -85,6 +90,8 @@ const OCLIF_EDITS = [
   lazy('node_modules/@oclif/core/lib/help/formatter.js', 'widest_line_1', '__importDefault(require("widest-line"))'),
   ...['errors/errors/cli.js', 'errors/handle.js'].map((file) => lazy(`node_modules/@oclif/core/lib/${file}`, 'clean_stack_1', '__importDefault(require("clean-stack"))')),
   lazy('node_modules/@oclif/core/lib/config/ts-path.js', 'promises_1', 'require("node:fs/promises")'),
+  // oclif's performance markers (OCLIF_PERFORMANCE) need perf_hooks only when they are on; loading it costs ten modules.
+  lazy('node_modules/@oclif/core/lib/performance.js', 'node_perf_hooks_1', 'require("node:perf_hooks")'),
   // oclif logs through the debug package, which prints only for namespaces in DEBUG; loading it (with tty, util and
   // its colour detection) costs every run about 2 ms. Without DEBUG a logger is a function that does nothing, and the
   // package loads only when DEBUG is set (DEBUG=oclif* maildig … prints oclif's log as before).
@@ -99,6 +106,11 @@ const OCLIF_EDITS = [
 // A module's exports, required when a property is first read (every use of the edited names above is a property
 // read: (0, x_1.f)(…), x_1.default.f(…)).
 const LAZY_HELPER = 'var __maildigLazy=(load)=>{let m;return new Proxy({},{get:(_,key)=>(m??=load())[key]})};'
+// performance.now() in maildig's code (durations, deadlines, the transcript's clock) reads the same monotonic clock through
+// process.hrtime(): Node's global `performance` loads ten perf_hooks modules on first use (about 1 ms of a start). The
+// build's define turns each performance.now into __maildigNow.
+const NOW_HELPER = 'var __maildigNow=()=>{const t=process.hrtime();return t[0]*1e3+t[1]/1e6};'
+
 
 /** The esbuild plugin that makes OCLIF_EDITS, and fails the build if one of their files was not bundled. */
 const oclifEdits = {
@@ -126,53 +138,62 @@ const oclifEdits = {
   },
 }
 
-async function bundle() {
-  const started = performance.now()
-  rmSync('dist', {recursive: true, force: true})
-  const ids = readdirSync('src/commands').filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts')).map((f) => f.slice(0, -3)).sort()
-  const entry = [
-    "export {run} from './cli/main.js'",
-    "export {default as Help} from './cli/help.js'",
-    "export {commandNotFound} from './cli/command-not-found.js'",
-    'export const commands = {',
-    // require(), not import(): a command's class is there as soon as oclif asks for it (its modules run then).
-    ...ids.map((id) => `  ${JSON.stringify(id)}: () => require('./commands/${id}.js').default,`),
-    '}',
-  ].join('\n')
+/** The options every script of the CLI is built with. */
+const SCRIPT_OPTIONS = {
+  bundle: true,
+  format: 'cjs',
+  platform: 'node',
+  target: 'node20',
+  external: EXTERNAL,
+  // Whitespace and syntax only: names stay as written (stack traces, Function.name).
+  minifyWhitespace: true,
+  minifySyntax: true,
+  charset: 'ascii',
+  legalComments: 'none',
+  logLevel: 'warning',
+  define: {'performance.now': '__maildigNow'},
+  banner: {js: NOW_HELPER},
+}
 
-  await build({
-    stdin: {contents: entry, resolveDir: 'src', sourcefile: 'maildig-entry.ts', loader: 'ts'},
-    outfile: 'dist/maildig.cjs',
-    bundle: true,
-    format: 'cjs',
-    platform: 'node',
-    target: 'node20',
-    external: EXTERNAL,
-    // Whitespace and syntax only: names stay as written (stack traces, Function.name).
-    minifyWhitespace: true,
-    minifySyntax: true,
-    charset: 'ascii',
-    legalComments: 'none',
-    logLevel: 'warning',
-    plugins: [oclifEdits],
-    banner: {js: LAZY_HELPER},
-  })
+/**
+ * A part's imports of modules that the core has: each becomes `module.exports = __maildigCore(path)`, the core's own
+ * instance of that module (its exports object, live bindings included), so that no module runs twice in a process.
+ */
+function coreModules(inCore) {
+  return {
+    name: 'core-modules',
+    setup(build) {
+      build.onResolve({filter: /.*/}, async (args) => {
+        if (args.pluginData?.resolving || args.kind === 'entry-point' || args.path.startsWith('node:')) return undefined
+        const found = await build.resolve(args.path, {kind: args.kind, importer: args.importer, resolveDir: args.resolveDir, pluginData: {resolving: true}})
+        if (found.errors.length > 0 || found.external) return undefined
+        const path = relative(process.cwd(), found.path).split(sep).join('/')
+        return inCore.has(path) ? {path, namespace: 'maildig-core'} : {path: found.path}
+      })
+      build.onLoad({filter: /.*/, namespace: 'maildig-core'}, (args) => ({contents: `module.exports = ${CORE}(${JSON.stringify(args.path)})`, loader: 'js'}))
+    },
+  }
+}
 
+/**
+ * The source of a built script as the loader runs it: import(x) as __maildigImport(x), all ASCII, inside the wrapper.
+ * Fails the build on what must not be in a script.
+ */
+function finishScript(file) {
   // import() does not work in a vm.Script on Node 20 (a function callback needs --experimental-vm-modules, and a script
   // compiled from a code cache loses its callback), so each import(x) becomes __maildigImport(x): the loader passes
   // its own import(), which resolves the same specifiers (packages, node: builtins, file URLs) from the same folder.
-  let source = readFileSync('dist/maildig.cjs', 'utf8')
-  if (source.includes(IMPORT)) throw new Error(`build: the bundle already uses ${IMPORT}`)
+  let source = readFileSync(file, 'utf8')
+  if (source.includes(IMPORT)) throw new Error(`build: ${file} already uses ${IMPORT}`)
   const eager = new RegExp(`require\\("(${LAZY_PACKAGES.join('|')})[/"]`).exec(source)
   if (eager) throw new Error(`build: ${eager[1]} is imported statically; import it with import() where it is used`)
   // zod describes the JSON documents (the schema files, for the docs generator); a run checks flags with plain functions
   // (src/cli/validate.ts). Loading zod's first schemas cost every run about 2 ms.
-  if (source.includes('node_modules/zod/')) throw new Error('build: zod is in the CLI bundle: import a schema file only as a type (import type), and check flag values without zod')
-  await init
+  if (source.includes('node_modules/zod/')) throw new Error(`build: zod is in ${file}: import a schema file only as a type (import type), and check flag values without zod`)
   const [imports] = parse(source)
   const dynamic = imports.filter((i) => i.d > -1).sort((a, b) => b.ss - a.ss)
   for (const i of dynamic) {
-    if (source.slice(i.ss, i.ss + 6) !== 'import') throw new Error(`build: no import() at ${i.ss}`)
+    if (source.slice(i.ss, i.ss + 6) !== 'import') throw new Error(`build: no import() at ${i.ss} of ${file}`)
     source = `${source.slice(0, i.ss)}${IMPORT}${source.slice(i.ss + 6)}`
   }
   // All ASCII, so that the loader can read it as latin1 (faster than decoding UTF-8, and a one-byte string for
@@ -180,17 +201,76 @@ async function bundle() {
   source = source.replace(/[^\x00-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
   // Written inside the CommonJS wrapper the loader calls (its parameters are the loader's arguments), on the first line
   // so that line numbers in stack traces stay right: V8 then compiles the file's text as it is read, where wrapping it
-  // at start made a second megabyte-long string (about 2 ms).
-  writeFileSync('dist/maildig.cjs', `${BUNDLE_WRAPPER}${source}\n})`)
-  // The loader knows which V8 made the build's code cache, and which build it loads (the key of a user's own cache).
-  const buildId = createHash('sha256').update(source).digest('hex').slice(0, 16)
+  // at start made a second long string.
+  writeFileSync(file, `${BUNDLE_WRAPPER}${source}\n})`)
+  return {source, dynamic: dynamic.length}
+}
+
+async function bundle() {
+  const started = performance.now()
+  rmSync('dist', {recursive: true, force: true})
+  await init
+  const ids = readdirSync('src/commands').filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts')).map((f) => f.slice(0, -3)).sort()
+
+  // The core: oclif, the entry, help and the command-not-found hook, with every module they import. Built once to learn
+  // its modules, then again with `shared`, which hands each of them to the parts.
+  const coreEntry = [
+    "export {run} from './cli/main.js'",
+    "export {default as Help} from './cli/help.js'",
+    "export {commandNotFound} from './cli/command-not-found.js'",
+    // What every command stands on (the flags, the renderers, the findings…): in the core, not in each part.
+    "export {MaildigCommand} from './cli/base-command.js'",
+    `export const ids = ${JSON.stringify(ids)}`,
+  ]
+  const coreBuild = (shared) =>
+    build({
+      ...SCRIPT_OPTIONS,
+      stdin: {contents: [...coreEntry, ...shared].join('\n'), resolveDir: 'src', sourcefile: 'maildig-core.ts', loader: 'ts'},
+      outfile: 'dist/maildig.cjs',
+      plugins: [oclifEdits],
+      banner: {js: `${NOW_HELPER}${LAZY_HELPER}`},
+      metafile: true,
+    })
+  const scan = await coreBuild([])
+  const inCore = new Set(Object.keys(scan.metafile.inputs).filter((path) => !path.startsWith('<') && path !== 'src/maildig-core.ts'))
+  await coreBuild([
+    // require(), so that a module is there as soon as a part asks for it; each runs at most once, as in the core.
+    'export const shared = {',
+    ...[...inCore].sort().map((path) => `  ${JSON.stringify(path)}: () => require(${JSON.stringify(resolve(path))}),`),
+    '}',
+  ])
+  const scripts = [{file: 'dist/maildig.cjs', ...finishScript('dist/maildig.cjs')}]
+
+  // One part per command: its own modules, and the core's through __maildigCore. A run loads the core and one part.
+  mkdirSync('dist/parts')
+  const parts = await Promise.all(
+    ids.map(async (id) => {
+      const file = `dist/parts/${id}.cjs`
+      const result = await build({
+        ...SCRIPT_OPTIONS,
+        stdin: {contents: `export {default} from './commands/${id}.js'`, resolveDir: 'src', sourcefile: `maildig-${id}.ts`, loader: 'ts'},
+        outfile: file,
+        plugins: [coreModules(inCore)],
+        metafile: true,
+      })
+      const twice = Object.keys(result.metafile.inputs).filter((path) => inCore.has(path))
+      if (twice.length > 0) throw new Error(`build: ${file} has its own copy of core modules: ${twice.join(', ')}`)
+      return {file, ...finishScript(file)}
+    }),
+  )
+  scripts.push(...parts)
+
+  // The loader knows which V8 made the build's code caches, and which build it loads (the key of a user's own caches).
+  const hash = createHash('sha256')
+  for (const {source} of scripts) hash.update(source)
+  const buildId = hash.digest('hex').slice(0, 16)
   const loader = readFileSync('scripts/bundle-loader.cjs', 'utf8')
   if (!loader.includes("'__MAILDIG_BUILD_V8__'") || !loader.includes("'__MAILDIG_BUILD_ID__'")) throw new Error('build: the loader has no build placeholders')
   writeFileSync('dist/maildig-loader.cjs', loader.replace("'__MAILDIG_BUILD_V8__'", JSON.stringify(process.versions.v8)).replace("'__MAILDIG_BUILD_ID__'", JSON.stringify(buildId)))
 
   mkdirSync('dist/commands')
   for (const id of ids) {
-    writeFileSync(`dist/commands/${id}.cjs`, `// Generated by scripts/build.mjs: the command class is in ../maildig.cjs.\nmodule.exports = require('../maildig-loader.cjs').commands[${JSON.stringify(id)}]()\n`)
+    writeFileSync(`dist/commands/${id}.cjs`, `// Generated by scripts/build.mjs: the command class is in ../parts/${id}.cjs.\nmodule.exports = require('../maildig-loader.cjs').commands[${JSON.stringify(id)}]()\n`)
   }
 
   writeFileSync('dist/help.cjs', "// Generated by scripts/build.mjs: maildig's help class (src/cli/help.ts) is in maildig.cjs.\nmodule.exports = require('./maildig-loader.cjs').Help\n")
@@ -207,8 +287,9 @@ async function bundle() {
     logLevel: 'warning',
   })
 
-  const kib = (Buffer.byteLength(source) / 1024).toFixed(0)
-  console.log(`build: ${ids.length} commands in dist/maildig.cjs (${kib} KiB, ${dynamic.length} dynamic imports) in ${(performance.now() - started).toFixed(0)} ms`)
+  const kib = (file) => `${(Buffer.byteLength(scripts.find((s) => s.file === file).source) / 1024).toFixed(0)} KiB`
+  const dynamic = scripts.reduce((sum, s) => sum + s.dynamic, 0)
+  console.log(`build: dist/maildig.cjs (${kib('dist/maildig.cjs')}) and ${ids.length} command parts (mx ${kib('dist/parts/mx.cjs')}, trace ${kib('dist/parts/trace.cjs')}; ${dynamic} dynamic imports) in ${(performance.now() - started).toFixed(0)} ms`)
 }
 
 /**
@@ -221,8 +302,9 @@ async function bundle() {
  */
 async function codeCache() {
   const started = performance.now()
+  for (const file of ['dist/maildig.cjs', ...readdirSync('dist/parts').map((f) => `dist/parts/${f}`)]) if (file.endsWith('.cache')) rmSync(file, {force: true})
   rmSync('dist/maildig.cjs.cache', {force: true})
-  const {run, writeCodeCache} = createRequire(import.meta.url)('../dist/maildig-loader.cjs')
+  const {run, writeCodeCaches} = createRequire(import.meta.url)('../dist/maildig-loader.cjs')
   const root = fileURLToPath(new URL('..', import.meta.url))
   const dns = await startBuildDns()
   const resolver = `127.0.0.1:${dns.address().port}`
@@ -252,8 +334,9 @@ async function codeCache() {
     dns.close()
   }
   process.exitCode = 0
-  const size = writeCodeCache()
-  console.log(`build: code cache of dist/maildig.cjs (${(size / 1024).toFixed(0)} KiB) in ${(performance.now() - started).toFixed(0)} ms`)
+  const sizes = writeCodeCaches()
+  const kib = (name) => `${(sizes[name] / 1024).toFixed(0)} KiB`
+  console.log(`build: code caches of dist/maildig.cjs (${kib('maildig')}) and its parts (mx ${kib('parts/mx')}, trace ${kib('parts/trace')}) in ${(performance.now() - started).toFixed(0)} ms`)
 }
 
 /** A DNS responder on 127.0.0.1 for the code cache's mx runs: mail.test with two exchanges, addresses and PTRs. */

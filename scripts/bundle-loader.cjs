@@ -1,11 +1,16 @@
-// dist/maildig-loader.cjs (copied here by scripts/build.mjs, which fills in BUILD_V8 and BUILD_ID): loads dist/maildig.cjs,
-// the bundled CLI, once per process (Node's require cache keeps this module once). V8 compiles the bundle from a code
-// cache, which saves compiling a megabyte of JavaScript on every start:
-// - on the Node the package was built with, the build's own cache (dist/maildig.cjs.cache), made after a few offline runs;
-// - on another Node (another V8, which rejects the build's cache: Node 22 and 24 for a package built on 20), a cache of
+// dist/maildig-loader.cjs (copied here by scripts/build.mjs, which fills in BUILD_V8 and BUILD_ID): loads maildig's bundled
+// scripts once per process (Node's require cache keeps this module once):
+// - dist/maildig.cjs, the core: oclif, the CLI's entry, help and the command-not-found hook, and every module of theirs;
+// - dist/parts/<id>.cjs, one command's own code, loaded when oclif asks for that command's class. A module that the core
+//   has (oclif, chalk, dns-packet, the findings…) is not in a part: the part takes the core's, through __maildigCore(path),
+//   so each module runs once per process. A run reads and compiles the core and one part, not every command.
+// V8 compiles each script from a code cache, which saves compiling hundreds of kilobytes of JavaScript on every start:
+// - on the Node the package was built with, the build's own caches (<script>.cache beside each), made after a few offline
+//   runs;
+// - on another Node (another V8, which rejects the build's caches: Node 22 and 24 for a package built on 20), caches of
 //   this user's own, written once when a run ends and read by every later run: $XDG_CACHE_HOME/maildig (or
 //   ~/.cache/maildig), a folder only this user can write to (a code cache is code: one that another user could plant is
-//   never read). MAILDIG_CODE_CACHE=0 or NODE_DISABLE_COMPILE_CACHE turns it off. Without a cache V8 compiles from
+//   never read). MAILDIG_CODE_CACHE=0 or NODE_DISABLE_COMPILE_CACHE turns them off. Without a cache V8 compiles from
 //   source, as it would anyway.
 // CommonJS, like bin/run.js and the command stubs: a run that loads no ES module does not start Node's ES module loader at
 // all (about 15 ms).
@@ -16,30 +21,66 @@ const {Script} = require('node:vm')
 
 const BUILD_V8 = '__MAILDIG_BUILD_V8__'
 const BUILD_ID = '__MAILDIG_BUILD_ID__'
-const filename = join(__dirname, 'maildig.cjs')
-const buildCache = `${filename}.cache`
-const userCache = process.versions.v8 === BUILD_V8 ? undefined : userCacheFile()
-const cachedData = userCache ? readOwnFile(userCache) : readFile(buildCache)
-// The bundle is one function expression, `(function (exports, require, module, __filename, __dirname, __maildigImport)
-// {…})`, which the build writes pure ASCII, so latin1 reads it exactly. import() works in this file, not in a vm.Script
-// compiled from a code cache, so the bundle's import(x) calls come here as __maildigImport(x).
-const script = new Script(fs.readFileSync(filename, 'latin1'), {filename, cachedData})
-if (userCache && (!cachedData || script.cachedDataRejected)) process.once('exit', () => writeUserCache(userCache))
-const bundle = {exports: {}}
-script.runInThisContext()(bundle.exports, require, bundle, filename, dirname(filename), (specifier) => import(specifier))
+const ownV8 = process.versions.v8 === BUILD_V8
+const cacheHome = ownV8 ? undefined : userCacheHome()
+/** The scripts this process compiled: the build writes their caches, another V8 writes the user's. */
+const loaded = new Map()
+let writeAtExit = false
 
-/** `run(root, argv?)` runs the CLI from the package folder `root`; `commands[id]()` is a command's class. */
-exports.run = bundle.exports.run
-exports.commands = bundle.exports.commands
+/**
+ * Compiles and runs one bundled script: `(function (exports, require, module, __filename, __dirname, __maildigImport,
+ * __maildigCore) {…})`, which the build writes pure ASCII, so latin1 reads it exactly. import() works in this file, not in
+ * a vm.Script compiled from a code cache, so the scripts' import(x) calls come here as __maildigImport(x).
+ */
+function load(name, core) {
+  const filename = join(__dirname, `${name}.cjs`)
+  const userCache = cacheHome && {dir: cacheHome, name: `code-${BUILD_ID}-${name.replace('/', '-')}-v8-${process.versions.v8}-${process.arch}.cache`}
+  const cachedData = userCache ? readOwnFile(userCache) : readFile(`${filename}.cache`)
+  const script = new Script(fs.readFileSync(filename, 'latin1'), {filename, cachedData})
+  loaded.set(name, {script, filename, userCache: userCache && (!cachedData || script.cachedDataRejected) ? userCache : undefined})
+  if (userCache && (!cachedData || script.cachedDataRejected) && !writeAtExit) {
+    writeAtExit = true
+    process.once('exit', writeUserCaches)
+  }
+  const module = {exports: {}}
+  script.runInThisContext()(module.exports, require, module, filename, dirname(filename), (specifier) => import(specifier), core)
+  return module.exports
+}
+
+const core = load('maildig')
+/** A core module for a part, by its path in the source tree (the build checks that every path a part names is there). */
+const shared = (path) => {
+  const get = core.shared[path]
+  if (!get) throw new Error(`maildig: the core has no module ${path} (a build of mixed versions?)`)
+  return get()
+}
+const parts = new Map()
+const part = (id) => {
+  if (!parts.has(id)) parts.set(id, load(`parts/${id}`, shared))
+  return parts.get(id)
+}
+
+/** `run(root, argv?)` runs the CLI from the package folder `root`. */
+exports.run = core.run
+/** `commands[id]()` is a command's class (its part is loaded then). */
+exports.commands = Object.fromEntries(core.ids.map((id) => [id, () => part(id).default]))
 /** maildig's help class (package.json oclif.helpClass, through dist/help.cjs). */
-exports.Help = bundle.exports.Help
-exports.commandNotFound = bundle.exports.commandNotFound
+exports.Help = core.Help
+exports.commandNotFound = core.commandNotFound
 
-/** For the build: writes the code cache of the bundle as compiled so far in this process; returns its size. */
-exports.writeCodeCache = function writeCodeCache() {
-  const data = script.createCachedData()
-  fs.writeFileSync(buildCache, data)
-  return data.length
+/**
+ * For the build: loads every command's part (so that each has a cache, whether or not a run used it), then writes the
+ * code cache of each script as compiled so far in this process; returns their sizes by name.
+ */
+exports.writeCodeCaches = function writeCodeCaches() {
+  for (const id of core.ids) part(id)
+  const sizes = {}
+  for (const [name, {script, filename}] of loaded) {
+    const data = script.createCachedData()
+    fs.writeFileSync(`${filename}.cache`, data)
+    sizes[name] = data.length
+  }
+  return sizes
 }
 
 function readFile(file) {
@@ -50,10 +91,10 @@ function readFile(file) {
   }
 }
 
-function userCacheFile() {
+function userCacheHome() {
   if (process.env.MAILDIG_CODE_CACHE === '0' || process.env.NODE_DISABLE_COMPILE_CACHE || typeof process.getuid !== 'function') return undefined
   const home = process.env.XDG_CACHE_HOME && isAbsolute(process.env.XDG_CACHE_HOME) ? process.env.XDG_CACHE_HOME : join(require('node:os').homedir(), '.cache')
-  return {dir: join(home, 'maildig'), name: `code-${BUILD_ID}-v8-${process.versions.v8}-${process.arch}.cache`}
+  return join(home, 'maildig')
 }
 
 /** Owned by this user and writable by no one else: the only kind of file or folder a code cache is read from. */
@@ -75,8 +116,12 @@ function readOwnFile({dir, name}) {
   }
 }
 
-/** At the end of the run (so it holds the functions this run compiled): written beside, then renamed into place. */
-function writeUserCache({dir, name}) {
+/** At the end of the run (so that each holds the functions this run compiled): written beside, then renamed into place. */
+function writeUserCaches() {
+  for (const {script, userCache} of loaded.values()) if (userCache) writeUserCache(script, userCache)
+}
+
+function writeUserCache(script, {dir, name}) {
   try {
     fs.mkdirSync(dir, {recursive: true, mode: 0o700})
     if (!ownedBySelf(fs.statSync(dir))) return
@@ -84,9 +129,9 @@ function writeUserCache({dir, name}) {
     const temporary = join(dir, `.${name}.${process.pid}`)
     fs.writeFileSync(temporary, data, {mode: 0o600, flag: 'wx'})
     fs.renameSync(temporary, join(dir, name))
-    // Caches of other builds of maildig, or of another Node, that this one replaces.
+    // Caches of other builds of maildig for this Node, which this one replaces.
     for (const other of fs.readdirSync(dir)) {
-      if (other !== name && other.startsWith('code-') && other.includes(`-v8-${process.versions.v8}-`)) fs.rmSync(join(dir, other), {force: true})
+      if (other.startsWith('code-') && !other.startsWith(`code-${BUILD_ID}-`) && other.includes(`-v8-${process.versions.v8}-`)) fs.rmSync(join(dir, other), {force: true})
     }
   } catch {
     // A cache is an optimisation: a read-only home or a full disk changes nothing else.

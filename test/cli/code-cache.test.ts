@@ -40,23 +40,33 @@ describe('the code cache for another V8', () => {
     expect(first.status, first.stderr).toBe(0)
     const folder = join(home, 'maildig')
     expect(statSync(folder).mode & 0o777).toBe(0o700)
-    const [file] = cacheFiles(folder)
-    expect(file).toMatch(new RegExp(`^code-[0-9a-f]{16}-v8-${process.versions.v8.replace(/[.]/g, '\\.')}-${process.arch}\\.cache$`))
-    const stat = statSync(join(folder, file))
-    expect(stat.mode & 0o777).toBe(0o600)
-    expect(stat.size).toBeGreaterThan(100_000)
+    // One for each script the run compiled: the core and the part of the command it ran.
+    const files = cacheFiles(folder).sort()
+    const v8 = process.versions.v8.replace(/[.]/g, '\\.')
+    expect(files).toHaveLength(2)
+    expect(files[0]).toMatch(new RegExp(`^code-[0-9a-f]{16}-maildig-v8-${v8}-${process.arch}\\.cache$`))
+    expect(files[1]).toMatch(new RegExp(`^code-[0-9a-f]{16}-parts-trace-v8-${v8}-${process.arch}\\.cache$`))
+    const stats = files.map((file) => statSync(join(folder, file)))
+    for (const stat of stats) expect(stat.mode & 0o777).toBe(0o600)
+    expect(stats[0].size).toBeGreaterThan(100_000)
+    expect(stats[1].size).toBeGreaterThan(10_000)
     const second = trace(home)
     expect(second.status).toBe(0)
     expect(second.stdout).toBe(first.stdout)
     // Accepted, so not written again.
-    expect(statSync(join(folder, file)).mtimeMs).toBe(stat.mtimeMs)
+    expect(files.map((file) => statSync(join(folder, file)).mtimeMs)).toEqual(stats.map((stat) => stat.mtimeMs))
+    // Another command's run adds its part's cache, and leaves the core's as it was.
+    const mx = spawnSync(process.execPath, [join(pkg, 'bin', 'run.js'), 'mx', 'mail.invalid', '--resolver', '127.0.0.1:9', '--timeout', '1s'], {encoding: 'utf8', env: {PATH: process.env.PATH, XDG_CACHE_HOME: home, NO_COLOR: '1'}})
+    expect(mx.status, mx.stderr).toBe(3)
+    expect(cacheFiles(folder).sort()).toEqual([...files.slice(0, 1), files[0].replace('-maildig-', '-parts-mx-'), ...files.slice(1)])
+    expect(statSync(join(folder, files[0])).mtimeMs).toBe(stats[0].mtimeMs)
   })
 
   it('a damaged cache is rejected by V8 and replaced; the run is unaffected', () => {
     const home = join(dir, 'cache-b')
     expect(trace(home).status).toBe(0)
     const folder = join(home, 'maildig')
-    const [file] = cacheFiles(folder)
+    const file = cacheFiles(folder).find((f) => f.includes('-maildig-'))!
     writeFileSync(join(folder, file), Buffer.alloc(4096, 0x41))
     const run = trace(home)
     expect(run.status, run.stderr).toBe(0)
@@ -70,7 +80,7 @@ describe('the code cache for another V8', () => {
     mkdirSync(folder, {recursive: true})
     chmodSync(folder, 0o777)
     const buildId = /^const BUILD_ID = "([0-9a-f]+)"$/m.exec(readFileSync(join(pkg, 'dist', 'maildig-loader.cjs'), 'utf8'))![1]
-    const name = `code-${buildId}-v8-${process.versions.v8}-${process.arch}.cache`
+    const name = `code-${buildId}-maildig-v8-${process.versions.v8}-${process.arch}.cache`
     const planted = join(folder, name)
     writeFileSync(planted, 'planted')
     const run = trace(home)

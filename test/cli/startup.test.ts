@@ -38,6 +38,10 @@ describe('what a run loads', () => {
     for (const name of ['internal/modules/esm/module_job', 'internal/modules/esm/translators']) expect(loaded(mx.modules, name), name).toBe(false)
   })
 
+  it("loads no perf_hooks: maildig's clock is process.hrtime, and oclif's markers load it only when they are on", () => {
+    for (const name of ['perf_hooks', 'internal/perf/performance', 'internal/perf/usertiming']) expect(loaded(mx.modules, name), name).toBe(false)
+  })
+
   it('loads no TLS, crypto, fs/promises or readline, and with --resolver no node:dns', () => {
     for (const name of ['tls', 'crypto', 'internal/fs/promises', 'internal/readline/interface', 'dns']) expect(loaded(mx.modules, name), name).toBe(false)
   })
