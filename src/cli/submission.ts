@@ -1,25 +1,17 @@
 import {UsageError} from '../lib/errors.js'
-import {printable} from '../lib/dns/names.js'
 import type {SendTlsMode} from '../lib/send/deliver.js'
 import {valueFlag} from './flags.js'
-import {hostSchema, portSchema} from './validate.js'
+import {hostPort} from './validate.js'
 
 /**
- * --server of send and roundtrip, and roundtrip's --mailbox-host: HOST[:PORT] or [IPv6]:PORT, parsed while the flags
- * are (a bad value is a usage error naming the flag). The port, when given, decides the TLS default (submissionRoute).
+ * A flag taking HOST[:PORT] (validate.ts hostPort): --server of send and roundtrip, and roundtrip's --mailbox-host, parsed
+ * while the flags are (a bad value is a usage error naming the flag). The port, when given, decides the TLS default
+ * (submissionRoute).
  */
-export function hostAndPort(value: string): {host: string; port?: number} | {problem: string} {
-  const match = /^\[([^\]]+)\](?::([^]*))?$/.exec(value) ?? /^([^:]+)(?::([^]*))?$/.exec(value)
-  if (!match) return {problem: `"${printable(value)}" is not HOST[:PORT] (write [IPv6]:PORT for IPv6)`}
-  const host = hostSchema().safeParse(match[1])
-  if (!host.success) return {problem: host.error.issues[0].message}
-  if (match[2] === undefined) return {host: host.data}
-  const port = portSchema().safeParse(match[2])
-  return port.success ? {host: host.data, port: port.data} : {problem: port.error.issues[0].message}
-}
-
-/** A flag taking HOST[:PORT]. */
-export const hostPortFlag = valueFlag(hostAndPort, {helpValue: 'HOST[:PORT]'})
+export const hostPortFlag = valueFlag((text): {host: string; port?: number} | {problem: string} => {
+  const parsed = hostPort(text)
+  return 'problem' in parsed ? parsed : parsed.port === undefined ? {host: parsed.host} : {host: parsed.host, port: parsed.port}
+}, {helpValue: 'HOST[:PORT]'})
 
 /**
  * Where a message goes: the submission server (port 587 by default, or 465 with --tls implicit; the TLS mode follows

@@ -99,18 +99,25 @@ export function parseHostArgument(text: string, what = 'host'): string {
 
 /**
  * `HOST[:PORT]` as swaks, curl and `send --server` take it: `mx.example.com:587`, `192.0.2.1:25`, `[2001:db8::1]:25`.
- * A bare IPv6 address (more than one colon, no brackets) is a host without a port.
+ * A bare IPv6 address (more than one colon, no brackets) is a host without a port. `typed` is the host as written.
+ * The one parser of HOST[:PORT]: probe-smtp's argument, and the --server and --mailbox-host flags (src/cli/submission.ts).
  */
-export function parseHostPort(text: string, what: string): {host: string; port: number | undefined; typed: string} {
+export function hostPort(text: string): {host: string; port: number | undefined; typed: string} | {problem: string} {
   // Only plain spaces around the value go (docs/cli.md): a CR or LF pasted at the end is refused, never trimmed away.
   const trimmed = text.replace(/^ +| +$/g, '')
   const match = /^\[([^\]]+)\](?::([^]*))?$/.exec(trimmed) ?? (/^[^:]*:[^:]*$/.test(trimmed) ? /^([^:]*):([^]*)$/.exec(trimmed) : null)
-  if (!match) {
-    if (/^\[/.test(trimmed)) throw new UsageError(`${what}: "${printable(text)}" is not HOST[:PORT] (write [IPv6]:PORT for IPv6)`)
-    return {host: parseHostArgument(text, what), port: undefined, typed: text}
-  }
-  const bracketed = trimmed.startsWith('[')
+  if (!match && /^\[/.test(trimmed)) return {problem: `"${printable(text)}" is not HOST[:PORT] (write [IPv6]:PORT for IPv6)`}
   // In brackets only an IPv6 (or IPv4) address: toHost refuses a name there.
-  const host = parseHostArgument(bracketed ? `[${match[1]}]` : match[1], what)
-  return {host, port: match[2] === undefined ? undefined : parsePort(match[2], what), typed: match[1]}
+  const host = hostSchema().safeParse(!match ? text : trimmed.startsWith('[') ? `[${match[1]}]` : match[1])
+  if (!host.success) return {problem: host.error.issues[0].message}
+  if (!match || match[2] === undefined) return {host: host.data, port: undefined, typed: match ? match[1] : text}
+  const port = portSchema().safeParse(match[2])
+  return port.success ? {host: host.data, port: port.data, typed: match[1]} : {problem: port.error.issues[0].message}
+}
+
+/** hostPort() for an argument: a bad value is a usage error that names `what`. */
+export function parseHostPort(text: string, what: string): {host: string; port: number | undefined; typed: string} {
+  const parsed = hostPort(text)
+  if ('problem' in parsed) throw new UsageError(`${what}: ${parsed.problem}`)
+  return parsed
 }

@@ -1,5 +1,6 @@
 import {describe, expect, it} from 'vitest'
-import {ehloSchema, flagValue, hostSchema} from '../../../src/cli/validate.js'
+import {ehloSchema, flagValue, hostSchema, parseHostPort} from '../../../src/cli/validate.js'
+import {hostPortFlag} from '../../../src/cli/submission.js'
 import {validateEhloName} from '../../../src/lib/smtp/client.js'
 import {toDomain, toHost} from '../../../src/lib/dns/names.js'
 
@@ -41,5 +42,32 @@ describe('hosts and domains', () => {
     expect(toHost('192.0.2.1')).toEqual({kind: 'address', address: '192.0.2.1', family: 4})
     expect(toHost('[2001:db8::1]')).toEqual({kind: 'address', address: '2001:db8::1', family: 6})
     expect(toHost('[mail.example]')).toMatch(/not an IP address in brackets/)
+  })
+})
+
+// One parser of HOST[:PORT] (validate.ts hostPort): probe-smtp's argument and the --server / --mailbox-host flags agree.
+describe('HOST[:PORT]', () => {
+  const flag = hostPortFlag({description: 'x'})
+  const asFlag = async (text: string) => (flag.parse as (input: string, context: unknown, options: unknown) => Promise<unknown>)(text, {}, {})
+
+  it.each([
+    ['mx.example.com:587', {host: 'mx.example.com', port: 587}],
+    ['192.0.2.1:25', {host: '192.0.2.1', port: 25}],
+    ['[2001:db8::1]:25', {host: '2001:db8::1', port: 25}],
+    ['2001:db8::1', {host: '2001:db8::1', port: undefined}],
+    [' mail.example ', {host: 'mail.example', port: undefined}],
+  ])('%j', async (text, expected) => {
+    expect(parseHostPort(text, 'host')).toMatchObject(expected)
+    expect(await asFlag(text)).toEqual(expected.port === undefined ? {host: expected.host} : expected)
+  })
+
+  it.each([
+    ['mail.example:99999', /out of range/],
+    ['[mail.example]:25', /not|address/],
+    ['[2001:db8::1', /HOST\[:PORT\]/],
+    ['mail.example:25\r\n', /port|control/],
+  ])('refuses %j in both', async (text, message) => {
+    expect(() => parseHostPort(text, 'host')).toThrow(message)
+    await expect(asFlag(text)).rejects.toThrow(message)
   })
 })
