@@ -106,3 +106,20 @@ describe('sender against dnsmasq', () => {
     expect(r.json!.reverse).toEqual([])
   })
 })
+
+describe('sender --message From another domain', () => {
+  it('says that receivers applied the From domain\'s DMARC, not the one checked (DMARC_FROM_MISMATCH); nothing when they are the same', async () => {
+    // The harness's signed message is From signed.test (test/world/dkim.ts).
+    const other = await sender('mail.test', '--message', world.dkim.messages.signed, '--no-dnsbl')
+    expect(other.json!.dkim.messageFrom).toBe('signed.test')
+    const mismatch = other.json!.findings.filter((f: any) => f.code === 'DMARC_FROM_MISMATCH')
+    expect(mismatch).toHaveLength(1)
+    expect(mismatch[0]).toMatchObject({severity: 'warning', subject: 'signed.test'})
+    expect(mismatch[0].message).toMatch(/From signed\.test, not mail\.test/)
+    const same = await sender('signed.test', '--message', world.dkim.messages.signed, '--no-dnsbl')
+    expect(same.json!.dkim.messageFrom).toBe('signed.test')
+    expect(codes(same.json)).not.toContain('DMARC_FROM_MISMATCH')
+    const none = await sender('signed.test', '--no-dnsbl')
+    expect(none.json!.dkim.messageFrom).toBeNull()
+  })
+})

@@ -69,5 +69,6 @@ export const dkimInfoSchema = z.object({
   signatures: z.array(dkimSignatureSchema).describe('with --message: each DKIM-Signature verified, topmost first'),
   arc: arcVerificationSchema.nullable().describe('with --message: the ARC chain verified (null without --message)'),
   messageError: z.string().nullable().describe('why the message could not be verified'),
+  messageFrom: z.string().nullable().describe('with --message: the domain of its From field, whose DMARC policy receivers apply (null without --message or without a From)'),
 })
 export type DkimInfo = z.infer<typeof dkimInfoSchema>

@@ -40,6 +40,7 @@ export async function checkSenderDkim(context: SenderContext): Promise<SectionOu
       signatures: verification?.signatures ?? [],
       arc: verification?.arc ?? null,
       messageError: null,
+      messageFrom: verification?.fromDomain ?? null,
     },
     findings,
   }

@@ -1,3 +1,4 @@
+import {finding} from '../findings.js'
 import {checkAlignment, checkDmarc, DmarcLookups} from '../policy/dmarc.js'
 import type {SectionDependencies, SenderContext, SectionOutcome} from './context.js'
 import {runResolver} from './dkim.js'
@@ -20,6 +21,11 @@ export async function checkSenderDmarc(context: SenderContext, dependencies: Sec
     const aligned = await checkAlignment(info, identifiers, lookups)
     info.alignment = aligned.alignment
     findings.push(...aligned.findings)
+  }
+  // DMARC applies to the From domain (RFC 9989 §4.4): a message From another domain met that domain's policy, not this one.
+  const from = dkim.value.messageFrom
+  if (from && from.toLowerCase() !== context.domain.toLowerCase()) {
+    findings.push(finding('DMARC_FROM_MISMATCH', `the message is From ${from}, not ${context.domain}: receivers applied the DMARC policy of ${from}, not the one shown here`, from))
   }
   const status = info.lookupError ? 'unknown' : info.record ? 'found' : 'absent'
   return {value: {status, error: info.lookupError, ...info}, findings: findings.map((f) => (f.code.startsWith('DNS_') ? {...f, severity: 'warning' as const} : f))}

@@ -61,6 +61,7 @@ const dkim = (over: Partial<SenderDkim>): SenderDkim => ({
   signatures: [],
   arc: null,
   messageError: null,
+  messageFrom: null,
   ...over,
 })
 
