@@ -28,7 +28,9 @@ export function renderSender(c: ChalkInstance, r: SenderResult, findings: readon
 /** A section's heading: its mark (the worst of its findings, or ? when it could not be checked), its title, a summary. */
 export function sectionHeading(c: ChalkInstance, title: string, status: CheckStatus, summary: string, own: readonly Finding[], columns = outputColumns()): string {
   const m = marks(c)
-  const mark = status === 'unknown' ? c.yellow('?') : own.some((f) => f.severity === 'error') ? m.fail : own.some((f) => f.severity === 'warning') ? m.warn : status === 'absent' ? m.warn : m.ok
+  // Absent with only info findings (BIMI_MISSING, DKIM_SELECTOR_NOT_FOUND) is information, not a warning.
+  const absent = own.length > 0 && own.every((f) => f.severity === 'info') ? m.info : m.warn
+  const mark = status === 'unknown' ? c.yellow('?') : own.some((f) => f.severity === 'error') ? m.fail : own.some((f) => f.severity === 'warning') ? m.warn : status === 'absent' ? absent : m.ok
   // A long summary (a lookup error, a DMARC source) folds between words, under the title.
   return foldLine(`${mark} ${c.bold(title)}  `, summary, '    ', columns).join('\n')
 }

@@ -5,6 +5,7 @@ import type {SenderBimi, SenderDkim, SenderDmarc} from '../../../src/lib/sender/
 import {renderBimiSection, renderDkimSection, renderDmarcSection} from '../../../src/render/sender-auth.js'
 import {escapeUntrusted} from '../../../src/render/sanitize.js'
 import {makeStyle} from '../../../src/render/style.js'
+import {finding} from '../../../src/lib/findings.js'
 
 // The DKIM, DMARC and BIMI sections of `sender` (issue 12): what each shows for found, absent and could not be
 // checked, never "absent" for a lookup that failed; folded between words on a narrow terminal.
@@ -337,6 +338,9 @@ describe('sender: the BIMI section', () => {
     expect(renderBimiSection(c, bimi({status: 'absent', assertion: 'absent', record: null, recordDomain: null, logoUrl: null, authorityUrl: null, logo: null, certificate: null}), [], WIDE)).toBe(
       '⚠ BIMI  no BIMI record at default._bimi.example.test: receivers show no logo',
     )
+    // With its finding (BIMI_MISSING is info): information, not a warning.
+    const missing = finding('BIMI_MISSING', 'no BIMI record at default._bimi.example.test')
+    expect(renderBimiSection(c, bimi({status: 'absent', assertion: 'absent', record: null, recordDomain: null, logoUrl: null, authorityUrl: null, logo: null, certificate: null}), [missing], WIDE).split('\n')[0]).toMatch(/^ℹ BIMI /)
     expect(renderBimiSection(c, bimi({assertion: 'declined', record: 'v=BIMI1; l=; a=', logoUrl: null, authorityUrl: null, logo: null, certificate: null}), [], WIDE).split('\n')[0]).toBe(
       '✔ BIMI  declined at default._bimi.example.test (empty l= and a=): the domain asks that no logo be shown',
     )
