@@ -52,6 +52,15 @@ cleanup_namespaces() {
 trap cleanup_namespaces EXIT
 parallel=0
 if [ ${#rest[@]} -gt 1 ] && [ "$(id -u)" = 0 ] && command -v ip >/dev/null 2>&1; then
+  # Namespaces left by a run that was killed (SIGKILL skips the trap): named after its PID, which no longer runs.
+  for stale in $(ip netns list 2>/dev/null | awk '{print $1}' | grep -E '^maildig-test-[0-9]+-[0-9]+$' || true); do
+    owner=${stale#maildig-test-}
+    owner=${owner%-*}
+    if ! kill -0 "$owner" 2>/dev/null; then
+      ip netns pids "$stale" 2>/dev/null | xargs -r kill -9 2>/dev/null || true
+      ip netns del "$stale" 2>/dev/null || true
+    fi
+  done
   parallel=1
   for i in "${!rest[@]}"; do
     ns="maildig-test-$$-$i"
