@@ -347,18 +347,14 @@ interface Waited {
 /** The wait, by IMAP (imap-check's session and wait) or POP3 (polling sessions); `onReady` sends. */
 async function waitInMailbox(options: RoundtripOptions, server: MailboxServer, messageId: string, startedAt: number, onReady: () => Promise<void>): Promise<Waited> {
   const {mailbox, net, transcript} = options
+  // What either protocol's session takes alike.
+  const session = {host: server.host, port: server.port, net, certDays: options.certDays, user: mailbox.user, password: mailbox.password, allowInsecureAuth: options.allowInsecureAuth}
   if (mailbox.protocol === 'pop3') {
     const {waitForPop3Message} = await import('../pop3/wait.js')
     const outcome = await waitForPop3Message({
-      host: server.host,
-      port: server.port,
+      ...session,
       tls: server.tls as Pop3TlsMode | undefined,
-      net,
-      certDays: options.certDays,
-      user: mailbox.user,
-      password: mailbox.password,
       auth: mailbox.pop3Auth,
-      allowInsecureAuth: options.allowInsecureAuth,
       messageId,
       timeoutMs: options.waitMs,
       pollMs: options.pollMs,
@@ -383,14 +379,8 @@ async function waitInMailbox(options: RoundtripOptions, server: MailboxServer, m
   }
   const {checkImap} = await import('../imap/check.js')
   const outcome = await checkImap({
-    host: server.host,
-    port: server.port,
+    ...session,
     tls: server.tls as ImapTlsMode | undefined,
-    net,
-    certDays: options.certDays,
-    user: mailbox.user,
-    password: mailbox.password,
-    allowInsecureAuth: options.allowInsecureAuth,
     mailbox: mailbox.folder ?? 'INBOX',
     waitFor: {messageId, timeoutMs: options.waitMs, pollMs: options.pollMs, onReady, headerBytes: MAX_HEADER_BYTES, remove: options.cleanup},
     startedAt,
