@@ -77,6 +77,36 @@ if (want('startup')) {
   dns.close()
 }
 
+// Instructions (callgrind) and page faults (perf), the same measure side by side but independent of the machine's load,
+// which on these shared 2-core machines moves wall-time ratios by 10 % and more. Only when asked by name (a few
+// minutes under valgrind): node scripts/bench.mjs instructions.
+if (only.includes('instructions')) {
+  const dns = await startDns()
+  const resolver = `127.0.1.153:${dns.address().port}`
+  const nodes = execFileSync(process.execPath, [fileURLToPath(new URL('node-versions.mjs', import.meta.url)), process.versions.node.split('.')[0], '22', '24'], {encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit']}).trim().split('\n')
+  /** Instructions of one run under callgrind, every thread; asynchronous, so the DNS responder in this process answers. */
+  const instructions = (node, args) =>
+    new Promise((resolve, reject) => {
+      const child = spawn('valgrind', ['--tool=callgrind', '--callgrind-out-file=/dev/null', node, ...args], {env: {...process.env, NO_COLOR: '1'}, stdio: ['ignore', 'ignore', 'pipe']})
+      let stderr = ''
+      child.stderr.on('data', (d) => (stderr += d))
+      child.on('close', () => {
+        const found = /Collected : (\d+)/.exec(stderr)
+        found ? resolve(Number(found[1])) : reject(new Error(`valgrind: ${stderr.slice(-500)}`))
+      })
+    })
+  for (const node of nodes) {
+    const label = `node ${execFileSync(node, ['--version'], {encoding: 'utf8'}).trim()}`
+    const mx = [BIN, 'mx', 'mail.test', '--resolver', resolver]
+    await timeRun(mx, {}, node) // the user's code cache, on a Node that is not the build's
+    const base = await instructions(node, ['-e', '0'])
+    const ran = await instructions(node, mx)
+    rows.push(`instructions on ${label} (callgrind): node -e 0 ${(base / 1e6).toFixed(0)} M, mx ${(ran / 1e6).toFixed(0)} M`)
+    report(`[${label}] mx instructions / node -e 0`, ran / base)
+  }
+  dns.close()
+}
+
 if (want('probes')) {
   const {benchProbes} = await import('./bench-probes.mjs')
   rows.push(...(await benchProbes({BIN, timeRun, median})))
