@@ -23,8 +23,10 @@ export function outputFlags<const T extends readonly string[] = []>(own: T = [] 
   const options = ['text', ...own, 'json', 'nagios', 'prometheus', 'junit'] as const
   return {
     format: choice(options)({
-      // No default: the generic options would not type it; an absent --format is text.
-      description: `Output format: text (the report, the default), ${own.length ? `${own.join(', ')}, ` : ''}json (as --json), nagios (plugin status line, perfdata, exit 0-3), prometheus (text exposition format), junit (JUnit XML). See docs/monitoring.md.`,
+      // No `default`: the generic options would not type it; an absent --format is text. defaultHelp shows it as every
+      // other flag's default is shown ("[default: text]"), for every command alike (test/cli/help.test.ts).
+      defaultHelp: async () => 'text',
+      description: `Output format: text (the report), ${own.length ? `${own.join(', ')}, ` : ''}json (as --json), nagios (plugin status line, perfdata, exit 0-3), prometheus (text exposition format), junit (JUnit XML). See docs/monitoring.md.`,
     }),
     output: valueFlag(outputFile, {helpValue: 'FILE'})({
       description: "Write the result to FILE instead of standard output, atomically (a temporary file in the same folder, then renamed): for node_exporter's textfile collector and CI reports.",

@@ -1,6 +1,6 @@
 import {describe, expect, it} from 'vitest'
 import {spawnSync} from 'node:child_process'
-import {mkdtempSync, writeFileSync} from 'node:fs'
+import {mkdtempSync, readFileSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {runCli} from './run-cli.js'
@@ -119,5 +119,39 @@ describe('option values in any case', () => {
     const r = await runCli(['probe-smtp', 'h.test', '--tls', 'Bogus'])
     expect(r.code).toBe(2)
     expect(r.stderr).toMatch(/--tls=Bogus to be one of: starttls, implicit, none/)
+  })
+})
+
+// Every command's help shows each flag's default the same way ("[default: 10s]"), --format's included: the text report.
+describe('defaults in every command\'s help', () => {
+  const manifest = JSON.parse(readFileSync(new URL('../../oclif.manifest.json', import.meta.url), 'utf8')) as {
+    commands: Record<string, {flags: Record<string, {type: string; default?: unknown; hidden?: boolean; options?: string[]}>}>
+  }
+  const commands = Object.entries(manifest.commands)
+
+  it('covers every command, and each command with --format has the text report as its default', () => {
+    expect(commands.map(([id]) => id)).toEqual(expect.arrayContaining(['mx', 'probe-smtp', 'imap-check', 'pop3-list', 'trace', 'sender', 'roundtrip', 'send']))
+    const withFormat = commands.filter(([, c]) => c.flags.format)
+    expect(withFormat.length).toBeGreaterThanOrEqual(7)
+    for (const [id, c] of withFormat) expect([id, c.flags.format.default]).toEqual([id, 'text'])
+  })
+
+  it.each(commands.map(([id, c]) => [id, c.flags]))('maildig %s --help shows every default', async (id, flags) => {
+    const r = await runCli([id as string, '--help'])
+    expect(r.code).toBe(0)
+    // One entry per flag of the FLAGS section: from its "--name" line (oclif indents it 2 to 6 spaces, in one column or
+    // two) to the next flag's.
+    const section = /^FLAGS\n([\s\S]*?)(?=^[A-Z][A-Z ]*$|(?![\s\S]))/m.exec(r.stdout)?.[1] ?? ''
+    const entries = new Map<string, string>()
+    for (const block of section.split(/\n(?= {2,6}(?:-\w, )?--(?:\[no-\])?[a-z][a-z0-9-]*(?:=\S*)?(?:\s|$))/)) {
+      const name = /^ {2,6}(?:-\w, )?--(?:\[no-\])?([a-z][a-z0-9-]*)/.exec(block)?.[1]
+      if (name) entries.set(name, block.replace(/\s+/g, ' '))
+    }
+    const shown = Object.entries(flags as Record<string, {hidden?: boolean}>).filter(([, f]) => !f.hidden).map(([name]) => name)
+    expect([...entries.keys()].sort()).toEqual(shown.sort())
+    for (const [name, flag] of Object.entries(flags as Record<string, {type: string; default?: unknown; hidden?: boolean}>)) {
+      if (flag.hidden || flag.type === 'boolean' || flag.default === undefined) continue
+      expect(entries.get(name), `--${name} of ${id}`).toMatch(new RegExp(`\\[default: ${String(flag.default).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}[\\],]`))
+    }
   })
 })
