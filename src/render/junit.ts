@@ -35,6 +35,8 @@ export function renderJunit(report: Report): string {
       ms: report.totalMs,
       outcome: {kind: 'error', type: fatal.code, message: fatal.message, text: `exit ${report.exitCode}`},
     })
+  } else if (report.unchecked !== undefined) {
+    cases.unshift({name: 'the check could run', classname, ms: report.totalMs, outcome: {kind: 'error', message: report.unchecked, text: `exit ${report.exitCode}`}})
   }
   const count = (kind: string) => cases.filter((c) => c.outcome?.kind === kind).length
   const time = formatNumber(report.totalMs / 1000, 3)

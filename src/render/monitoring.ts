@@ -59,6 +59,12 @@ export interface Measurements {
   values?: Value[]
   /** The checks the command ran; by default one per stage that ran. */
   checks?: Check[]
+  /**
+   * Set when the run ended without a fatal error but could check nothing (every lookup it depended on went unanswered):
+   * why. Such a run is UNKNOWN, probe_success 0 and a JUnit <error>, as a fatal DNS failure is. By default: when every
+   * check that was not skipped is an `error` (could not be made), the first one's message.
+   */
+  unchecked?: string
 }
 
 /** --warning / --critical for one measurement label. */
@@ -96,6 +102,8 @@ export interface Report {
   values: Value[]
   checks: Check[]
   thresholds: Threshold[]
+  /** The run could check nothing, though it did not fail (Measurements.unchecked): why. */
+  unchecked?: string
   /** When the run ended (JUnit's timestamp). */
   finishedAt: Date
 }
@@ -124,6 +132,8 @@ export function daysUntil(iso: string, now: number = Date.now()): number {
 
 export function buildReport(doc: CheckDocument, measured: Measurements, thresholds: Threshold[], finishedAt = new Date()): Report {
   const stages = measured.stages ?? stagesOf(doc.timings)
+  const checks = measured.checks ?? Object.entries(stages).map(([name, ms]) => ({name, status: 'passed' as const, ms}))
+  const unchecked = doc.error ? undefined : (measured.unchecked ?? nothingChecked(checks))
   return {
     command: doc.command,
     service: measured.service,
@@ -137,11 +147,25 @@ export function buildReport(doc: CheckDocument, measured: Measurements, threshol
     stages,
     tls: measured.tls ?? [],
     values: measured.values ?? [],
-    checks: measured.checks ?? Object.entries(stages).map(([name, ms]) => ({name, status: 'passed' as const, ms})),
+    checks,
     thresholds,
+    ...(unchecked === undefined ? {} : {unchecked}),
     finishedAt,
   }
 }
+
+/** Why nothing was checked, when every check that was not skipped could not be made (status `error`); else undefined. */
+function nothingChecked(checks: readonly Check[]): string | undefined {
+  const made = checks.filter((c) => c.status !== 'skipped')
+  if (made.length === 0 || made.some((c) => c.status !== 'error')) return undefined
+  return `nothing could be checked: ${made[0].message ?? `${made[0].name} could not run`}`
+}
+
+/**
+ * The finding codes of a DNS query that got no answer at all (nothing listening, no reply in time): what the run learnt
+ * is nothing about the target. A SERVFAIL or NXDOMAIN is an answer.
+ */
+export const NO_ANSWER_CODES: readonly string[] = ['DNS_UNREACHABLE', 'DNS_TIMEOUT']
 
 /**
  * Every number of the report under its label, thresholds attached: `time` (the whole run, s), one per
@@ -200,11 +224,14 @@ export function countBySeverity(findings: readonly Finding[]): Record<'error' | 
 }
 
 /**
- * The run could not check (Nagios UNKNOWN, a JUnit error): usage (2), DNS failure of the target (3),
- * authentication with the check's own credentials (7), maildig's own error, an interruption.
+ * The run could not check (Nagios UNKNOWN, a JUnit error, probe_success 0): usage (2), DNS failure of the target (3),
+ * authentication with the check's own credentials (7), maildig's own error, an interruption, or a run that checked
+ * nothing (`unchecked`).
  * docs/monitoring.md explains the choice.
  */
-export function couldNotCheck(report: Pick<Report, 'exitCode' | 'error'>): boolean {
+export function couldNotCheck(report: Pick<Report, 'exitCode' | 'error' | 'unchecked'>): boolean {
+  // A run that ended well but checked nothing (sender with every lookup unanswered, trace without the MX lookup).
+  if (report.unchecked !== undefined) return true
   // Exit 2, 3 and 7 mean that for every command (docs/cli.md), with or without a fatal error (sender's domain that does not exist is exit 3 with a report).
   if ([2, 3, 7].includes(report.exitCode)) return true
   // A DNS timeout is exit 5, but it is as much a DNS failure of the target as NXDOMAIN (exit 3).

@@ -19,7 +19,7 @@ export type NagiosState = 0 | 1 | 2 | 3
 const STATUS_FINDINGS = 2
 
 /** The plugin state of a report: UNKNOWN when maildig could not check, else the worst of findings and exit code. */
-export function nagiosState(report: Pick<Report, 'exitCode' | 'error' | 'findings'>): NagiosState {
+export function nagiosState(report: Pick<Report, 'exitCode' | 'error' | 'findings' | 'unchecked'>): NagiosState {
   if (couldNotCheck(report)) return 3
   if (report.error || report.exitCode !== 0) return 2
   if (report.findings.some((f) => f.severity === 'error')) return 2
@@ -43,6 +43,7 @@ export function renderNagiosUsage(service: string, message: string): string {
 function statusMessage(report: Report, state: NagiosState): string {
   const where = report.target ? `${report.target}: ` : ''
   if (report.error) return `${where}${report.error.message}`
+  if (report.unchecked !== undefined) return `${where}${report.unchecked}`
   const worst: Finding['severity'] = state === 2 ? 'error' : 'warning'
   const shown = state === 0 ? [] : report.findings.filter((f) => f.severity === worst)
   if (shown.length === 0) {

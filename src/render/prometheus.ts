@@ -1,4 +1,4 @@
-import {countBySeverity, type Report, type Unit} from './monitoring.js'
+import {couldNotCheck, countBySeverity, type Report, type Unit} from './monitoring.js'
 
 /**
  * --format prometheus: the Prometheus text exposition format (version 0.0.4): HELP and TYPE before
@@ -26,7 +26,7 @@ export function renderPrometheus(report: Report): string {
   }
   const add = (name: string, help: string, value: number, labels: Record<string, string> = {}, type: Family['type'] = 'gauge') => family(name, type, help).samples.push({labels: {...base, ...labels}, value})
 
-  add('probe_success', 'Whether the check succeeded: 1 when maildig exited 0 (no error finding), else 0.', report.exitCode === 0 ? 1 : 0)
+  add('probe_success', 'Whether the check succeeded: 1 when maildig exited 0 (no error finding) and could check, else 0.', report.exitCode === 0 && !couldNotCheck(report) ? 1 : 0)
   add('probe_duration_seconds', 'How long the whole check took, in seconds.', report.totalMs / 1000)
   if (report.stages.lookup !== undefined) add('probe_dns_lookup_time_seconds', 'How long the DNS lookup of the target took, in seconds.', report.stages.lookup / 1000)
   const expiries = report.tls.filter((t) => t.notAfter && Number.isFinite(Date.parse(t.notAfter)))

@@ -2,9 +2,10 @@ import {existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {fileURLToPath} from 'node:url'
-import {afterAll, describe, expect, it} from 'vitest'
+import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {runCli} from './run-cli.js'
 import {promtool, xmllint} from '../fixtures/consumers.js'
+import {startFakeDns, type FakeDns} from '../fixtures/fake-dns.js'
 
 // The monitoring formats through the built CLI, offline (trace --message, and mx against a resolver
 // that is not there), each checked by its real consumer: promtool for Prometheus, xmllint with the
@@ -120,5 +121,50 @@ describe('bad input under the monitoring formats', {timeout: 30_000}, () => {
     const n = await runCli(['trace', '--message', EXAMPLE, '--critical', '~:0.000001', '--format', 'nagios'])
     expect(n.code).toBe(2)
     expect(n.stdout).toMatch(/^TRACE CRITICAL - .*THRESHOLD_CRITICAL: the response time is [\d.]+ s: outside the --critical range ~:0\.000001 .*'time'=[\d.]+s;;~:0\.000001;0/)
+  })
+})
+
+// The monitoring plugins' rule: a check that could not be made is UNKNOWN; one that found a problem WARNING or CRITICAL.
+describe('a check that could not be made, in every command that checks through DNS', {timeout: 60_000}, () => {
+  // A resolver that never answers (each query runs to --timeout), and one that answers only the SPF record.
+  let silent: FakeDns
+  let spfOnly: FakeDns
+  beforeAll(async () => {
+    silent = await startFakeDns('127.0.0.1', () => ({kind: 'silent'}))
+    spfOnly = await startFakeDns('127.0.0.1', (name, type) => (type === 'TXT' && name === 'example.test' ? {kind: 'answer', answers: [{type: 'TXT', name, ttl: 60, data: 'v=spf1 -all'}]} : {kind: 'silent'}))
+  })
+  afterAll(async () => {
+    await silent?.close()
+    await spfOnly?.close()
+  })
+
+  const commands: [string, string[]][] = [
+    ['SENDER', ['sender', 'example.test']],
+    ['TRACE', ['trace', 'postmaster@example.test']],
+    ['MX', ['mx', 'example.test']],
+    ['SMTP', ['probe-smtp', '--mx', 'example.test']],
+    ['SMTP', ['probe-smtp', 'mx.example.test']],
+    ['IMAP', ['imap-check', 'imap.example.test']],
+    ['POP', ['pop3-list', 'pop.example.test']],
+  ]
+  it.each(commands)('%s %j: no DNS answer at all (nothing listening; no reply in time) is UNKNOWN (3), probe_success 0, a JUnit <error>', async (service, args) => {
+    for (const resolver of ['127.0.0.1:9', `127.0.0.1:${silent.port}`]) {
+      const dns = ['--resolver', resolver, '--timeout', '1s']
+      const n = await runCli([...args, ...dns, '--format', 'nagios'])
+      expect([n.code, n.stdout.split('\n')[0]], n.stderr).toEqual([3, expect.stringMatching(new RegExp(`^${service} UNKNOWN - `))])
+      const p = await runCli([...args, ...dns, '--format', 'prometheus'])
+      expect(promtool(p.stdout)).toEqual({status: 0, output: ''})
+      expect(p.stdout).toMatch(/^probe_success\{[^}]*\} 0$/m)
+      const j = await runCli([...args, ...dns, '--format', 'junit'])
+      expect(xmllint(j.stdout).status).toBe(0)
+      expect(j.stdout).toMatch(/<testcase name="the check could run"[^>]*>\s*<error /)
+    }
+  })
+
+  it('sender with the SPF record answered and the rest unanswered checked something: WARNING (1), not UNKNOWN', async () => {
+    const n = await runCli(['sender', 'example.test', '--resolver', `127.0.0.1:${spfOnly.port}`, '--timeout', '1s', '--format', 'nagios'])
+    expect(n.code).toBe(1)
+    expect(n.stdout).toMatch(/^SENDER WARNING - example\.test: /)
+    expect(n.stdout).toMatch(/^\[WARNING\] DNS_TIMEOUT /m)
   })
 })

@@ -1,6 +1,6 @@
 import type {PredictedRoute} from '../../lib/route/predict.js'
 import type {ObservedAnalysis} from '../../lib/route/observed.js'
-import {tlsFact, type Check, type CheckDocument, type Measurements, type TlsFact, type Value} from '../monitoring.js'
+import {NO_ANSWER_CODES, tlsFact, type Check, type CheckDocument, type Measurements, type TlsFact, type Value} from '../monitoring.js'
 
 type TraceDoc = CheckDocument & Partial<PredictedRoute> & Partial<ObservedAnalysis>
 
@@ -24,5 +24,8 @@ export function traceMeasurements(doc: TraceDoc, target: string): Measurements {
   if (total !== null && total !== undefined) values.push({name: 'observed_delivery', value: total / 1000, unit: 's', help: 'trace --message: from the first Received hop to the last, in seconds.'})
   if (doc.observed) checks.push({name: 'observed route', status: 'passed', message: `${doc.observed.length} hops`})
   const summary = doc.verdict ? doc.verdict.reason : doc.observed ? `${doc.observed.length} Received hops` : undefined
-  return {service: 'TRACE', target, ...(summary ? {summary} : {}), stages, tls, values, checks}
+  // The route starts at the recipient domain's MX lookup: when it got no answer at all, no step after it was checked.
+  const dns = doc.route?.find((s) => s.step === 'dns')
+  const unanswered = doc.mx === null && dns?.status === 'failed' ? doc.findings.find((f) => NO_ANSWER_CODES.includes(f.code) && f.message === dns.summary) : undefined
+  return {service: 'TRACE', target, ...(summary ? {summary} : {}), stages, tls, values, checks, ...(unanswered ? {unchecked: `the route could not be checked: ${unanswered.message}`} : {})}
 }
