@@ -107,12 +107,18 @@ export abstract class MaildigCommand<R extends object = Record<string, unknown>>
     const command = this.id ?? 'maildig'
     const fixContext = this.fixContext(command)
     ownOutputErrors()
-    // Under --json an interrupted run still prints its one document (docs/cli.md, "Exit codes").
+    // Under --json an interrupted run still prints its one document (docs/cli.md, "Exit codes"); under a monitoring
+    // format its report, in which the check could not be made: UNKNOWN, probe_success 0, a JUnit <error> (docs/monitoring.md).
     const stopWatching = onInterrupt((signal) => {
       spinner?.stop()
-      if (!json) return undefined
+      if (!json && !MONITORING_FORMATS.includes(format)) return undefined
       const error = new MaildigError('INTERRUPTED', 'check', `interrupted by ${signal} before the check finished`)
-      return toJson(envelope(command, SIGNAL_EXIT_CODES[signal], {}, [errorFinding(error)], performance.now() - this.started, {code: error.code, message: error.message}))
+      const exitCode = SIGNAL_EXIT_CODES[signal]
+      const doc = everywhere.scrubDeep(envelope(command, exitCode, {}, [errorFinding(error)], performance.now() - this.started, {code: error.code, message: error.message}))
+      if (json) return {text: toJson(doc), exitCode}
+      const rendered = this.renderMonitoring(format, doc, thresholds)
+      // Nagios reads the state from the exit code (UNKNOWN); a scraper or CI job gets the signal's, as under --json.
+      return {text: rendered.text, exitCode: rendered.state ?? exitCode, write: (text) => this.emit(text, outputPath)}
     })
     try {
       const {flags, args} = await this.parseFlags()
@@ -218,16 +224,19 @@ export abstract class MaildigCommand<R extends object = Record<string, unknown>>
 
   /** The document in a monitoring format (docs/monitoring.md); under nagios the plugin state is the exit code. */
   private async emitMonitoring(format: Format, doc: CheckDocument, thresholds: Threshold[], outputPath: string | undefined): Promise<void> {
+    const {text, state} = this.renderMonitoring(format, doc, thresholds)
+    if (state !== undefined) process.exitCode = state
+    await this.emit(text, outputPath)
+  }
+
+  /** The document's report in a monitoring format, secrets masked; `state` is the Nagios plugin state (nagios only). */
+  private renderMonitoring(format: Format, doc: CheckDocument, thresholds: Threshold[]): {text: string; state?: number} {
     const report = buildReport(doc, this.measure(doc as CheckDocument & Partial<R>, this.parsedInput.flags, this.parsedInput.args), thresholds)
-    let text: string
     if (format === 'nagios') {
       const rendered = renderNagios(report)
-      process.exitCode = rendered.exitCode
-      text = rendered.text
-    } else {
-      text = format === 'prometheus' ? renderPrometheus(report) : renderJunit(report)
+      return {text: everywhere.scrub(rendered.text), state: rendered.exitCode}
     }
-    await this.emit(everywhere.scrub(text), outputPath)
+    return {text: everywhere.scrub(format === 'prometheus' ? renderPrometheus(report) : renderJunit(report))}
   }
 
   private transcriptToStderr(transcript: TranscriptLine[] | undefined): void {

@@ -52,12 +52,19 @@ export function systemErrorText(error: Error): string {
   return match ? match[1] : error.message
 }
 
+/** What an interrupted run still prints: the text, where (standard output by default), and the exit code then. */
+export interface InterruptedResult {
+  text: string
+  exitCode: number
+  write?: (text: string) => Promise<unknown>
+}
+
 /**
- * Watches for SIGINT and SIGTERM while a command runs. `documentFor` gives the text to print (the
- * --json document) or undefined; without one the process ends as it would without maildig's
- * handler, by the signal itself. Returns the function that stops watching.
+ * Watches for SIGINT and SIGTERM while a command runs. `resultFor` gives what to print (the --json document, a
+ * monitoring format's report) or undefined; without one the process ends as it would without maildig's handler, by
+ * the signal itself. Returns the function that stops watching.
  */
-export function onInterrupt(documentFor: (signal: Interruption) => string | undefined): () => void {
+export function onInterrupt(resultFor: (signal: Interruption) => InterruptedResult | undefined): () => void {
   const handlers = new Map<Interruption, () => void>()
   const stop = () => {
     for (const [signal, handler] of handlers) process.off(signal, handler)
@@ -65,13 +72,13 @@ export function onInterrupt(documentFor: (signal: Interruption) => string | unde
   for (const signal of Object.keys(SIGNAL_EXIT_CODES) as Interruption[]) {
     const handler = () => {
       stop()
-      const text = documentFor(signal)
-      if (text === undefined) {
+      const result = resultFor(signal)
+      if (result === undefined) {
         process.kill(process.pid, signal)
         return
       }
-      const exit = () => process.exit(SIGNAL_EXIT_CODES[signal])
-      writeResult(text).finally(exit)
+      const exit = () => process.exit(result.exitCode)
+      ;(result.write ?? writeResult)(result.text).finally(exit)
     }
     handlers.set(signal, handler)
     process.on(signal, handler)

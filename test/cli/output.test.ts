@@ -1,9 +1,13 @@
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {spawn, spawnSync} from 'node:child_process'
 import {createSocket, type Socket} from 'node:dgram'
-import {openSync, closeSync} from 'node:fs'
+import {closeSync, existsSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 import {BIN} from './run-cli.js'
+import {startSmtpFixture, type SmtpFixture} from '../fixtures/misbehaving-smtp.js'
+import {promtool, xmllint} from '../fixtures/consumers.js'
 
 const EXAMPLE = fileURLToPath(new URL('../../examples/postfix-relay-chain.eml', import.meta.url))
 const env = {PATH: process.env.PATH, HOME: process.env.HOME, NO_COLOR: '1'}
@@ -83,5 +87,77 @@ describe('an interrupted run', {timeout: 20_000}, () => {
     expect(r.signal).toBe('SIGINT')
     expect(r.stdout).toBe('')
     expect(r.stderr).toBe('')
+  })
+})
+
+// A monitoring system or CI job that stops a check (Icinga 2's SIGTERM at its timeout, Ctrl-C by hand) still gets a
+// report in the format it reads, saying the check could not be made (docs/monitoring.md, "Interrupted runs").
+describe('an interrupted run under --format nagios, prometheus and junit', {timeout: 30_000}, () => {
+  // An SMTP server that accepts the connection and never says a word: the run waits for the greeting.
+  let server: SmtpFixture
+  const dir = mkdtempSync(join(tmpdir(), 'maildig-interrupt-'))
+  beforeAll(async () => {
+    server = await startSmtpFixture({behaviour: 'silent', host: '127.0.1.241'})
+  })
+  afterAll(async () => {
+    await server?.close()
+    rmSync(dir, {recursive: true, force: true})
+  })
+
+  async function interrupt(signal: 'SIGINT' | 'SIGTERM', format: string, extra: string[] = []) {
+    const before = server.connections
+    const child = spawn(process.execPath, [BIN, 'probe-smtp', server.host, '--port', String(server.port), '--tls', 'none', '--timeout', '20s', '--format', format, ...extra], {env, stdio: ['ignore', 'pipe', 'pipe']})
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (d) => (stdout += d))
+    child.stderr.on('data', (d) => (stderr += d))
+    const ended = new Promise<{code: number | null; signal: NodeJS.Signals | null}>((resolve) => child.on('close', (code, sig) => resolve({code, signal: sig})))
+    // Connected, and waiting for the greeting that never comes.
+    while (server.connections === before) await new Promise((resolve) => setTimeout(resolve, 20))
+    await new Promise((resolve) => setTimeout(resolve, 100))
+    const sentAt = performance.now()
+    child.kill(signal)
+    const end = await ended
+    return {...end, stdout, stderr, ms: performance.now() - sentAt}
+  }
+
+  it.each(['SIGINT', 'SIGTERM'] as const)('nagios, %s: one UNKNOWN status line with performance data, exit 3', async (signal) => {
+    const r = await interrupt(signal, 'nagios')
+    expect(r.ms).toBeLessThan(2000)
+    expect([r.code, r.signal, r.stderr]).toEqual([3, null, ''])
+    const lines = r.stdout.trimEnd().split('\n')
+    expect(lines[0]).toMatch(new RegExp(`^SMTP UNKNOWN - 127\\.0\\.1\\.241:${server.port}: interrupted by ${signal} before the check finished \\| 'time'=[\\d.]+s;;;0 .*'findings_error'=1;;;0`))
+    expect(lines.slice(1)).toEqual([`[ERROR] INTERRUPTED: interrupted by ${signal} before the check finished`])
+  })
+
+  it.each([
+    ['SIGINT', 130],
+    ['SIGTERM', 143],
+  ] as const)('prometheus, %s: a document promtool accepts, probe_success 0, maildig_exit_code %i', async (signal, exit) => {
+    const r = await interrupt(signal, 'prometheus')
+    expect([r.code, r.stderr]).toEqual([exit, ''])
+    expect(promtool(r.stdout)).toEqual({status: 0, output: ''})
+    expect(r.stdout).toContain(`probe_success{command="probe-smtp",target="127.0.1.241:${server.port}"} 0\n`)
+    expect(r.stdout).toContain(`maildig_exit_code{command="probe-smtp",target="127.0.1.241:${server.port}"} ${exit}\n`)
+    expect(r.stdout).toContain(`maildig_finding{command="probe-smtp",target="127.0.1.241:${server.port}",code="INTERRUPTED",severity="error"} 1\n`)
+  })
+
+  it('prometheus with --output: the file is replaced atomically by the interrupted report', async () => {
+    const out = join(dir, 'smtp.prom')
+    writeFileSync(out, 'old\n')
+    const r = await interrupt('SIGTERM', 'prometheus', ['--output', out])
+    expect([r.code, r.stdout, r.stderr]).toEqual([143, '', ''])
+    const text = readFileSync(out, 'utf8')
+    expect(promtool(text).status).toBe(0)
+    expect(text).toMatch(/^probe_success\{[^}]*\} 0$/m)
+    expect(readdirSync(dir)).toEqual(['smtp.prom'])
+    expect(existsSync(out)).toBe(true)
+  })
+
+  it('junit, SIGTERM: valid against the schema, the run an <error type="INTERRUPTED">, exit 143', async () => {
+    const r = await interrupt('SIGTERM', 'junit')
+    expect([r.code, r.stderr]).toEqual([143, ''])
+    expect(xmllint(r.stdout).status).toBe(0)
+    expect(r.stdout).toMatch(/<testcase name="the check could run" classname="maildig\.probe-smtp"[^>]*>\s*<error type="INTERRUPTED" message="interrupted by SIGTERM before the check finished">exit 143<\/error>/)
   })
 })
