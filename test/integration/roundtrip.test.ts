@@ -1,8 +1,10 @@
 import fs from 'node:fs'
+import {spawnSync} from 'node:child_process'
 import path from 'node:path'
 import {describe, expect, inject, it} from 'vitest'
 import {runCli} from '../cli/run-cli.js'
 import {promtool, xmllint} from '../fixtures/consumers.js'
+import {docSamples, samplePattern} from '../fixtures/doc-samples.js'
 import {mailboxes} from '../world/index.js'
 
 // `roundtrip` through the built CLI: Postfix (submission, or port 25 as the MX) delivers to Dovecot, where the
@@ -180,4 +182,28 @@ describe('roundtrip over POP3', () => {
     expect(holding(r.json!.token)).toHaveLength(1)
     expect(names()).toHaveLength(before.length + 1)
   })
+})
+
+// docs/monitoring.md's sample outputs are runs of the tests: each `$` line in a text block runs here against the test
+// world (maildig with the world's resolver and CA; the plugins from monitoring-plugins-standard as they are), and the
+// sample's lines must match the first lines it prints, numbers and `…` standing for what differs from run to run.
+describe('docs/monitoring.md sample outputs', () => {
+  const samples = docSamples(new URL('../../docs/monitoring.md', import.meta.url))
+  it('has samples, each with its output', () => {
+    expect(samples.length).toBeGreaterThanOrEqual(4)
+    for (const s of samples) expect(s.output.length, s.command.join(' ')).toBeGreaterThan(0)
+  })
+
+  it.each(samples.map((s) => [s.command.join(' '), s] as const))('$ %s', async (_line, sample) => {
+    const [program, ...args] = sample.command
+    let stdout: string
+    if (program === 'maildig') {
+      stdout = (await runCli([...args, ...common], {env: {MAILDIG_PASSWORD: dave.password}, timeoutMs: 60_000})).stdout
+    } else {
+      expect(program).toMatch(/^check_[a-z]+$/)
+      stdout = spawnSync(`/usr/lib/nagios/plugins/${program}`, args, {encoding: 'utf8', timeout: 30_000}).stdout
+    }
+    const lines = stdout.split('\n')
+    sample.output.forEach((line, i) => expect(lines[i], `${line}\n${stdout}`).toMatch(samplePattern(line)))
+  }, 90_000)
 })
