@@ -12,7 +12,9 @@ export interface Envelope {
 }
 
 export function envelope(command: string, exitCode: number, result: Record<string, unknown>, findings: Finding[], totalMs: number, error?: {code: string; message: string}): Envelope {
-  const timings = {...((result.timings as Record<string, number> | undefined) ?? {}), totalMs: round(totalMs)}
+  // Object.assign, not {...timings, totalMs}: on Node 20 an object that starts with a spread and gains a property gets a
+  // hidden class of its own, allocated in the old generation (one per document of a batch run; docs/testing.md).
+  const timings: Record<string, number> = Object.assign({}, result.timings as Record<string, number> | undefined, {totalMs: round(totalMs)})
   return {command, ok: exitCode === 0, exitCode, ...result, findings, timings, ...(error ? {error} : {})}
 }
 

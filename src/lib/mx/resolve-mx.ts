@@ -43,20 +43,21 @@ export async function resolveMx(domain: DomainName, resolver: DnsResolver): Prom
   const mx = await resolver.query(domain.ascii, 'MX')
   const failure = dnsFailure(mx, domain.ascii)
   if (failure) throw failure
-  const base = {domain: domain.input, asciiDomain: domain.ascii, authenticated: mx.authenticated, resolver: mx.server}
+  // One literal per result, not {...base, kind, exchanges}: see newAnswer in src/lib/dns/resolver.ts (a map per object on Node 20).
+  const result = (kind: MxResult['kind'], exchanges: MxExchange[]): MxResult => ({domain: domain.input, asciiDomain: domain.ascii, authenticated: mx.authenticated, resolver: mx.server, kind, exchanges})
 
   if (mx.status === 'nodata') {
     // RFC 5321 §5.1: no MX at all → the domain itself is the exchange, with preference 0.
     const implicit = await describeExchange(resolver, 0, domain.ascii, null, findings)
     findings.unshift(finding('MX_IMPLICIT', `${domain.ascii} has no MX record; mail goes to the domain's own address`, domain.ascii))
-    return {result: {...base, kind: 'implicit', exchanges: [implicit]}, findings}
+    return {result: result('implicit', [implicit]), findings}
   }
 
   const isNull = (exchange: string) => exchange === '.' || exchange === ''
   const nullRecords = mx.records.filter((r) => isNull(r.exchange))
   if (nullRecords.length > 0 && nullRecords.length === mx.records.length) {
     findings.push(finding('MX_NULL', `${domain.ascii} publishes a null MX (RFC 7505): it accepts no mail`, domain.ascii))
-    return {result: {...base, kind: 'null', exchanges: []}, findings}
+    return {result: result('null', []), findings}
   }
   if (nullRecords.length > 0) {
     findings.push(finding('MX_NULL', `${domain.ascii} mixes a null MX with other MX records; RFC 7505 §3 says a null MX must stand alone, so senders may refuse the domain`, domain.ascii, 'warning'))
@@ -85,7 +86,7 @@ export async function resolveMx(domain: DomainName, resolver: DnsResolver): Prom
       findings.push(finding('MX_EQUAL_PREFERENCE', `${names.join(', ')} share preference ${preference}; senders choose among them at random`, domain.ascii))
     }
   }
-  return {result: {...base, kind: 'mx', exchanges}, findings: sortFindings(findings)}
+  return {result: result('mx', exchanges), findings: sortFindings(findings)}
 }
 
 async function describeExchange(resolver: DnsResolver, preference: number, exchange: string, ttl: number | null, findings: Finding[]): Promise<MxExchange> {

@@ -1,8 +1,11 @@
 import dgram from 'node:dgram'
+import v8 from 'node:v8'
 import * as packet from 'dns-packet'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {DnsResolver} from '../../../src/lib/dns/resolver.js'
-import {DnsCache} from '../../../src/lib/dns/answer-cache.js'
+import {DnsCache, MAX_ENTRIES} from '../../../src/lib/dns/answer-cache.js'
+import {resolveMx} from '../../../src/lib/mx/resolve-mx.js'
+import {envelope} from '../../../src/render/json.js'
 
 // The batch resolver (ResolverOptions.batch): shared sockets told apart by query ID, answers cached
 // for their TTL (negative ones for the SOA's), in-flight questions shared, --qps pacing.
@@ -113,5 +116,50 @@ describe('DnsCache', () => {
     expect(cache.size).toBe(2)
     expect(await cache.get('a', load('again'))).toBe('a')
     expect(await cache.get('b', load('b2'))).toBe('b2')
+  })
+
+  it('a batch resolver\'s cache never holds more than MAX_ENTRIES answers, however many names a run asks', async () => {
+    const resolver = batchResolver()
+    let most = 0
+    for (let round = 0; round < 5; round++) {
+      await Promise.all(Array.from({length: 600}, (_, i) => resolver.query(`bound${round}-${i}.pool.test`, 'A')))
+      most = Math.max(most, resolver.cache!.size)
+    }
+    expect(MAX_ENTRIES).toBeLessThanOrEqual(2_000)
+    expect(most).toBe(Math.min(MAX_ENTRIES, 3_000))
+  })
+})
+
+/** V8's %HaveSameMap: whether two objects share a hidden class. */
+function sameShape(): (a: object, b: object) => boolean {
+  v8.setFlagsFromString('--allow-natives-syntax')
+  return new Function('a', 'b', 'return %HaveSameMap(a, b)') as (a: object, b: object) => boolean
+}
+
+describe('one hidden class per kind of object a batch run makes for every target', () => {
+  // On Node 20 (V8 11.3) an object that starts with a spread and then gains a property ({...base, status}) gets a
+  // hidden class of its own, allocated in the old generation: one per DNS answer, mx result and envelope of a batch
+  // run, garbage that only a full collection frees (about 1.9 KB per target of a 100,000-target mx run; docs/testing.md).
+  it('DNS answers (ok, nodata, NXDOMAIN, failed) share their hidden class', async () => {
+    const same = sameShape()
+    const resolver = batchResolver({timeoutMs: 300})
+    const ok = await Promise.all(Array.from({length: 50}, (_, i) => resolver.query(`shape${i}.pool.test`, 'A')))
+    for (const answer of ok.slice(1)) expect(same(answer, ok[0])).toBe(true)
+    const nx = await Promise.all(['nx-bare.neg.test', 'nx-soa.neg.test'].map((n) => resolver.query(n, 'A')))
+    expect(same(nx[0], nx[1])).toBe(true)
+    const failed = await Promise.all(['silent.test', 'silent.test'].map((n) => new DnsResolver({servers: [{host: HOST, port: server.address().port}], timeoutMs: 100}).query(n, 'A')))
+    expect(failed[0].status).toBe('timeout')
+    expect(same(failed[0], failed[1])).toBe(true)
+  })
+
+  it('mx results and JSON envelopes share theirs', async () => {
+    const same = sameShape()
+    const resolver = batchResolver()
+    // V8 gives the first few objects of a spread site a shared hidden class; the trouble starts after them.
+    const mx = []
+    for (let i = 0; i < 40; i++) mx.push((await resolveMx({input: `d${i}.pool.test`, ascii: `d${i}.pool.test`} as never, resolver)).result)
+    for (const r of mx.slice(1)) expect(same(r, mx[0])).toBe(true)
+    const docs = mx.map((r, i) => envelope('mx', 0, {...r, timings: {dnsMs: i}}, [], i))
+    for (const doc of docs.slice(1)) expect(same(doc.timings, docs[0].timings)).toBe(true)
   })
 })
