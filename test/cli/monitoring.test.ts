@@ -161,6 +161,16 @@ describe('a check that could not be made, in every command that checks through D
     }
   })
 
+  it('sender under --json: no DNS server reached is exit 3, no answer in time exit 5 (nothing checked), as for every single target; something answered is a report (0)', async () => {
+    const unreachable = await runCli(['sender', 'example.test', '--ip', '192.0.2.1', '--resolver', '127.0.0.1:9', '--timeout', '1s', '--json'])
+    expect(unreachable.code, unreachable.stderr).toBe(3)
+    expect(unreachable.json!.spf.status).toBe('unknown')
+    const silentRun = await runCli(['sender', 'example.test', '--resolver', `127.0.0.1:${silent.port}`, '--timeout', '1s', '--json'])
+    expect(silentRun.code, silentRun.stderr).toBe(5)
+    const partly = await runCli(['sender', 'example.test', '--resolver', `127.0.0.1:${spfOnly.port}`, '--timeout', '1s', '--json'])
+    expect(partly.code, partly.stderr).toBe(0)
+  })
+
   it('sender with the SPF record answered and the rest unanswered checked something: WARNING (1), not UNKNOWN', async () => {
     const n = await runCli(['sender', 'example.test', '--resolver', `127.0.0.1:${spfOnly.port}`, '--timeout', '1s', '--format', 'nagios'])
     expect(n.code).toBe(1)

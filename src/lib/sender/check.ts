@@ -16,8 +16,14 @@ export type {SenderTarget} from './target.js'
 export interface SenderOutcome {
   result: SenderResult
   findings: Finding[]
-  /** The sender domain does not exist (NXDOMAIN): the one case `sender` exits 3 (docs/cli.md). */
+  /** The sender domain does not exist (NXDOMAIN): `sender` exits 3 (docs/cli.md). */
   domainNotFound: boolean
+  /**
+   * No DNS answer at all: every check could not be made, and the domain's own lookup got no answer in time ('timeout',
+   * exit 5) or reached no server ('unreachable', exit 3), as for every other command's single target. Undefined when
+   * anything was checked.
+   */
+  unanswered?: 'timeout' | 'unreachable'
 }
 
 /**
@@ -46,6 +52,9 @@ export async function checkSender(target: SenderTarget, options: SenderOptions):
   const domainNotFound = answer.status === 'nxdomain'
   if (domainNotFound) findings.push(finding('DOMAIN_NOT_FOUND', `${domain} does not exist (NXDOMAIN): receivers reject mail from it`, domain))
   for (const section of [s, k, d, b, l, r] as SectionOutcome<unknown>[]) findings.push(...section.findings)
+  const statuses = [s.value.status, k.value.status, d.value.status, b.value.status, ...r.value.map((x) => x.status)]
+  const nothingChecked = statuses.every((status) => status === 'unknown') && l.value.entries.every((e) => e.status === 'unknown' || e.status === 'ignored')
+  const unanswered = !nothingChecked ? undefined : answer.status === 'timeout' ? 'timeout' : answer.status === 'error' ? 'unreachable' : undefined
   return {
     result: {
       target: target.input,
@@ -64,6 +73,7 @@ export async function checkSender(target: SenderTarget, options: SenderOptions):
     },
     findings: dedupe(findings),
     domainNotFound,
+    ...(unanswered ? {unanswered} : {}),
   }
 }
 
