@@ -21,7 +21,7 @@ export default class Sender extends MaildigCommand<SenderResult> {
 
 Every check ends in one of three outcomes: found, absent, or could not be checked (a lookup timed out or failed: never reported as missing). Sections run in parallel on one DNS cache.
 
-Exit codes: 0 no error finding, 1 an error finding (an SPF fail, a blocklist listing…), 2 usage, 3 the domain does not exist or no DNS server could be reached, 5 no DNS answer in time (nothing could be checked).`
+Exit codes: 0 no error finding, 1 an error finding (an SPF fail, a blocklist listing…), 2 usage, 3 the domain does not exist, or DNS failed (no server reached, SERVFAIL) so that nothing could be checked, 5 no DNS answer in time (nothing could be checked).`
   static override examples = [
     '<%= config.bin %> sender example.com --ip 192.0.2.25',
     '<%= config.bin %> sender alice@example.com --ip 192.0.2.25 --ip 2001:db8::25 --helo mail.example.com',
@@ -65,8 +65,8 @@ Exit codes: 0 no error finding, 1 an error finding (an SPF fail, a blocklist lis
     }
     spinner.text(`checking ${target.domain ?? helo}`)
     const transcript = new Transcript(this.started)
-    const {result, findings, domainNotFound, unanswered} = await checkSender(target, {ips, helo, selectors, message, dnsblZones: zones, bimiSelector, net: options.net, transcript})
-    const exitCode = domainNotFound || unanswered === 'unreachable' ? EXIT_CODES.dns : unanswered === 'timeout' ? EXIT_CODES.timeout : undefined
+    const {result, findings, domainNotFound, unresolved} = await checkSender(target, {ips, helo, selectors, message, dnsblZones: zones, bimiSelector, net: options.net, transcript})
+    const exitCode = domainNotFound || unresolved === 'failed' ? EXIT_CODES.dns : unresolved === 'timeout' ? EXIT_CODES.timeout : undefined
     return {result, findings, transcript: transcript.lines, ...(exitCode === undefined ? {} : {exitCode})}
   }
 

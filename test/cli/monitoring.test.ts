@@ -129,13 +129,16 @@ describe('a check that could not be made, in every command that checks through D
   // A resolver that never answers (each query runs to --timeout), and one that answers only the SPF record.
   let silent: FakeDns
   let spfOnly: FakeDns
+  let failing: FakeDns
   beforeAll(async () => {
     silent = await startFakeDns('127.0.0.1', () => ({kind: 'silent'}))
+    failing = await startFakeDns('127.0.0.1', () => ({kind: 'answer', answers: [], rcode: 'SERVFAIL'}))
     spfOnly = await startFakeDns('127.0.0.1', (name, type) => (type === 'TXT' && name === 'example.test' ? {kind: 'answer', answers: [{type: 'TXT', name, ttl: 60, data: 'v=spf1 -all'}]} : {kind: 'silent'}))
   })
   afterAll(async () => {
     await silent?.close()
     await spfOnly?.close()
+    await failing?.close()
   })
 
   const commands: [string, string[]][] = [
@@ -161,10 +164,12 @@ describe('a check that could not be made, in every command that checks through D
     }
   })
 
-  it('sender under --json: no DNS server reached is exit 3, no answer in time exit 5 (nothing checked), as for every single target; something answered is a report (0)', async () => {
+  it('sender under --json: no DNS server reached or SERVFAIL everywhere is exit 3, no answer in time exit 5 (nothing checked), as for every single target; something answered is a report (0)', async () => {
     const unreachable = await runCli(['sender', 'example.test', '--ip', '192.0.2.1', '--resolver', '127.0.0.1:9', '--timeout', '1s', '--json'])
     expect(unreachable.code, unreachable.stderr).toBe(3)
     expect(unreachable.json!.spf.status).toBe('unknown')
+    const servfail = await runCli(['sender', 'example.test', '--resolver', `127.0.0.1:${failing.port}`, '--timeout', '1s', '--json'])
+    expect(servfail.code, servfail.stderr).toBe(3)
     const silentRun = await runCli(['sender', 'example.test', '--resolver', `127.0.0.1:${silent.port}`, '--timeout', '1s', '--json'])
     expect(silentRun.code, silentRun.stderr).toBe(5)
     const partly = await runCli(['sender', 'example.test', '--resolver', `127.0.0.1:${spfOnly.port}`, '--timeout', '1s', '--json'])

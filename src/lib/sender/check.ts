@@ -19,11 +19,11 @@ export interface SenderOutcome {
   /** The sender domain does not exist (NXDOMAIN): `sender` exits 3 (docs/cli.md). */
   domainNotFound: boolean
   /**
-   * No DNS answer at all: every check could not be made, and the domain's own lookup got no answer in time ('timeout',
-   * exit 5) or reached no server ('unreachable', exit 3), as for every other command's single target. Undefined when
-   * anything was checked.
+   * DNS gave nothing to check with: every check could not be made, and the domain's own lookup got no answer in time
+   * ('timeout', exit 5) or could not be resolved ('failed': no server reached, SERVFAIL, REFUSED, an unreadable answer;
+   * exit 3), as for every other command's single target (docs/cli.md "Exit codes"). Undefined when anything was checked.
    */
-  unanswered?: 'timeout' | 'unreachable'
+  unresolved?: 'timeout' | 'failed'
 }
 
 /**
@@ -54,7 +54,7 @@ export async function checkSender(target: SenderTarget, options: SenderOptions):
   for (const section of [s, k, d, b, l, r] as SectionOutcome<unknown>[]) findings.push(...section.findings)
   const statuses = [s.value.status, k.value.status, d.value.status, b.value.status, ...r.value.map((x) => x.status)]
   const nothingChecked = statuses.every((status) => status === 'unknown') && l.value.entries.every((e) => e.status === 'unknown' || e.status === 'ignored')
-  const unanswered = !nothingChecked ? undefined : answer.status === 'timeout' ? 'timeout' : answer.status === 'error' ? 'unreachable' : undefined
+  const unresolved = !nothingChecked ? undefined : answer.status === 'timeout' ? 'timeout' : ['error', 'servfail', 'refused', 'malformed'].includes(answer.status) ? 'failed' : undefined
   return {
     result: {
       target: target.input,
@@ -73,7 +73,7 @@ export async function checkSender(target: SenderTarget, options: SenderOptions):
     },
     findings: dedupe(findings),
     domainNotFound,
-    ...(unanswered ? {unanswered} : {}),
+    ...(unresolved ? {unresolved} : {}),
   }
 }
 
