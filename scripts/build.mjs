@@ -168,7 +168,8 @@ function coreModules(inCore) {
         const found = await build.resolve(args.path, {kind: args.kind, importer: args.importer, resolveDir: args.resolveDir, pluginData: {resolving: true}})
         if (found.errors.length > 0 || found.external) return undefined
         const path = relative(process.cwd(), found.path).split(sep).join('/')
-        return inCore.has(path) ? {path, namespace: 'maildig-core'} : {path: found.path}
+        // Anything else esbuild resolves as it would without this plugin (package sideEffects included).
+        return inCore.has(path) ? {path, namespace: 'maildig-core'} : undefined
       })
       build.onLoad({filter: /.*/, namespace: 'maildig-core'}, (args) => ({contents: `module.exports = ${CORE}(${JSON.stringify(args.path)})`, loader: 'js'}))
     },
