@@ -119,6 +119,8 @@ export function partialOf<P extends object>(error: unknown): P | undefined {
 export function fromSocketError(error: NodeJS.ErrnoException, subject: string): MaildigError {
   switch (error.code) {
     case 'ECONNREFUSED':
+      // node:dns's "could not contact DNS servers" (dns.CONNREFUSED): an error of a query (syscall queryA, getaddrinfo), not of a connect.
+      if (isDnsError(error)) return new MaildigError('DNS_UNREACHABLE', 'dns', `no DNS server could be reached to look up ${subject} (${error.message})`, {cause: error, subject})
       return new MaildigError('CONNECT_REFUSED', 'connection', `connection to ${subject} refused: nothing listens there`, {cause: error, subject})
     case 'ECONNRESET':
     case 'EPIPE':
@@ -143,4 +145,9 @@ export function fromSocketError(error: NodeJS.ErrnoException, subject: string): 
     default:
       return new MaildigError('CONNECTION_FAILED', 'connection', `connection to ${subject} failed: ${error.message}`, {cause: error, subject})
   }
+}
+
+/** An error of a DNS query (node:dns's resolver and lookup set syscall to queryA, queryMx, …, getaddrinfo), not of a socket. */
+export function isDnsError(error: NodeJS.ErrnoException): boolean {
+  return error.syscall !== undefined && (/^query[A-Za-z]+$/.test(error.syscall) || error.syscall === 'getaddrinfo')
 }

@@ -46,10 +46,15 @@ export async function resolveAddresses(resolver: DnsResolver, hostname: string, 
   if (addresses.length > 0) return addresses
   const answers = [a, aaaa].filter((x) => x !== undefined)
   const worst = answers.find((x) => x.status === 'timeout') ?? answers.find((x) => x.status !== 'ok' && x.status !== 'nodata') ?? answers[0]
-  // EBADRESP is node:dns's code for an answer that cannot be parsed.
-  const code = worst?.status === 'nxdomain' || worst?.status === 'nodata' ? 'ENOTFOUND' : worst?.status === 'timeout' ? 'ETIMEOUT' : worst?.status === 'malformed' ? 'EBADRESP' : 'ESERVFAIL'
-  const error = new Error(`${hostname}: ${worst?.status === 'nodata' ? 'no A or AAAA record' : (worst?.detail ?? 'not found')}`) as NodeJS.ErrnoException & {hostname: string}
+  // node:dns's codes, as its own resolver reports them: EBADRESP for an answer that cannot be parsed, ECONNREFUSED
+  // (dns.CONNREFUSED, "could not contact DNS servers") when no server could be reached at all (DNS_UNREACHABLE, as
+  // resolveMx's dnsFailure says it), ESERVFAIL for SERVFAIL and REFUSED.
+  const status = worst?.status
+  const code = status === 'nxdomain' || status === 'nodata' ? 'ENOTFOUND' : status === 'timeout' ? 'ETIMEOUT' : status === 'malformed' ? 'EBADRESP' : status === 'error' ? 'ECONNREFUSED' : 'ESERVFAIL'
+  const error = new Error(`${hostname}: ${status === 'nodata' ? 'no A or AAAA record' : (worst?.detail ?? 'not found')}`) as NodeJS.ErrnoException & {hostname: string}
   error.code = code
+  // A DNS error, not a socket's: node:dns names the query (queryA), which fromSocketError tells apart from a connect.
+  error.syscall = 'queryA'
   error.hostname = hostname
   return Promise.reject(error)
 }

@@ -2,6 +2,7 @@ import type {IncomingMessage} from 'node:http'
 import type {LookupFunction} from 'node:net'
 import {nodeHttps} from '../builtins.js'
 import {trustedCa, type CaInput} from '../tls/trust.js'
+import {isDnsError} from '../errors.js'
 
 /**
  * One bounded HTTPS GET, as the policy fetches of mail standards want it (MTA-STS, BIMI): the
@@ -98,7 +99,8 @@ function describeFetchError(error: NodeJS.ErrnoException, host: string): string 
   const code = error.code ?? ''
   if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') return `the certificate of ${host} does not name it (${error.message})`
   if (/CERT|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)|ISSUER/.test(code)) return `the certificate of ${host} is not trusted (${code})`
-  if (code === 'ECONNREFUSED') return `nothing listens on HTTPS at ${host}`
+  // The same code is node:dns's "could not contact DNS servers" when the lookup failed.
+  if (code === 'ECONNREFUSED' && !isDnsError(error)) return `nothing listens on HTTPS at ${host}`
   if (code === 'ENOTFOUND') return `${host} has no address`
   return `${host}: ${error.message}${code && !error.message.includes(code) ? ` (${code})` : ''}`
 }

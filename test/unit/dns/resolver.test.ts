@@ -1,7 +1,8 @@
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import * as packet from 'dns-packet'
 import {DnsResolver, parseServer, parseServers} from '../../../src/lib/dns/resolver.js'
-import {resolveAddresses} from '../../../src/lib/dns/lookup.js'
+import {createLookup, lookupAll, resolveAddresses} from '../../../src/lib/dns/lookup.js'
+import {fromSocketError} from '../../../src/lib/errors.js'
 import {startFakeDns, type FakeDns} from '../../fixtures/fake-dns.js'
 
 const longTxt = ['v=spf1 ' + 'ip4:192.0.2.0/24 '.repeat(14), 'ip4:198.51.100.0/24 -all']
@@ -150,6 +151,14 @@ describe('DnsResolver', () => {
     expect(answer.status).toBe('error')
     expect(answer.detail).toMatch(/nothing answers DNS at 127\.0\.1\.202:9/)
     expect(performance.now() - started).toBeLessThan(1000)
+  })
+
+  it('lookup: a resolver that cannot be reached is DNS_UNREACHABLE, as resolveMx says it, not DNS_SERVFAIL', async () => {
+    const r = new DnsResolver({servers: [{host: '127.0.1.202', port: 9}], timeoutMs: 3000})
+    await expect(resolveAddresses(r, 'x.test')).rejects.toMatchObject({code: 'ECONNREFUSED', syscall: 'queryA'})
+    await expect(lookupAll(createLookup(r), 'x.test', 3000)).rejects.toMatchObject({code: 'DNS_UNREACHABLE', category: 'dns', subject: 'x.test'})
+    // A socket's refusal stays a connection's.
+    expect(fromSocketError(Object.assign(new Error('connect ECONNREFUSED'), {code: 'ECONNREFUSED', syscall: 'connect'}), 'h').code).toBe('CONNECT_REFUSED')
   })
 
   it('a server the socket cannot even connect to (no route, a broadcast address) is an error, not a crash', async () => {
