@@ -64,6 +64,42 @@ describe('side by side with the monitoring plugins', {timeout: 60_000}, () => {
   })
 })
 
+describe('the lookup stage: the DNS lookup of the target, apart from the connect', {timeout: 60_000}, () => {
+  // [command, the server's name, its address, the arguments that reach it with nothing listening at down.fallback.test]
+  const cases: [string, string, string, string[]][] = [
+    ['probe-smtp', 'mx.mail.test', '127.0.1.25', ['--tls', 'none']],
+    ['imap-check', 'imap.mail.test', '127.0.1.30', ['--port', '143', '--tls', 'none']],
+    ['pop3-list', 'imap.mail.test', '127.0.1.30', ['--port', '110', '--tls', 'none']],
+  ]
+  it.each(cases)('%s: measured for a host name, absent for an IP address, kept when the connect fails', async (command, name, address, down) => {
+    // Measured, so a `lookup` range judges it (before, it judged nothing: the stage was missing).
+    const byName = await runCli([command, name, ...common, '--critical', 'lookup=0.000001', '--format', 'nagios'])
+    expect(nagios(byName)).toBe('CRITICAL')
+    expect(byName.stdout).toMatch(/ 'lookup'=\d+(\.\d+)?s;;0\.000001;0 'connect'=/)
+    expect(byName.stdout).toMatch(/THRESHOLD_CRITICAL/)
+    const metrics = await runCli([command, name, ...common, '--format', 'prometheus'])
+    expect(metrics.stdout).toMatch(/^probe_dns_lookup_time_seconds\{command="[a-z0-9-]+",target="[^"]+"\} \d/m)
+    expect(metrics.stdout).toMatch(/^maildig_stage_duration_seconds\{command="[a-z0-9-]+",target="[^"]+",stage="lookup"\} \d/m)
+
+    const byAddress = await runCli([command, address, ...common, '--json'])
+    expect(byAddress.json?.timings, byAddress.stdout).not.toHaveProperty('lookupMs')
+    expect(byAddress.json?.timings).toHaveProperty('connectMs')
+
+    // A refused connect: the lookup before it is its own stage, the connect only the connect.
+    const refused = await runCli([command, 'down.fallback.test', ...down, ...common, '--json'])
+    expect(refused.code, refused.stdout).toBe(4)
+    const timings = refused.json?.timings as Record<string, number>
+    expect(timings).toMatchObject({lookupMs: expect.any(Number), connectMs: expect.any(Number)})
+    expect(timings.lookupMs + timings.connectMs).toBeLessThanOrEqual(timings.totalMs)
+
+    // A resolver that does not answer: the lookup is the stage that failed, with its time; no connect was made.
+    const unreachable = await runCli([command, name, '--resolver', '127.0.0.1:9', '--json'])
+    expect(unreachable.code, unreachable.stdout).toBe(3)
+    expect(unreachable.json).toMatchObject({error: {code: 'DNS_UNREACHABLE'}, timings: {lookupMs: expect.any(Number)}})
+    expect(unreachable.json?.timings).not.toHaveProperty('connectMs')
+  })
+})
+
 describe('prometheus and junit from real servers', {timeout: 60_000}, () => {
   it.each([
     ['probe-smtp', ['probe-smtp', 'mx.mail.test', '--port', '587', '--tls', 'starttls']],

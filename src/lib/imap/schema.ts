@@ -66,8 +66,8 @@ export const imapWaitForSchema = z.object({
 export type ImapWaitFor = z.infer<typeof imapWaitForSchema>
 
 export const imapTimingsSchema = z.object({
-  lookupMs: z.number().optional().describe('DNS'),
-  connectMs: z.number().optional(),
+  lookupMs: z.number().optional().describe('the DNS lookup of the host\'s address (also when it failed); absent when none was made (an IP address)'),
+  connectMs: z.number().optional().describe('the TCP connect alone, after the lookup (also when it failed)'),
   tlsMs: z.number().optional().describe('the TLS handshake alone (implicit, or after STARTTLS)'),
   greetingMs: z.number().optional().describe('from the connection being ready until the greeting'),
   authMs: z.number().optional().describe('LOGIN/AUTHENTICATE until its reply'),

@@ -42,6 +42,11 @@ export interface ConnectionOptions extends Endpoint {
   acceptBinary?: boolean
   /** Implicit TLS: the handshake starts right after the TCP connect (SMTPS 465, POP3S 995). */
   tls?: boolean | TlsUpgradeOptions
+  /**
+   * Where each stage's time is written as soon as it is measured, so that a caller keeps them when opening fails: a
+   * failed stage has its own time (a refused connect is connectMs, the lookup before it lookupMs). Default: a new record.
+   */
+  timings?: ConnectionTimings
 }
 
 export interface ConnectionTimings {
@@ -105,18 +110,21 @@ export class Connection {
     const transcript = options.transcript ?? new Transcript()
     const net = options.net ?? netContext()
     const {timeouts, localAddress} = net
-    const timings: ConnectionTimings = {}
+    const timings: ConnectionTimings = options.timings ?? {}
     const host = bareHost(options.host)
     let address = options.address
     if (!address && isIP(host) !== 0) address = host
     if (!address) {
       const started = performance.now()
-      address = await withDeadline(lookupOne(lookupOf(net), host, net.family ?? 0), {
-        stage: 'dns',
-        timeoutMs: timeouts.dns,
-        subject: host,
-      })
-      timings.lookupMs = elapsedMs(started)
+      try {
+        address = await withDeadline(lookupOne(lookupOf(net), host, net.family ?? 0), {
+          stage: 'dns',
+          timeoutMs: timeouts.dns,
+          subject: host,
+        })
+      } finally {
+        timings.lookupMs = elapsedMs(started)
+      }
       transcript.info(`${host} resolved to ${address}`)
     }
     const endpoint = formatEndpoint(options.host, options.port, address)
@@ -141,10 +149,10 @@ export class Connection {
       transcript.info(`! ${(error as Error).message}`)
       throw error
     } finally {
+      timings.connectMs = elapsedMs(started)
       if (onConnect) socket.off('connect', onConnect)
       if (onError) socket.off('error', onError)
     }
-    timings.connectMs = elapsedMs(started)
     const connection = new Connection(socket, options, net, address, transcript, timings)
     transcript.info(`connected from ${socket.localAddress}:${socket.localPort}`)
     if (options.tls) {

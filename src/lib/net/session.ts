@@ -156,11 +156,12 @@ export class Session<T extends ConnectionTimings = ConnectionTimings> {
     const {host, port, address, net, maxLineLength, acceptBinary} = this.options
     const started = performance.now()
     net?.progress?.({stage: 'connect', endpoint: this.endpoint})
+    // The connection's stages (lookup, connect, implicit TLS) as measured, also those of a failed open.
+    const measured: ConnectionTimings = {}
     try {
-      this.conn = await Connection.open({host, port, address, net, maxLineLength, acceptBinary, transcript: this.transcript, tls: implicitTls})
+      this.conn = await Connection.open({host, port, address, net, maxLineLength, acceptBinary, transcript: this.transcript, tls: implicitTls, timings: measured})
     } finally {
-      if (this.conn) Object.assign(this.timings, this.conn.timings)
-      else this.timings.connectMs = elapsedMs(started)
+      Object.assign(this.timings, measured)
     }
     net?.progress?.({stage: 'greeting', endpoint: this.endpoint, connectMs: this.conn.timings.connectMs ?? elapsedMs(started)})
     return this.time('greetingMs' as TimingKey<T>, () => this.read(greeting, {stage: 'greeting'}))

@@ -24,8 +24,8 @@ export const pop3MessageSchema = z.object({
 export type Pop3Message = z.infer<typeof pop3MessageSchema>
 
 export const pop3TimingsSchema = z.object({
-  lookupMs: z.number().optional(),
-  connectMs: z.number().optional(),
+  lookupMs: z.number().optional().describe('the DNS lookup of the host\'s address (also when it failed); absent when none was made (an IP address)'),
+  connectMs: z.number().optional().describe('the TCP connect alone, after the lookup (also when it failed)'),
   tlsMs: z.number().optional(),
   greetingMs: z.number().optional(),
   capaMs: z.number().optional(),

@@ -1,5 +1,7 @@
 import {isIP} from '../net/ip.js'
-import {isMaildigError, MaildigError, partialOf} from '../errors.js'
+import {bareHost} from '../net/wire.js'
+import {elapsedMs} from '../net/deadline.js'
+import {isMaildigError, MaildigError, partialOf, withPartial} from '../errors.js'
 import {finding, type Finding} from '../findings.js'
 import {reverseName} from '../dns/names.js'
 import type {DnsResolver} from '../dns/resolver.js'
@@ -33,15 +35,23 @@ export async function ptrNames(resolver: DnsResolver, address: string): Promise<
 export async function probeHost(host: string, settings: ProbeSettings, started = performance.now()): Promise<SmtpProbeResult> {
   const {net} = settings
   const literal = isIP(host.replace(/^\[|\]$/g, '')) !== 0
+  // The lookup is a stage of its own (docs/monitoring.md: `lookup`), timed as Connection.open times it; an IP literal has none.
+  const lookupStarted = performance.now()
+  const lookup = (): {lookupMs: number} | Record<string, never> => (literal ? {} : {lookupMs: elapsedMs(lookupStarted)})
   const [target] = await lookupAll(lookupOf(net), host, net.timeouts.dns).catch(async (error: unknown) => {
-    throw (literal ? undefined : await asMailDomain(host, net.resolver, error)) ?? error
+    const timings = {...lookup(), totalMs: elapsedMs(started)}
+    const failure = (literal ? undefined : await asMailDomain(host, net.resolver, error)) ?? error
+    throw isMaildigError(failure) ? withPartial(failure, {host: bareHost(host), port: settings.port ?? 25, recipients: [], timings, transcript: [], findings: []} satisfies SmtpProbePartial) : failure
   })
+  const looked = lookup()
   const ptr = literal ? [] : await ptrNames(net.resolver, target.address)
   try {
     const probe = () => probeSmtp({...settings, host, address: target.address, ptrNames: ptr, transcript: new Transcript(started)})
-    return await (net.hosts ? net.hosts.run(target.address, probe) : probe())
+    const result = await (net.hosts ? net.hosts.run(target.address, probe) : probe())
+    return {...result, timings: {...looked, ...result.timings}}
   } catch (error) {
     const partial = partialOf<SmtpProbePartial>(error)
+    if (partial) partial.timings = {...looked, ...partial.timings}
     if (partial && isMaildigError(error) && error.code === 'CONNECT_TIMEOUT' && (settings.port ?? 25) === 25) {
       const blocked = await diagnosePort25([target.address], net.timeouts.connect)
       if (blocked) partial.findings.push(blocked)

@@ -18,8 +18,8 @@ export const recipientResultSchema = z.object({
 })
 
 export const smtpTimingsSchema = z.object({
-  lookupMs: z.number().optional(),
-  connectMs: z.number().optional(),
+  lookupMs: z.number().optional().describe('the DNS lookup of the host\'s address (also when it failed); absent when none was made: an IP address, or an address already known (each MX address of a probe of all MX hosts)'),
+  connectMs: z.number().optional().describe('the TCP connect alone, after the lookup (also when it failed)'),
   tlsMs: z.number().optional(),
   greetingMs: z.number().optional(),
   ehloMs: z.number().optional(),
