@@ -15,6 +15,13 @@ export type Format = (typeof FORMATS)[number] | (string & {})
 export const MONITORING_FORMATS: readonly string[] = ['nagios', 'prometheus', 'junit']
 
 /**
+ * The exit codes under --format nagios, which are the monitoring plugins' states rather than docs/cli.md's codes
+ * (docs/monitoring.md): said beside every check command's exit codes and the root help's, so no help text promises
+ * exit 1 where a plugin run exits 2.
+ */
+export const NAGIOS_EXIT_CODES = 'With --format nagios the exit code is the state instead: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (docs/monitoring.md).'
+
+/**
  * --format and --output. A command with human formats of its own (trace's mermaid) names them; they
  * come after text. A new command gets the monitoring formats by spreading `outputFlags()` and
  * `thresholdFlags({...})` into its flags and overriding `measure()` (docs/monitoring.md "A new command").
@@ -61,12 +68,12 @@ export function thresholdFlags(measures: Measures) {
   const which = `Without LABEL= it judges ${labels[0]}${others.length ? `; other labels: ${others.join(', ')}` : ''}`
   return {
     warning: valueFlag(read, {helpValue: '[LABEL=]RANGE'})({
-      description: `WARNING when a measurement is outside this range (monitoring-plugins syntax: 2s, 10:, ~:1.5, @1:2). ${which}. Repeatable.`,
+      description: `WARNING when a measurement is outside this range (monitoring-plugins syntax: 2s, 10:, ~:1.5, @1:2): a THRESHOLD_WARNING finding, which leaves the exit code as it is (with --format nagios: WARNING, exit 1). ${which}. Repeatable.`,
       multiple: true,
       multipleNonGreedy: true,
     }),
     critical: valueFlag(read, {helpValue: '[LABEL=]RANGE'})({
-      description: 'CRITICAL (an error finding, exit 1) when a measurement is outside this range; same syntax and labels as --warning. Repeatable.',
+      description: 'CRITICAL when a measurement is outside this range: a THRESHOLD_CRITICAL error finding, exit 1 (with --format nagios: CRITICAL, exit 2); same syntax and labels as --warning. Repeatable.',
       multiple: true,
       multipleNonGreedy: true,
     }),

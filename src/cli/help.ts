@@ -1,5 +1,6 @@
 import {Help} from '@oclif/core'
 import {commandNotFound} from './command-not-found.js'
+import {NAGIOS_EXIT_CODES} from './format.js'
 
 /**
  * oclif's help, with what a newcomer looks for after the command list: examples to copy, the exit
@@ -21,7 +22,7 @@ export default class MaildigHelp extends Help {
     await super.showRootHelp()
     this.log(this.section('EXAMPLES', ROOT_EXAMPLES.map(([what, line]) => `${this.render(what)}\n  $ ${line}`).join('\n\n')))
     this.log('')
-    this.log(this.section('EXIT CODES', EXIT_CODE_TABLE.map(([code, meaning]) => `${String(code).padEnd(3)} ${meaning}`).join('\n')))
+    this.log(this.section('EXIT CODES', `${EXIT_CODE_TABLE.map(([code, meaning]) => `${String(code).padEnd(3)} ${meaning}`).join('\n')}\n${this.wrap(NAGIOS_EXIT_CODES)}`))
     this.log('')
     this.log(
       this.section(

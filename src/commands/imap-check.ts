@@ -12,7 +12,7 @@ import {Transcript} from '../lib/net/transcript.js'
 import {renderImapCheck} from '../render/imap.js'
 import {imapMeasurements} from '../render/measure/imap.js'
 import type {CheckDocument, Measurements} from '../render/monitoring.js'
-import {outputFlags, thresholdFlags} from '../cli/format.js'
+import {outputFlags, thresholdFlags, NAGIOS_EXIT_CODES} from '../cli/format.js'
 
 /** How long --wait-for-* waits when --wait is not given. */
 const DEFAULT_WAIT_MS = 60_000
@@ -27,7 +27,9 @@ Read-only: the mailbox is opened with EXAMINE, messages are only searched and th
 
 The password comes from MAILDIG_PASSWORD or --password-stdin; an OAuth2 access token (XOAUTH2/OAUTHBEARER) from MAILDIG_OAUTH_TOKEN.
 
-Exit codes: 0 fine, 1 a problem found (an error finding: mailbox or message not found, quota full…), 2 usage, 3 DNS, 4 connection (refused, closed, BYE greeting), 5 timeout, 6 TLS, 7 login failed or refused, 8 protocol.`
+Exit codes: 0 fine, 1 a problem found (an error finding: mailbox or message not found, quota full…), 2 usage, 3 DNS, 4 connection (refused, closed, BYE greeting), 5 timeout, 6 TLS, 7 login failed or refused, 8 protocol.
+
+${NAGIOS_EXIT_CODES}`
   static override examples = [
     '<%= config.bin %> imap-check imap.example.com',
     'MAILDIG_PASSWORD=… <%= config.bin %> imap-check imap.example.com --user me@example.com',

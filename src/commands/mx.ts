@@ -8,13 +8,15 @@ import {resolveMx, type MxResult} from '../lib/mx/resolve-mx.js'
 import {renderMx, renderMxShort} from '../render/mx.js'
 import {mxMeasurements} from '../render/measure/mx.js'
 import type {CheckDocument, Measurements} from '../render/monitoring.js'
-import {outputFlags, thresholdFlags} from '../cli/format.js'
+import {outputFlags, thresholdFlags, NAGIOS_EXIT_CODES} from '../cli/format.js'
 
 export default class Mx extends MaildigCommand<MxResult> {
   static override summary = 'Show the mail exchangers of a domain, as a sending server would choose them.'
   static override description = `Follows RFC 5321 §5.1: MX records by preference; the domain's own address when it has no MX (implicit MX); a null MX (RFC 7505) means the domain takes no mail. Every exchange gets its A/AAAA addresses, each address its PTR and a forward-confirmed reverse DNS check. Lookups run concurrently.
 
-Exit codes: 0 fine, 1 an error finding (null MX, an exchange without address…), 2 usage, 3 the domain does not exist or DNS failed, 5 DNS timeout.`
+Exit codes: 0 fine, 1 an error finding (null MX, an exchange without address…), 2 usage, 3 the domain does not exist or DNS failed, 5 DNS timeout.
+
+${NAGIOS_EXIT_CODES}`
   static override examples = [
     '<%= config.bin %> mx example.com',
     '<%= config.bin %> mx bücher.example --resolver 9.9.9.9',

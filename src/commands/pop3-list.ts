@@ -11,7 +11,7 @@ import {listPop3} from '../lib/pop3/list.js'
 import {renderPop3List, type Pop3ListView} from '../render/pop3.js'
 import {pop3Measurements} from '../render/measure/pop3.js'
 import type {CheckDocument, Measurements} from '../render/monitoring.js'
-import {outputFlags, thresholdFlags} from '../cli/format.js'
+import {outputFlags, thresholdFlags, NAGIOS_EXIT_CODES} from '../cli/format.js'
 
 export default class Pop3List extends MaildigCommand<Pop3ListView> {
   static override summary = 'List a POP3 mailbox without changing it: TLS, capabilities, login, and each message\'s size, UID and headers.'
@@ -21,7 +21,9 @@ Read-only: maildig never sends DELE or RETR, and ends the session with RSET then
 
 The password comes from MAILDIG_PASSWORD or --password-stdin; an OAuth2 access token (--auth xoauth2) from MAILDIG_OAUTH_TOKEN. Without --user, only the server is checked.
 
-Exit codes: 0 fine, 1 a problem found (an error finding; the mailbox locked by another session [IN-USE]; a server failure [SYS/TEMP], [SYS/PERM]), 2 usage, 3 DNS, 4 connection (refused, closed, a -ERR greeting), 5 timeout, 6 TLS (STLS refused or not offered with --tls starttls, handshake failed), 7 login failed, refused ([LOGIN-DELAY]) or not attempted because the connection is not secure, 8 protocol.`
+Exit codes: 0 fine, 1 a problem found (an error finding; the mailbox locked by another session [IN-USE]; a server failure [SYS/TEMP], [SYS/PERM]), 2 usage, 3 DNS, 4 connection (refused, closed, a -ERR greeting), 5 timeout, 6 TLS (STLS refused or not offered with --tls starttls, handshake failed), 7 login failed, refused ([LOGIN-DELAY]) or not attempted because the connection is not secure, 8 protocol.
+
+${NAGIOS_EXIT_CODES}`
   static override examples = [
     'MAILDIG_PASSWORD=… <%= config.bin %> pop3-list pop.example.com --user me@example.com',
     '<%= config.bin %> pop3-list pop.example.com --port 110 --user me@example.com --password-stdin < pw.txt',

@@ -16,7 +16,7 @@ import {renderFindings} from '../render/findings.js'
 import {renderMx} from '../render/mx.js'
 import {smtpMeasurements} from '../render/measure/smtp.js'
 import type {CheckDocument, Measurements} from '../render/monitoring.js'
-import {outputFlags, thresholdFlags} from '../cli/format.js'
+import {outputFlags, thresholdFlags, NAGIOS_EXIT_CODES} from '../cli/format.js'
 
 const SASL_MECHANISMS: Record<'plain' | 'login' | 'cram-md5' | 'xoauth2', SaslMechanism> = {plain: 'PLAIN', login: 'LOGIN', 'cram-md5': 'CRAM-MD5', xoauth2: 'XOAUTH2'}
 
@@ -28,7 +28,9 @@ export default class ProbeSmtp extends MaildigCommand<ProbeOutput> {
   static override summary = 'Probe an SMTP server: greeting, EHLO, TLS and its certificate, AUTH, recipients, relaying.'
   static override description = `Talks SMTP to one server (or, with --mx, to every MX address of a domain at once) and reports what it finds. It never sends DATA: recipient tests are MAIL FROM + RCPT TO, then RSET and QUIT.
 
-Exit codes: 0 fine, 1 a problem found (error finding, unmet --require, rejected recipient), 2 usage, 3 DNS, 4 connection, 5 timeout, 6 TLS, 7 authentication, 8 protocol.`
+Exit codes: 0 fine, 1 a problem found (error finding, unmet --require, rejected recipient), 2 usage, 3 DNS, 4 connection, 5 timeout, 6 TLS, 7 authentication, 8 protocol.
+
+${NAGIOS_EXIT_CODES}`
   static override examples = [
     '<%= config.bin %> probe-smtp mx.example.com',
     '<%= config.bin %> probe-smtp smtp.example.com --port 587 --user me@example.com --password-stdin < pw.txt',

@@ -2,7 +2,7 @@ import {Flags} from '@oclif/core'
 import type {ChalkInstance} from 'chalk'
 import {MaildigCommand, type Outcome, type RunContext} from '../cli/base-command.js'
 import {authFlags, certDays, choice, commonFlags, duration, ehlo, mailAddress, valueFlag, type ArgsOf, type FlagsOf} from '../cli/flags.js'
-import {outputFlags, thresholdFlags} from '../cli/format.js'
+import {outputFlags, thresholdFlags, NAGIOS_EXIT_CODES} from '../cli/format.js'
 import {readCredentials, readSecondPassword, sourceOf} from '../cli/credentials.js'
 import {hostPortFlag, submissionRoute} from '../cli/submission.js'
 import {UsageError} from '../lib/errors.js'
@@ -27,7 +27,9 @@ The mailbox is only read (EXAMINE), unless --cleanup: then the one message carry
 
 Passwords: the submission login from MAILDIG_PASSWORD or --password-stdin; the mailbox login from MAILDIG_MAILBOX_PASSWORD (or the same password when --mailbox-user is --user); on a terminal, whichever is missing is asked for.
 
-Exit codes: 0 delivered in time (and no error finding), 1 not delivered within --wait (ROUNDTRIP_NOT_DELIVERED), outside --critical, failed authentication at the receiver, or the recipient refused, 2 usage (nothing sent), 3 DNS, 4 connection, 5 timeout, 6 TLS, 7 authentication (submission or mailbox; a wrong mailbox password sends nothing), 8 protocol.`
+Exit codes: 0 delivered in time (and no error finding), 1 not delivered within --wait (ROUNDTRIP_NOT_DELIVERED), outside --critical, failed authentication at the receiver, or the recipient refused, 2 usage (nothing sent), 3 DNS, 4 connection, 5 timeout, 6 TLS, 7 authentication (submission or mailbox; a wrong mailbox password sends nothing), 8 protocol.
+
+${NAGIOS_EXIT_CODES}`
   static override examples = [
     'MAILDIG_MAILBOX_PASSWORD=… <%= config.bin %> roundtrip --from me@example.com --to you@example.org',
     'MAILDIG_PASSWORD=… <%= config.bin %> roundtrip --server smtp.example.com --user me@example.com --from me@example.com --to me@example.com --warning 30s --critical 2m',

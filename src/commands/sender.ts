@@ -13,7 +13,7 @@ import type {SenderResult} from '../lib/sender/schema.js'
 import {renderSender} from '../render/sender.js'
 import {senderMeasurements} from '../render/measure/sender.js'
 import type {CheckDocument, Measurements} from '../render/monitoring.js'
-import {outputFlags, thresholdFlags} from '../cli/format.js'
+import {outputFlags, thresholdFlags, NAGIOS_EXIT_CODES} from '../cli/format.js'
 
 export default class Sender extends MaildigCommand<SenderResult> {
   static override summary = 'Will receivers trust mail from this sender? SPF for each sending address, DKIM, DMARC, BIMI, blocklists and reverse DNS.'
@@ -21,7 +21,9 @@ export default class Sender extends MaildigCommand<SenderResult> {
 
 Every check ends in one of three outcomes: found, absent, or could not be checked (a lookup timed out or failed: never reported as missing). Sections run in parallel on one DNS cache.
 
-Exit codes: 0 no error finding, 1 an error finding (an SPF fail, a blocklist listing…), 2 usage, 3 the domain does not exist, or DNS failed (no server reached, SERVFAIL) so that nothing could be checked, 5 no DNS answer in time (nothing could be checked).`
+Exit codes: 0 no error finding, 1 an error finding (an SPF fail, a blocklist listing…), 2 usage, 3 the domain does not exist, or DNS failed (no server reached, SERVFAIL) so that nothing could be checked, 5 no DNS answer in time (nothing could be checked).
+
+${NAGIOS_EXIT_CODES}`
   static override examples = [
     '<%= config.bin %> sender example.com --ip 192.0.2.25',
     '<%= config.bin %> sender alice@example.com --ip 192.0.2.25 --ip 2001:db8::25 --helo mail.example.com',

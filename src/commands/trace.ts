@@ -15,7 +15,7 @@ import {renderComparison, renderRoute, routeMermaid} from '../render/trace.js'
 import {renderFindings} from '../render/findings.js'
 import {traceMeasurements} from '../render/measure/trace.js'
 import type {CheckDocument, Measurements} from '../render/monitoring.js'
-import {outputFlags, thresholdFlags} from '../cli/format.js'
+import {outputFlags, thresholdFlags, NAGIOS_EXIT_CODES} from '../cli/format.js'
 
 /** A message file larger than this is not read whole: only its header matters. */
 const MAX_MESSAGE_BYTES = 64 * 1024 * 1024
@@ -28,7 +28,9 @@ export default class Trace extends MaildigCommand<TraceResult> {
 
 With --message: reads a delivered message's header (a file, or - for standard input) and shows the route it took: Received hops oldest first, the delay at each, clocks that are off, TLS per hop, and the SPF/DKIM/DMARC/ARC verdicts the receivers recorded. Works offline. With both, says whether the message entered through the MX the prediction names.
 
-Exit codes: 0 deliverable and no error finding, 1 the route fails or an error finding, 2 usage.`
+Exit codes: 0 deliverable and no error finding, 1 the route fails or an error finding, 2 usage.
+
+${NAGIOS_EXIT_CODES}`
   static override examples = [
     '<%= config.bin %> trace --message examples/postfix-relay-chain.eml',
     '<%= config.bin %> trace bob@example.org --from alice@example.com',

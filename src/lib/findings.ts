@@ -165,8 +165,8 @@ export const FINDING_CATALOG = {
   // The run itself
   INTERRUPTED: {severity: 'error', meaning: 'The run was interrupted (SIGINT, e.g. Ctrl-C, or SIGTERM) before the check finished; nothing was concluded (exit 130 or 143).', fix: 'Run the check again and let it finish; lower --timeout if it took too long.'},
   // Thresholds (--warning, --critical: docs/monitoring.md)
-  THRESHOLD_WARNING: {severity: 'warning', meaning: 'A measurement (the response time, a stage, the certificate\'s days of validity, a latency) is outside the --warning range.', fix: 'Look at the stage that took the time (the performance data and timings show each); if the range is too strict for this server, widen --warning.'},
-  THRESHOLD_CRITICAL: {severity: 'error', meaning: 'A measurement is outside the --critical range: the check fails (exit 1; CRITICAL under --format nagios).', fix: 'Look at the stage that took the time, or renew the certificate; if the range is too strict for this server, widen --critical.'},
+  THRESHOLD_WARNING: {severity: 'warning', meaning: 'A measurement (the response time, a stage, the certificate\'s days of validity, a latency) is outside the --warning range (the exit code stays as it is; WARNING, exit 1, under --format nagios).', fix: 'Look at the stage that took the time (the performance data and timings show each); if the range is too strict for this server, widen --warning.'},
+  THRESHOLD_CRITICAL: {severity: 'error', meaning: 'A measurement is outside the --critical range: the check fails (exit 1; CRITICAL, exit 2, under --format nagios).', fix: 'Look at the stage that took the time, or renew the certificate; if the range is too strict for this server, widen --critical.'},
 } as const satisfies Record<string, CatalogEntry>
 
 export type FindingCode = keyof typeof FINDING_CATALOG

@@ -155,3 +155,30 @@ describe('defaults in every command\'s help', () => {
     }
   })
 })
+
+// Under --format nagios the exit code is the plugin state (docs/monitoring.md): 2 for CRITICAL, not the exit 1 of the
+// other formats. Every help text that states exit codes says so, --critical's and --warning's included.
+describe('exit codes under --format nagios in the help', () => {
+  const manifest = JSON.parse(readFileSync(new URL('../../oclif.manifest.json', import.meta.url), 'utf8')) as {
+    commands: Record<string, {flags: Record<string, {options?: string[]}>}>
+  }
+  const checks = Object.entries(manifest.commands).filter(([, c]) => c.flags.format?.options?.includes('nagios')).map(([id]) => id)
+
+  it('covers every check command', () => {
+    expect(checks).toEqual(expect.arrayContaining(['mx', 'probe-smtp', 'imap-check', 'pop3-list', 'trace', 'sender', 'roundtrip']))
+  })
+
+  it.each(checks)('maildig %s --help: --critical is exit 1, and CRITICAL exit 2 with nagios; the states beside the exit codes', async (id) => {
+    const r = await runCli([id, '--help'])
+    const text = r.stdout.replace(/\s+/g, ' ')
+    expect(text).toContain('--critical=[LABEL=]RANGE... CRITICAL when a measurement is outside this range: a THRESHOLD_CRITICAL error finding, exit 1 (with --format nagios: CRITICAL, exit 2)')
+    expect(text).toMatch(/--warning=\[LABEL=\]RANGE\.\.\. WARNING when a measurement is outside this range \([^)]*\): a THRESHOLD_WARNING finding, which leaves the exit code as it is \(with --format nagios: WARNING, exit 1\)/)
+    expect(text).not.toMatch(/CRITICAL \(an error finding, exit 1\)/)
+    expect(text).toMatch(/Exit codes: 0 [^]*With --format nagios the exit code is the state instead: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN/)
+  })
+
+  it('maildig --help: the states beside the exit codes', async () => {
+    const r = await runCli(['--help'])
+    expect(r.stdout).toMatch(/^EXIT CODES\n[\s\S]*\n {2}130 [^\n]*\n {2}With --format nagios the exit code is the state instead: 0 OK, 1 WARNING, 2\n {2}CRITICAL, 3 UNKNOWN/m)
+  })
+})
