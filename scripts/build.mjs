@@ -7,6 +7,10 @@
 //                             with the flags, renderers and findings), each module once
 //   dist/parts/<id>.cjs       one command's own code, in the same wrapper; a module the core has comes from the core
 //                             (__maildigCore), so a run reads and compiles the core and one part, not every command
+//   dist/extra.cjs            packages that the core requires only on paths an ordinary run does not take (help and
+//                             oclif's error boxes, globbing, templates, spinners, version ranges, DEBUG logging): in the
+//                             same wrapper, loaded on the first such require (__maildigExtra), so that a run does not
+//                             read or allocate about 270 KiB of source that it never runs
 //   dist/*.cjs.cache          V8's code cache for each, made at the end of the build after a few offline runs
 //   dist/maildig-loader.cjs   loads the core once per process and a part when oclif asks for its command, each from
 //                             its code cache when this Node's V8 accepts it
@@ -31,7 +35,21 @@ const LAZY_PACKAGES = ['nodemailer', 'imapflow', 'ora', 'mailauth']
 const EXTERNAL = [...LAZY_PACKAGES, 'typescript']
 const IMPORT = '__maildigImport'
 const CORE = '__maildigCore'
-const BUNDLE_WRAPPER = `(function (exports, require, module, __filename, __dirname, ${IMPORT}, ${CORE}) {`
+const EXTRA = '__maildigExtra'
+const BUNDLE_WRAPPER = `(function (exports, require, module, __filename, __dirname, ${IMPORT}, ${CORE}, ${EXTRA}) {`
+// Packages that the core and the parts take from dist/extra.cjs (with the packages only they import): each is required
+// only on a path that an ordinary run does not take, most of them through OCLIF_EDITS' __maildigLazy. A run of mx read
+// and allocated them as source (about 270 KiB of the core's 710 KiB) and never ran them. test/cli/startup.test.ts checks
+// that mx, trace --message and sender do not load dist/extra.cjs.
+const EXTRA_PACKAGES = [
+  // oclif's help, error boxes and spinners (colours, layout, terminal widths)
+  'ansis', 'ansi-escapes', 'clean-stack', 'cli-spinners', 'indent-string', 'string-width', 'widest-line', 'wrap-ansi',
+  // oclif's command discovery without a manifest, plugin patterns, templates, package.json config, package types, WSL
+  'ejs', 'get-package-type', 'lilconfig', 'minimatch', 'tinyglobby', 'wsl-utils',
+  // version ranges (plugin and engine checks) and the debug logger (DEBUG=oclif*)
+  'debug', 'semver',
+]
+const packageName = (specifier) => specifier.split('/').slice(0, specifier.startsWith('@') ? 2 : 1).join('/')
 
 // Exact, checked edits of @oclif/core's code as it goes into the bundle (the build fails if a text is not found once,
 // as after an upgrade of @oclif/core). Each removes a start-up cost that a maildig run does not need:
@@ -177,6 +195,28 @@ function coreModules(inCore) {
 }
 
 /**
+ * An import of one of EXTRA_PACKAGES becomes `module.exports = __maildigExtra(path)`: that module of dist/extra.cjs,
+ * loaded on first use. `paths` collects each module so named (path in the tree → absolute path), for the extra's build.
+ */
+function extraModules(paths) {
+  const filter = new RegExp(`^(${EXTRA_PACKAGES.map((name) => name.replaceAll(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|')})(/|$)`)
+  return {
+    name: 'extra-modules',
+    setup(build) {
+      build.onResolve({filter}, async (args) => {
+        if (args.pluginData?.resolving || !EXTRA_PACKAGES.includes(packageName(args.path))) return undefined
+        const found = await build.resolve(args.path, {kind: args.kind, importer: args.importer, resolveDir: args.resolveDir, pluginData: {resolving: true}})
+        if (found.errors.length > 0 || found.external) return undefined
+        const path = relative(process.cwd(), found.path).split(sep).join('/')
+        paths.set(path, found.path)
+        return {path, namespace: 'maildig-extra'}
+      })
+      build.onLoad({filter: /.*/, namespace: 'maildig-extra'}, (args) => ({contents: `module.exports = ${EXTRA}(${JSON.stringify(args.path)})`, loader: 'js'}))
+    },
+  }
+}
+
+/**
  * The source of a built script as the loader runs it: import(x) as __maildigImport(x), all ASCII, inside the wrapper.
  * Fails the build on what must not be in a script.
  */
@@ -223,17 +263,18 @@ async function bundle() {
     "export {MaildigCommand} from './cli/base-command.js'",
     `export const ids = ${JSON.stringify(ids)}`,
   ]
+  const extraPaths = new Map()
   const coreBuild = (shared) =>
     build({
       ...SCRIPT_OPTIONS,
       stdin: {contents: [...coreEntry, ...shared].join('\n'), resolveDir: 'src', sourcefile: 'maildig-core.ts', loader: 'ts'},
       outfile: 'dist/maildig.cjs',
-      plugins: [oclifEdits],
+      plugins: [oclifEdits, extraModules(extraPaths)],
       banner: {js: `${NOW_HELPER}${LAZY_HELPER}`},
       metafile: true,
     })
   const scan = await coreBuild([])
-  const inCore = new Set(Object.keys(scan.metafile.inputs).filter((path) => !path.startsWith('<') && path !== 'src/maildig-core.ts'))
+  const inCore = new Set(Object.keys(scan.metafile.inputs).filter((path) => !path.startsWith('<') && !path.startsWith('maildig-extra:') && path !== 'src/maildig-core.ts'))
   await coreBuild([
     // require(), so that a module is there as soon as a part asks for it; each runs at most once, as in the core.
     'export const shared = {',
@@ -251,7 +292,7 @@ async function bundle() {
         ...SCRIPT_OPTIONS,
         stdin: {contents: `export {default} from './commands/${id}.js'`, resolveDir: 'src', sourcefile: `maildig-${id}.ts`, loader: 'ts'},
         outfile: file,
-        plugins: [coreModules(inCore)],
+        plugins: [extraModules(extraPaths), coreModules(inCore)],
         metafile: true,
       })
       const twice = Object.keys(result.metafile.inputs).filter((path) => inCore.has(path))
@@ -260,6 +301,24 @@ async function bundle() {
     }),
   )
   scripts.push(...parts)
+
+  // The extra: each module that the core or a part named through __maildigExtra, with what it imports (the core's modules
+  // from the core).
+  const extra = await build({
+    ...SCRIPT_OPTIONS,
+    stdin: {
+      contents: ['export const modules = {', ...[...extraPaths].sort().map(([path, absolute]) => `  ${JSON.stringify(path)}: () => require(${JSON.stringify(absolute)}),`), '}'].join('\n'),
+      resolveDir: 'src',
+      sourcefile: 'maildig-extra.ts',
+      loader: 'ts',
+    },
+    outfile: 'dist/extra.cjs',
+    plugins: [coreModules(inCore)],
+    metafile: true,
+  })
+  const inBoth = Object.keys(extra.metafile.inputs).filter((path) => inCore.has(path))
+  if (inBoth.length > 0) throw new Error(`build: dist/extra.cjs has its own copy of core modules: ${inBoth.join(', ')}`)
+  scripts.push({file: 'dist/extra.cjs', ...finishScript('dist/extra.cjs')})
 
   // The loader knows which V8 made the build's code caches, and which build it loads (the key of a user's own caches).
   const hash = createHash('sha256')
@@ -290,7 +349,7 @@ async function bundle() {
 
   const kib = (file) => `${(Buffer.byteLength(scripts.find((s) => s.file === file).source) / 1024).toFixed(0)} KiB`
   const dynamic = scripts.reduce((sum, s) => sum + s.dynamic, 0)
-  console.log(`build: dist/maildig.cjs (${kib('dist/maildig.cjs')}) and ${ids.length} command parts (mx ${kib('dist/parts/mx.cjs')}, trace ${kib('dist/parts/trace.cjs')}; ${dynamic} dynamic imports) in ${(performance.now() - started).toFixed(0)} ms`)
+  console.log(`build: dist/maildig.cjs (${kib('dist/maildig.cjs')}), ${ids.length} command parts (mx ${kib('dist/parts/mx.cjs')}, trace ${kib('dist/parts/trace.cjs')}) and dist/extra.cjs (${kib('dist/extra.cjs')}; ${dynamic} dynamic imports) in ${(performance.now() - started).toFixed(0)} ms`)
 }
 
 /**
@@ -341,7 +400,7 @@ async function codeCache() {
   process.exitCode = 0
   const sizes = writeCodeCaches()
   const kib = (name) => `${(sizes[name] / 1024).toFixed(0)} KiB`
-  console.log(`build: code caches of dist/maildig.cjs (${kib('maildig')}) and its parts (mx ${kib('parts/mx')}, trace ${kib('parts/trace')}) in ${(performance.now() - started).toFixed(0)} ms`)
+  console.log(`build: code caches of dist/maildig.cjs (${kib('maildig')}), its parts (mx ${kib('parts/mx')}, trace ${kib('parts/trace')}) and dist/extra.cjs (${kib('extra')}) in ${(performance.now() - started).toFixed(0)} ms`)
 }
 
 /** A DNS responder on 127.0.0.1 for the code cache's mx runs: mail.test with two exchanges, addresses and PTRs. */

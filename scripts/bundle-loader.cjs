@@ -3,7 +3,10 @@
 // - dist/maildig.cjs, the core: oclif, the CLI's entry, help and the command-not-found hook, and every module of theirs;
 // - dist/parts/<id>.cjs, one command's own code, loaded when oclif asks for that command's class. A module that the core
 //   has (oclif, chalk, dns-packet, the findings…) is not in a part: the part takes the core's, through __maildigCore(path),
-//   so each module runs once per process. A run reads and compiles the core and one part, not every command.
+//   so each module runs once per process. A run reads and compiles the core and one part, not every command;
+// - dist/extra.cjs, packages that the core and the parts require only on paths an ordinary run does not take (help and
+//   oclif's error boxes, globbing, templates, version ranges, DEBUG logging): loaded on the first such require
+//   (__maildigExtra(path)), with the core's modules from the core as for a part.
 // V8 compiles each script from a code cache, which saves compiling hundreds of kilobytes of JavaScript on every start:
 // - on the Node the package was built with, the build's own caches (<script>.cache beside each), made after a few offline
 //   runs;
@@ -29,10 +32,10 @@ let writeAtExit = false
 
 /**
  * Compiles and runs one bundled script: `(function (exports, require, module, __filename, __dirname, __maildigImport,
- * __maildigCore) {…})`, which the build writes pure ASCII, so latin1 reads it exactly. import() works in this file, not in
+ * __maildigCore, __maildigExtra) {…})`, which the build writes pure ASCII, so latin1 reads it exactly. import() works in this file, not in
  * a vm.Script compiled from a code cache, so the scripts' import(x) calls come here as __maildigImport(x).
  */
-function load(name, core) {
+function load(name, core, extra) {
   const filename = join(__dirname, `${name}.cjs`)
   const userCache = cacheHome && {dir: cacheHome, name: `code-${BUILD_ID}-${name.replace('/', '-')}-v8-${process.versions.v8}-${process.arch}.cache`}
   const cachedData = userCache ? readOwnFile(userCache) : readFile(`${filename}.cache`)
@@ -43,20 +46,30 @@ function load(name, core) {
     process.once('exit', writeUserCaches)
   }
   const module = {exports: {}}
-  script.runInThisContext()(module.exports, require, module, filename, dirname(filename), (specifier) => import(specifier), core)
+  script.runInThisContext()(module.exports, require, module, filename, dirname(filename), (specifier) => import(specifier), core, extra)
   return module.exports
 }
 
-const core = load('maildig')
-/** A core module for a part, by its path in the source tree (the build checks that every path a part names is there). */
+let core
+/** A core module for a part or the extra, by its path in the source tree (the build checks that every path named is there). */
 const shared = (path) => {
+  if (!core) throw new Error(`maildig: ${path} was needed from the core while the core was loading (a build error)`)
   const get = core.shared[path]
   if (!get) throw new Error(`maildig: the core has no module ${path} (a build of mixed versions?)`)
   return get()
 }
+let extraScript
+/** A module of dist/extra.cjs, by its path in the source tree; the script is loaded on the first one. */
+const extra = (path) => {
+  extraScript ??= load('extra', shared, extra)
+  const get = extraScript.modules[path]
+  if (!get) throw new Error(`maildig: dist/extra.cjs has no module ${path} (a build of mixed versions?)`)
+  return get()
+}
+core = load('maildig', undefined, extra)
 const parts = new Map()
 const part = (id) => {
-  if (!parts.has(id)) parts.set(id, load(`parts/${id}`, shared))
+  if (!parts.has(id)) parts.set(id, load(`parts/${id}`, shared, extra))
   return parts.get(id)
 }
 
@@ -68,12 +81,16 @@ exports.commands = Object.fromEntries(core.ids.map((id) => [id, () => part(id).d
 exports.Help = core.Help
 exports.commandNotFound = core.commandNotFound
 
+/** The scripts this process has loaded so far (maildig, parts/<id>, extra): for the tests of what a run loads. */
+exports.loadedScripts = () => [...loaded.keys()]
+
 /**
- * For the build: loads every command's part (so that each has a cache, whether or not a run used it), then writes the
- * code cache of each script as compiled so far in this process; returns their sizes by name.
+ * For the build: loads every command's part and the extra (so that each has a cache, whether or not a run used it),
+ * then writes the code cache of each script as compiled so far in this process; returns their sizes by name.
  */
 exports.writeCodeCaches = function writeCodeCaches() {
   for (const id of core.ids) part(id)
+  extraScript ??= load('extra', shared, extra)
   const sizes = {}
   for (const [name, {script, filename}] of loaded) {
     const data = script.createCachedData()

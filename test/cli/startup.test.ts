@@ -12,11 +12,11 @@ const REPORT = fileURLToPath(new URL('./fixtures/report-modules.cjs', import.met
 const dir = mkdtempSync(join(tmpdir(), 'maildig-startup-'))
 afterAll(() => rmSync(dir, {recursive: true, force: true}))
 
-/** The Node modules (internal ones included) that `maildig …args` loaded. */
-function modulesLoadedBy(args: string[], script: string[] = [BIN]): {status: number | null; modules: string[]} {
+/** The Node modules (internal ones included) that `maildig …args` loaded, and the scripts of dist/ that it compiled. */
+function modulesLoadedBy(args: string[], script: string[] = [BIN]): {status: number | null; modules: string[]; scripts: string[]} {
   const file = join(dir, `${args[0] ?? 'empty'}-${Math.random().toString(36).slice(2)}.json`)
   const run = spawnSync(process.execPath, ['--require', REPORT, ...script, ...args], {env: {PATH: process.env.PATH, HOME: dir, NO_COLOR: '1', MAILDIG_TEST_MODULES: file}, encoding: 'utf8', timeout: 30_000})
-  return {status: run.status, modules: JSON.parse(readFileSync(file, 'utf8')) as string[]}
+  return {status: run.status, ...(JSON.parse(readFileSync(file, 'utf8')) as {modules: string[]; scripts: string[]})}
 }
 
 // What Node itself loads for an empty script does not count against maildig (Node 24 loads its ES module loader at
@@ -31,6 +31,10 @@ describe('what a run loads', () => {
   it('runs mx to its end', () => {
     expect(mx.status).toBe(3)
     expect(loaded(mx.modules, 'dgram')).toBe(true)
+  })
+
+  it('compiles the core and the part of mx, not dist/extra.cjs (help, error boxes, globbing… that a run does not take)', () => {
+    expect(mx.scripts).toEqual(['maildig', 'parts/mx'])
   })
 
   it('loads no ES module (bin/run.js, the loader and the command stubs are CommonJS)', () => {
@@ -50,6 +54,7 @@ describe('what a run loads', () => {
     const trace = modulesLoadedBy(['trace', '--message', fileURLToPath(new URL('../../examples/skewed-clock.eml', import.meta.url)), '--json'])
     expect(trace.status).toBe(0)
     for (const name of ['tls', 'https', 'crypto', 'dns']) expect(loaded(trace.modules, name), name).toBe(false)
+    expect(trace.scripts).toEqual(['maildig', 'parts/trace'])
   })
 
   it('checks a sender through --resolver without TLS, HTTPS or node:dns (nothing answers: every check is "could not be checked", exit 3)', () => {
@@ -57,6 +62,7 @@ describe('what a run loads', () => {
     expect(sender.status).toBe(3)
     expect(loaded(sender.modules, 'dgram')).toBe(true)
     for (const name of ['tls', 'https', 'dns']) expect(loaded(sender.modules, name), name).toBe(false)
+    expect(sender.scripts).toEqual(['maildig', 'parts/sender'])
   })
 
   it('loads TLS and crypto for a probe only when the conversation reaches TLS (a refused connection does not)', () => {
@@ -64,6 +70,13 @@ describe('what a run loads', () => {
     expect(probe.status).toBe(4)
     expect(loaded(probe.modules, 'tls')).toBe(false)
     expect(loaded(probe.modules, 'crypto')).toBe(false)
+    expect(probe.scripts).toEqual(['maildig', 'parts/probe-smtp'])
+  })
+
+  it("loads dist/extra.cjs for help, whose layout it holds (oclif's wrap-ansi, string-width…)", () => {
+    const help = modulesLoadedBy(['mx', '--help'])
+    expect(help.status).toBe(0)
+    expect(help.scripts).toContain('extra')
   })
 })
 
