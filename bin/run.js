@@ -23,5 +23,8 @@ if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-v')) {
     process.stderr.write(`✖ maildig is not built (${path.relative(process.cwd(), loader) || loader} is missing): run npm ci in ${path.join(__dirname, '..')} (it builds), or npm run build\n`)
     process.exit(1)
   }
-  require(loader).run(path.join(__dirname, '..'))
+  // When the command is done, maildig ends the process without Node's teardown of its heap, if nothing is left to wait
+  // for (src/cli/end.ts).
+  const cli = require(loader)
+  cli.run(path.join(__dirname, '..')).then(() => cli.end())
 }

@@ -257,6 +257,7 @@ async function bundle() {
   // its modules, then again with `shared`, which hands each of them to the parts.
   const coreEntry = [
     "export {run} from './cli/main.js'",
+    "export {endWhenDone} from './cli/end.js'",
     "export {default as Help} from './cli/help.js'",
     "export {commandNotFound} from './cli/command-not-found.js'",
     // What every command stands on (the flags, the renderers, the findings…): in the core, not in each part.

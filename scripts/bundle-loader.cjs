@@ -75,6 +75,8 @@ const part = (id) => {
 
 /** `run(root, argv?)` runs the CLI from the package folder `root`. */
 exports.run = core.run
+/** `end()`, when run() has resolved: ends the process at once when nothing is left to wait for (src/cli/end.ts). */
+exports.end = core.endWhenDone
 /** `commands[id]()` is a command's class (its part is loaded then). */
 exports.commands = Object.fromEntries(core.ids.map((id) => [id, () => part(id).default]))
 /** maildig's help class (package.json oclif.helpClass, through dist/help.cjs). */

@@ -13,10 +13,10 @@ const dir = mkdtempSync(join(tmpdir(), 'maildig-startup-'))
 afterAll(() => rmSync(dir, {recursive: true, force: true}))
 
 /** The Node modules (internal ones included) that `maildig …args` loaded, and the scripts of dist/ that it compiled. */
-function modulesLoadedBy(args: string[], script: string[] = [BIN]): {status: number | null; modules: string[]; scripts: string[]} {
+function modulesLoadedBy(args: string[], script: string[] = [BIN]): {status: number | null; modules: string[]; scripts: string[]; ended: string} {
   const file = join(dir, `${args[0] ?? 'empty'}-${Math.random().toString(36).slice(2)}.json`)
   const run = spawnSync(process.execPath, ['--require', REPORT, ...script, ...args], {env: {PATH: process.env.PATH, HOME: dir, NO_COLOR: '1', MAILDIG_TEST_MODULES: file}, encoding: 'utf8', timeout: 30_000})
-  return {status: run.status, ...(JSON.parse(readFileSync(file, 'utf8')) as {modules: string[]; scripts: string[]})}
+  return {status: run.status, ...(JSON.parse(readFileSync(file, 'utf8')) as {modules: string[]; scripts: string[]; ended: string})}
 }
 
 // What Node itself loads for an empty script does not count against maildig (Node 24 loads its ES module loader at
@@ -37,6 +37,10 @@ describe('what a run loads', () => {
     expect(mx.scripts).toEqual(['maildig', 'parts/mx'])
   })
 
+  it("ends as soon as its output is written, without Node's teardown of the heap (src/cli/end.ts)", () => {
+    expect(mx.ended).toBe('exit')
+  })
+
   it('loads no ES module (bin/run.js, the loader and the command stubs are CommonJS)', () => {
     // What Node loads to import an ES module, and its fs/promises with readline; its bootstrap has a few esm/ parts.
     for (const name of ['internal/modules/esm/module_job', 'internal/modules/esm/translators']) expect(loaded(mx.modules, name), name).toBe(false)
@@ -55,6 +59,7 @@ describe('what a run loads', () => {
     expect(trace.status).toBe(0)
     for (const name of ['tls', 'https', 'crypto', 'dns']) expect(loaded(trace.modules, name), name).toBe(false)
     expect(trace.scripts).toEqual(['maildig', 'parts/trace'])
+    expect(trace.ended).toBe('exit')
   })
 
   it('checks a sender through --resolver without TLS, HTTPS or node:dns (nothing answers: every check is "could not be checked", exit 3)', () => {
@@ -71,6 +76,7 @@ describe('what a run loads', () => {
     expect(loaded(probe.modules, 'tls')).toBe(false)
     expect(loaded(probe.modules, 'crypto')).toBe(false)
     expect(probe.scripts).toEqual(['maildig', 'parts/probe-smtp'])
+    expect(probe.ended).toBe('exit')
   })
 
   it("loads dist/extra.cjs for help, whose layout it holds (oclif's wrap-ansi, string-width…)", () => {
