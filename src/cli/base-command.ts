@@ -8,7 +8,7 @@ import {commonOptions, type CommonOptions} from './options.js'
 import {commonFlags} from './flags.js'
 import {usageLineOf} from './flag-names.js'
 import {envelope, toJson, type Envelope} from '../render/json.js'
-import {colourLevel, makeStyle, marks} from '../render/style.js'
+import {colourLevel, makeStyle, marks, prepareColour} from '../render/style.js'
 import {renderFindings} from '../render/findings.js'
 import {renderTranscript} from '../render/transcript.js'
 import {renderSteps} from '../render/steps.js'
@@ -93,6 +93,8 @@ export abstract class MaildigCommand<R extends object = Record<string, unknown>>
   }
 
   public async run(): Promise<void> {
+    // chalk loads only when standard output or error may have colour (a terminal, FORCE_COLOR).
+    await prepareColour()
     if (this.commandClass.targetArg && isBatchRun(this.argv)) return this.runBatch()
     // The format is read before the flags are parsed, so that a usage error is reported in it too.
     let format: Format = requestedFormat(this.argv)

@@ -1,24 +1,58 @@
-import chalk, {Chalk, type ChalkInstance} from 'chalk'
+import type {ChalkInstance} from 'chalk'
+
+/** chalk, once prepareColour() has loaded it: output without colour (a pipe, a file, NO_COLOR) never needs it. */
+let chalkModule: typeof import('chalk') | undefined
 
 /**
- * Colour decisions in one place. chalk 5 ignores NO_COLOR on a TTY, so it is honoured here
- * (https://no-color.org), along with TERM=dumb and output that is not a terminal; FORCE_COLOR wins.
+ * Whether output to `stream` may have colour, decided without chalk. chalk 5 ignores NO_COLOR on a TTY, so it is
+ * honoured here (https://no-color.org), along with TERM=dumb and output that is not a terminal; FORCE_COLOR wins.
  */
-export function colourLevel(stream: NodeJS.WriteStream = process.stdout, env: NodeJS.ProcessEnv = process.env): 0 | 1 | 2 | 3 {
+function mayColour(stream: NodeJS.WriteStream, env: NodeJS.ProcessEnv): boolean {
   const force = env.FORCE_COLOR
-  if (force !== undefined && force !== '' && force !== '0' && force !== 'false') {
-    const n = Number(force)
-    return (n >= 1 && n <= 3 ? n : Math.max(1, chalk.level)) as 1 | 2 | 3
-  }
-  if (force === '0' || force === 'false') return 0
-  if (env.NO_COLOR !== undefined && env.NO_COLOR !== '') return 0
-  if (env.TERM === 'dumb' || !stream.isTTY) return 0
-  return Math.max(1, chalk.level) as 1 | 2 | 3
+  if (force !== undefined && force !== '') return force !== '0' && force !== 'false'
+  if (env.NO_COLOR !== undefined && env.NO_COLOR !== '') return false
+  return env.TERM !== 'dumb' && stream.isTTY === true
 }
 
-export function makeStyle(level: 0 | 1 | 2 | 3): ChalkInstance {
-  return new Chalk({level})
+/**
+ * Loads chalk (its terminal detection and styles: about 2 ms and 200 KiB of a start) when output to one of `streams`
+ * may have colour. A command calls it before its first colourLevel(); a run whose output has no colour never loads it.
+ */
+export async function prepareColour(streams: NodeJS.WriteStream[] = [process.stdout, process.stderr], env: NodeJS.ProcessEnv = process.env): Promise<void> {
+  if (chalkModule === undefined && streams.some((stream) => mayColour(stream, env))) chalkModule = await import('chalk')
 }
+
+function loadedChalk(): typeof import('chalk') {
+  if (chalkModule === undefined) throw new Error('colour was asked for before prepareColour()')
+  return chalkModule
+}
+
+/** Colour decisions in one place: the level for output to `stream` (0: none). */
+export function colourLevel(stream: NodeJS.WriteStream = process.stdout, env: NodeJS.ProcessEnv = process.env): 0 | 1 | 2 | 3 {
+  if (!mayColour(stream, env)) return 0
+  const n = Number(env.FORCE_COLOR)
+  if (env.FORCE_COLOR !== undefined && env.FORCE_COLOR !== '' && n >= 1 && n <= 3) return n as 1 | 2 | 3
+  return Math.max(1, loadedChalk().default.level) as 1 | 2 | 3
+}
+
+/** Styles for output at `level`: chalk's, or at level 0 plain text (what chalk does at level 0, without chalk). */
+export function makeStyle(level: 0 | 1 | 2 | 3): ChalkInstance {
+  return level === 0 ? PLAIN : new (loadedChalk().Chalk)({level})
+}
+
+/**
+ * Text as chalk gives it at level 0: every style (chained too: bold.red) returns its arguments joined by a space;
+ * `visible` text is dropped, as chalk drops it where there is no colour; hex(), rgb()… give the same styles.
+ */
+const PLAIN: ChalkInstance = (() => {
+  const text = (...parts: unknown[]) => (parts.length === 1 ? String(parts[0]) : parts.join(' '))
+  const nothing = () => ''
+  const MODELS = new Set(['rgb', 'hex', 'ansi256', 'bgRgb', 'bgHex', 'bgAnsi256'])
+  const style: ChalkInstance = new Proxy(text, {
+    get: (target, key) => (key === 'level' ? 0 : key === 'visible' ? nothing : typeof key === 'string' && MODELS.has(key) ? () => style : key in target ? Reflect.get(target, key) : style),
+  }) as unknown as ChalkInstance
+  return style
+})()
 
 export interface Marks {
   ok: string
