@@ -46,8 +46,8 @@ const EXTRA_PACKAGES = [
   'ansis', 'ansi-escapes', 'clean-stack', 'cli-spinners', 'indent-string', 'string-width', 'widest-line', 'wrap-ansi',
   // oclif's command discovery without a manifest, plugin patterns, templates, package.json config, package types, WSL
   'ejs', 'get-package-type', 'lilconfig', 'minimatch', 'tinyglobby', 'wsl-utils',
-  // version ranges (plugin and engine checks) and the debug logger (DEBUG=oclif*)
-  'debug', 'semver',
+  // version ranges (plugin and engine checks), the debug logger (DEBUG=oclif*), oclif's colour detection for its themes
+  'debug', 'semver', 'supports-color',
 ]
 const packageName = (specifier) => specifier.split('/').slice(0, specifier.startsWith('@') ? 2 : 1).join('/')
 
@@ -100,6 +100,9 @@ const OCLIF_EDITS = [
     lazy(`node_modules/@oclif/core/lib/${file}`, 'ansis_1', '__importDefault(require("ansis"))'),
   ),
   lazy('node_modules/@oclif/core/lib/ux/action/spinner.js', 'ansiEscapes', "require('ansi-escapes')"),
+  // oclif's own colour detection (the supports-color package, with os and tty) serves only its themed output: help and
+  // error boxes.
+  lazy('node_modules/@oclif/core/lib/ux/theme.js', 'supports_color_1', 'require("./supports-color")'),
   ...['errors/errors/cli.js', 'errors/errors/pretty-print.js', 'help/formatter.js'].flatMap((file) => [
     lazy(`node_modules/@oclif/core/lib/${file}`, 'wrap_ansi_1', '__importDefault(require("wrap-ansi"))'),
     lazy(`node_modules/@oclif/core/lib/${file}`, 'indent_string_1', '__importDefault(require("indent-string"))'),
