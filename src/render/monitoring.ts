@@ -121,6 +121,19 @@ export function stagesOf(timings: Record<string, unknown> | undefined): Record<s
   return stages
 }
 
+/**
+ * One check (a JUnit test case) per stage that ran. In a run that failed, the stage the failure ended is a failure,
+ * not a pass: the lookup for a DNS failure (exit 3), auth for a refused login (7), and for a connection, timeout, TLS or
+ * protocol failure (4, 5, 6, 8) the last stage measured, since such an error ends the session there (no QUIT follows)
+ * and a stage's time is recorded also when it fails.
+ */
+export function stageChecks(stages: Record<string, number>, doc: Pick<CheckDocument, 'exitCode' | 'error'>): Check[] {
+  const names = Object.keys(stages)
+  const {error} = doc
+  const failed = !error ? undefined : doc.exitCode === 3 ? 'lookup' : doc.exitCode === 7 ? 'auth' : [4, 5, 6, 8].includes(doc.exitCode) ? names.at(-1) : undefined
+  return names.map((name) => (error && name === failed ? {name, status: 'failed', ms: stages[name], message: `${error.code}: ${error.message}`} : {name, status: 'passed', ms: stages[name]}))
+}
+
 function snake(name: string): string {
   return name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)
 }
@@ -132,7 +145,7 @@ export function daysUntil(iso: string, now: number = Date.now()): number {
 
 export function buildReport(doc: CheckDocument, measured: Measurements, thresholds: Threshold[], finishedAt = new Date()): Report {
   const stages = measured.stages ?? stagesOf(doc.timings)
-  const checks = measured.checks ?? Object.entries(stages).map(([name, ms]) => ({name, status: 'passed' as const, ms}))
+  const checks = measured.checks ?? stageChecks(stages, doc)
   const unchecked = doc.error ? undefined : (measured.unchecked ?? nothingChecked(checks))
   return {
     command: doc.command,

@@ -289,11 +289,12 @@ export class Connection {
       this.abort(error as Error)
       throw error
     } finally {
+      // Also when the handshake failed: the failed stage has its own time (ConnectionOptions.timings).
+      this.timings.tlsMs = elapsedMs(started)
       secure.removeAllListeners('secureConnect')
       secure.removeAllListeners('error')
       secure.removeAllListeners('close')
     }
-    this.timings.tlsMs = elapsedMs(started)
     this.upgraded = secure
     this.bind(secure)
     const cipher = secure.getCipher()

@@ -1,5 +1,5 @@
 import type {ImapCheckResult} from '../../lib/imap/schema.js'
-import {stagesOf, tlsFact, type CheckDocument, type Measurements, type Value} from '../monitoring.js'
+import {stageChecks, stagesOf, tlsFact, type CheckDocument, type Measurements, type Value} from '../monitoring.js'
 
 /** imap-check: stages, TLS, per mailbox its messages and unseen, the quota, and --wait-for's latency. */
 export function imapMeasurements(doc: CheckDocument & Partial<ImapCheckResult>, target: string): Measurements {
@@ -22,7 +22,7 @@ export function imapMeasurements(doc: CheckDocument & Partial<ImapCheckResult>, 
     tls: fact ? [fact] : [],
     values,
     checks: [
-      ...Object.entries(stages).map(([name, ms]) => ({name, status: 'passed' as const, ms})),
+      ...stageChecks(stages, doc),
       ...(doc.waitFor ? [{name: `wait for ${doc.waitFor.criterion} ${doc.waitFor.value}`, status: doc.waitFor.found ? ('passed' as const) : ('failed' as const), ms: doc.waitFor.waitedMs}] : []),
     ],
   }

@@ -1,6 +1,6 @@
 import type {SmtpProbeResult} from '../../lib/smtp/probe.js'
 import type {HostProbe} from '../../lib/smtp/probe-hosts.js'
-import {stagesOf, tlsFact, type Check, type CheckDocument, type Measurements, type TlsFact} from '../monitoring.js'
+import {stageChecks, stagesOf, tlsFact, type Check, type CheckDocument, type Measurements, type TlsFact} from '../monitoring.js'
 
 type ProbeDoc = CheckDocument & Partial<Omit<SmtpProbeResult, 'findings' | 'transcript'>> & {probes?: HostProbe[]; asciiDomain?: string}
 
@@ -29,7 +29,7 @@ export function smtpMeasurements(doc: ProbeDoc, target: string): Measurements {
   const stages = stagesOf(doc.timings)
   const fact = tlsFact(doc.tls)
   const summary = doc.banner ? `${doc.banner.code} ${doc.banner.text}${doc.tls?.version ? `, ${doc.tls.version}` : ''}` : undefined
-  const checks: Check[] = Object.entries(stages).map(([name, ms]) => ({name, status: 'passed', ms}))
+  const checks: Check[] = stageChecks(stages, doc)
   for (const r of doc.recipients ?? []) checks.push({name: `RCPT TO ${r.address}`, status: r.accepted ? 'passed' : 'failed', message: `${r.code} ${r.text}`})
   return {
     service: 'SMTP',

@@ -151,6 +151,21 @@ describe('--format junit', () => {
     expect(failed).toMatch(/<testsuite [^>]*tests="4" failures="1" errors="0" skipped="1"/)
     const fatal = renderJunit(report(doc({exitCode: 4, ok: false, error: {code: 'CONNECT_REFUSED', message: 'refused'}, findings: [{code: 'CONNECT_REFUSED', severity: 'error', message: 'refused'}]})))
     expect(fatal).toContain('<error type="CONNECT_REFUSED" message="refused">exit 4</error>')
-    expect(fatal).not.toContain('<failure')
+    expect(fatal).not.toContain('<failure type=')
+  })
+
+  it('the stage a failure ended is a failure, not a pass; the stages before it pass', () => {
+    const failedStages = (d: CheckDocument) => buildReport(d, {service: 'SMTP', target: 't'}, [], NOW).checks.filter((c) => c.status === 'failed').map((c) => [c.name, c.message])
+    const failure = (exitCode: number, code: string, timings: Record<string, number>) => doc({exitCode, ok: false, error: {code, message: 'why'}, findings: [{code, severity: 'error', message: 'why'}], timings})
+    // A refused connect after the lookup: connect failed, the lookup passed.
+    const refused = failure(4, 'CONNECT_REFUSED', {lookupMs: 3, connectMs: 1, totalMs: 9})
+    expect(failedStages(refused)).toEqual([['connect', 'CONNECT_REFUSED: why']])
+    expect(renderJunit(report(refused))).toMatch(/<testcase name="lookup" [^>]*\/>\n\s*<testcase name="connect" [^>]*>\n\s*<failure message="CONNECT_REFUSED: why"\/>/)
+    expect(failedStages(failure(5, 'GREETING_TIMEOUT', {lookupMs: 3, connectMs: 1, greetingMs: 5000, totalMs: 5009}))).toEqual([['greeting', 'GREETING_TIMEOUT: why']])
+    expect(failedStages(failure(3, 'DNS_UNREACHABLE', {lookupMs: 3, totalMs: 9}))).toEqual([['lookup', 'DNS_UNREACHABLE: why']])
+    // A refused login goes on to QUIT: the auth stage failed, not the last one.
+    expect(failedStages(failure(7, 'AUTH_FAILED', {connectMs: 1, greetingMs: 2, ehloMs: 3, authMs: 4, quitMs: 1, totalMs: 20}))).toEqual([['auth', 'AUTH_FAILED: why']])
+    // A check that ran to the end and found a problem: every stage passed, the finding is the failure.
+    expect(failedStages(doc({exitCode: 1, ok: false, findings: [{code: 'TLS_CERT_EXPIRED', severity: 'error', message: 'expired'}]}))).toEqual([])
   })
 })
