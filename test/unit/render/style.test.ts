@@ -1,6 +1,15 @@
 import {Chalk} from 'chalk'
-import {describe, expect, it} from 'vitest'
-import {colourLevel, makeStyle, prepareColour} from '../../../src/render/style.js'
+import {beforeAll, describe, expect, it, vi} from 'vitest'
+
+// A fresh instance of the module, whatever other test files in the same worker loaded before: the tests below check
+// when it loads chalk.
+let colourLevel: typeof import('../../../src/render/style.js').colourLevel
+let makeStyle: typeof import('../../../src/render/style.js').makeStyle
+let prepareColour: typeof import('../../../src/render/style.js').prepareColour
+beforeAll(async () => {
+  vi.resetModules()
+  ;({colourLevel, makeStyle, prepareColour} = await import('../../../src/render/style.js'))
+})
 
 const pipe = {isTTY: false} as NodeJS.WriteStream
 const terminal = {isTTY: true} as NodeJS.WriteStream
