@@ -71,6 +71,28 @@ const PATHS: Path[] = ['wrong password', 'echoing server', 'closed mid-AUTH', 'T
 const PATIENT = '15s'
 
 /**
+ * The tests of each describe run at the same time (a run costs a process start and little else, so one test's runs
+ * left a core idle while its slowest ran), and share this many CLI runs at once between them: enough to keep both
+ * cores of a CI machine busy, few enough that a loaded machine still greets every run well inside PATIENT.
+ */
+const AT_ONCE = 8
+let running = 0
+const waiting: (() => void)[] = []
+async function limited<T>(run: () => Promise<T>): Promise<T> {
+  if (running >= AT_ONCE) await new Promise<void>((resolve) => waiting.push(resolve))
+  else running++
+  try {
+    return await run()
+  } finally {
+    const next = waiting.shift()
+    if (next) next()
+    else running--
+  }
+}
+/** A test waits for its share of the runs above: its limit is that of all its runs together. */
+const TEST_LIMIT = 300_000
+
+/**
  * docs/cli.md: authentication failed 7, connection closed 4, TLS 6; an echo with NUL bytes in it (the
  * decoded PLAIN payload) may be refused as binary, 8, before it is read as a reply.
  */
@@ -78,7 +100,7 @@ const EXIT: Record<Path, number[]> = {'wrong password': [7], 'echoing server': [
 /** Under --format nagios the same failures as plugin states: a refused login UNKNOWN (3), the server's failures CRITICAL (2). */
 const NAGIOS_EXIT: Record<number, number> = {4: 2, 6: 2, 7: 3, 8: 2}
 
-describe('the canary password never appears in any output', () => {
+describe.concurrent('the canary password never appears in any output', () => {
   let pki: TestPki
   const smtp = new Map<Path, SmtpFixture>()
   const pop3 = new Map<Path, Pop3Fixture>()
@@ -158,23 +180,23 @@ describe('the canary password never appears in any output', () => {
           for (const variant of variants) {
             for (const [mode, flags] of modes) {
               const args = [...base(path), '--timeout', PATIENT, ...variant, ...flags]
-              runs.push(runCli(args, {env: {MAILDIG_PASSWORD: CANARY}}).then((r) => [`${variant.join(' ') || 'default'} ${mode}`, r, flags.includes('nagios')]))
+              runs.push(limited(() => runCli(args, {env: {MAILDIG_PASSWORD: CANARY}})).then((r) => [`${variant.join(' ') || 'default'} ${mode}`, r, flags.includes('nagios')]))
             }
             // The password from standard input too.
-            if (group === '') runs.push(runCli([...base(path), '--timeout', PATIENT, ...variant, '--json', '--transcript', '--password-stdin'], {input: `${CANARY}\n`}).then((r) => [`${variant.join(' ') || 'default'} --password-stdin`, r]))
+            if (group === '') runs.push(limited(() => runCli([...base(path), '--timeout', PATIENT, ...variant, '--json', '--transcript', '--password-stdin'], {input: `${CANARY}\n`})).then((r) => [`${variant.join(' ') || 'default'} --password-stdin`, r]))
           }
           for (const [what, r, nagios] of await Promise.all(runs)) {
             // Each run failed the way its path says (not, say, a usage error that sent nothing).
             expect(nagios ? EXIT[path].map((c) => NAGIOS_EXIT[c]) : EXIT[path], `${what}: exit ${r.code}\n${r.stderr}${r.stdout}`).toContain(r.code)
             expectNoCanary(r, what)
           }
-        }, 120_000)
+        }, TEST_LIMIT)
       }
     }
   }
 })
 
-describe('roundtrip: neither of its two canary passwords appears in any output', () => {
+describe.concurrent('roundtrip: neither of its two canary passwords appears in any output', () => {
   let pki: TestPki
   const smtp = new Map<Path, SmtpFixture>()
   const pop3 = new Map<Path, Pop3Fixture>()
@@ -202,10 +224,10 @@ describe('roundtrip: neither of its two canary passwords appears in any output',
 
   const tlsArgs = (path: Path, flag: string) => (path === 'TLS failure' ? [flag, 'starttls'] : [flag, 'none'])
   const run = (args: string[], stdin: boolean) =>
-    runCli(['roundtrip', '--from', 'bob@mail.test', '--to', 'alice@mail.test', '--user', USER, '--mailbox-user', USER, '--allow-insecure-auth', '--no-predict', '--wait', '5s', '--timeout', PATIENT, ...args, ...(stdin ? ['--password-stdin'] : [])], {
+    limited(() => runCli(['roundtrip', '--from', 'bob@mail.test', '--to', 'alice@mail.test', '--user', USER, '--mailbox-user', USER, '--allow-insecure-auth', '--no-predict', '--wait', '5s', '--timeout', PATIENT, ...args, ...(stdin ? ['--password-stdin'] : [])], {
       env: {MAILDIG_MAILBOX_PASSWORD: MAILBOX_CANARY, ...(stdin ? {} : {MAILDIG_PASSWORD: CANARY})},
       input: stdin ? `${CANARY}\n` : '',
-    })
+    }))
   const sides: [string, (path: Path) => string[]][] = [
     // The mailbox logs in with its canary; the submission server then fails the way the path says.
     ['the submission server', (path) => ['--server', `${smtp.get(path)!.host}:${smtp.get(path)!.port}`, ...tlsArgs(path, '--tls'), '--mailbox-host', `${goodMailbox.host}:${goodMailbox.port}`, '--mailbox-tls', 'none']],
@@ -227,7 +249,7 @@ describe('roundtrip: neither of its two canary passwords appears in any output',
             expectNoCanary(r, what, BOTH_FORMS)
           }
         }
-      }, 120_000)
+      }, TEST_LIMIT)
     }
   }
 })
