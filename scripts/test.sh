@@ -28,12 +28,14 @@ status=0
 # world; its files one after the other, as they share its servers and mailboxes) and the unit and cli projects (no
 # world; they bind only their own fixtures' addresses, on ports of their own). vitest gives a 2-core machine one worker,
 # so in one process every file waited for the one before it, and the integration files mostly wait on servers and
-# deadlines. With arguments (a file, a project, a name filter) it is one vitest run as they ask.
+# deadlines. That is done for the machine's Node, which runs alone: beside another version (two more processes on a
+# 2-core machine) tests with 1-2 s deadlines failed under the load. With split=0, or with arguments (a file, a project,
+# a name filter), it is one vitest run.
 run_on() {
-  local node=$1 dir=$2
-  shift 2
+  local node=$1 dir=$2 split=$3
+  shift 3
   local vitest=(env PATH="$(dirname "$node"):$PATH" "$node" node_modules/vitest/vitest.mjs run --reporter=default --reporter=json)
-  if [ $# -gt 0 ]; then
+  if [ $# -gt 0 ] || [ "$split" = 0 ]; then
     "${vitest[@]}" --outputFile.json="$dir/all.json" "$@"
     return
   fi
@@ -45,19 +47,20 @@ run_on() {
   cat "$dir/unit-cli.log"
   return $status
 }
-# The reports a run writes: the summary counts a missing one as a failure.
-if [ $# -gt 0 ]; then parts=(all); else parts=(integration unit-cli); fi
+# The reports a run writes (split: $3): the summary counts a missing one as a failure.
 add_reports() {
+  if [ "$3" = 1 ] && [ "$args" = 0 ]; then parts=(integration unit-cli); else parts=(all); fi
   for part in "${parts[@]}"; do reports+=("$1=$2/$part.json"); done
 }
+args=$#
 
 # This machine's Node first, on its own.
 first=$("${nodes[0]}" --version)
 echo "=== tests on Node $first (${nodes[0]})"
 first_dir=$(mktemp -d -t maildig-vitest-XXXXXX)
 dirs=("$first_dir")
-add_reports "$first" "$first_dir"
-run_on "${nodes[0]}" "$first_dir" "$@" || status=$?
+add_reports "$first" "$first_dir" 1
+run_on "${nodes[0]}" "$first_dir" 1 "$@" || status=$?
 
 # The other Node versions at the same time, each in a network namespace of its own (as root, where `ip netns` works):
 # each test world binds the same loopback addresses, and one run is mostly waiting on servers and deadlines, so two
@@ -103,9 +106,9 @@ if [ $parallel = 1 ]; then
     version=$("$node" --version)
     dir=$(mktemp -d -t maildig-vitest-XXXXXX)
     dirs+=("$dir")
-    add_reports "$version" "$dir"
+    add_reports "$version" "$dir" 0
     echo "=== tests on Node $version ($node), in network namespace ${namespaces[$i]}, side by side with the other versions"
-    ( ip netns exec "${namespaces[$i]}" bash -c "$(declare -f run_on); run_on \"\$@\"" _ "$node" "$dir" "$@" > "$dir/run.log" 2>&1 ) &
+    ( ip netns exec "${namespaces[$i]}" bash -c "$(declare -f run_on); run_on \"\$@\"" _ "$node" "$dir" 0 "$@" > "$dir/run.log" 2>&1 ) &
     pids+=($!)
   done
   for i in "${!pids[@]}"; do
@@ -119,8 +122,8 @@ else
     echo "=== tests on Node $version ($node)"
     dir=$(mktemp -d -t maildig-vitest-XXXXXX)
     dirs+=("$dir")
-    add_reports "$version" "$dir"
-    run_on "$node" "$dir" "$@" || status=$?
+    add_reports "$version" "$dir" 1
+    run_on "$node" "$dir" 1 "$@" || status=$?
   done
 fi
 
