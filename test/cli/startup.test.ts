@@ -1,5 +1,5 @@
 import {spawnSync} from 'node:child_process'
-import {mkdtempSync, readFileSync, rmSync} from 'node:fs'
+import {mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {fileURLToPath} from 'node:url'
@@ -44,6 +44,17 @@ describe('what a run loads', () => {
   it('loads no ES module (bin/run.js, the loader and the command stubs are CommonJS)', () => {
     // What Node loads to import an ES module, and its fs/promises with readline; its bootstrap has a few esm/ parts.
     for (const name of ['internal/modules/esm/module_job', 'internal/modules/esm/translators']) expect(loaded(mx.modules, name), name).toBe(false)
+  })
+
+  it('loads no node:module: lazily needed builtins come through process.getBuiltinModule (src/lib/builtins.ts)', () => {
+    // createRequire's node:module brings Node's ES module loader and source-map support with it. Node's -e loads
+    // node:module itself, so the baseline here is an empty script file (on Node 24 it loads the ES module loader too).
+    const empty = join(dir, 'empty.cjs')
+    writeFileSync(empty, '')
+    const script = modulesLoadedBy([], [empty]).modules
+    for (const name of ['module', 'internal/modules/esm/loader', 'internal/source_map/source_map']) {
+      expect(mx.modules.includes(`NativeModule ${name}`) && !script.includes(`NativeModule ${name}`), name).toBe(false)
+    }
   })
 
   it("loads no perf_hooks: maildig's clock is process.hrtime, and oclif's markers load it only when they are on", () => {
