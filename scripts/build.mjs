@@ -20,8 +20,9 @@
 // bin/run.js, the loader and the stubs are CommonJS (bin/package.json says so for bin/), so that a run loads no ES module
 // and Node never starts its ES module loader (about 15 ms of a start).
 //
-// nodemailer, imapflow, ora and mailauth stay outside the bundle, loaded by the commands that use them (dynamic import;
-// the build fails if one is imported statically).
+// nodemailer, imapflow, ora and mailauth stay outside the core and the parts, loaded by the commands that use them
+// (dynamic import; the build fails if one is imported statically): imapflow, mailauth and nodemailer's composer from
+// scripts of their own, dist/vendor/<name>.cjs, with code caches like the parts' (VENDOR below); ora from node_modules.
 import {mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {createHash} from 'node:crypto'
 import {createRequire} from 'node:module'
@@ -33,6 +34,18 @@ import {init, parse} from 'es-module-lexer'
 const LAZY_PACKAGES = ['nodemailer', 'imapflow', 'ora', 'mailauth']
 // typescript: @oclif/core requires it only to read tsconfig.json in development (NODE_ENV=development or test).
 const EXTERNAL = [...LAZY_PACKAGES, 'typescript']
+// The packages of LAZY_PACKAGES with a CommonJS build, each bundled with its dependencies into dist/vendor/<name>.cjs:
+// the import() specifiers the sources use, by script. Loaded from node_modules through import(), each was a few hundred
+// files of its own that Node resolved, read and compiled at every run that needed it, through its ES module loader
+// (imapflow's package sends import() to its ES module build): imapflow took about 250 ms of every imap-check and
+// roundtrip, mailauth about 200 ms of a DKIM verification, nodemailer's composer about 60 ms of a send; a vendor script
+// from its code cache takes a third of that or less. The loader's __maildigImport gives each specifier what import()
+// gives for a CommonJS module: its exports, and them again as `default`. ora is an ES module only: it stays an import().
+const VENDOR = {
+  imapflow: ['imapflow'],
+  mailauth: ['mailauth/lib/dkim/verify.js', 'mailauth/lib/arc/index.js'],
+  nodemailer: ['nodemailer/lib/mail-composer'],
+}
 const IMPORT = '__maildigImport'
 const CORE = '__maildigCore'
 const EXTRA = '__maildigExtra'
@@ -223,13 +236,13 @@ function extraModules(paths) {
  * The source of a built script as the loader runs it: import(x) as __maildigImport(x), all ASCII, inside the wrapper.
  * Fails the build on what must not be in a script.
  */
-function finishScript(file) {
+function finishScript(file, {vendor = false} = {}) {
   // import() does not work in a vm.Script on Node 20 (a function callback needs --experimental-vm-modules, and a script
   // compiled from a code cache loses its callback), so each import(x) becomes __maildigImport(x): the loader passes
   // its own import(), which resolves the same specifiers (packages, node: builtins, file URLs) from the same folder.
   let source = readFileSync(file, 'utf8')
   if (source.includes(IMPORT)) throw new Error(`build: ${file} already uses ${IMPORT}`)
-  const eager = new RegExp(`require\\("(${LAZY_PACKAGES.join('|')})[/"]`).exec(source)
+  const eager = vendor ? null : new RegExp(`require\\("(${LAZY_PACKAGES.join('|')})[/"]`).exec(source)
   if (eager) throw new Error(`build: ${eager[1]} is imported statically; import it with import() where it is used`)
   // zod describes the JSON documents (the schema files, for the docs generator); a run checks flags with plain functions
   // (src/cli/validate.ts). Loading zod's first schemas cost every run about 2 ms.
@@ -324,13 +337,37 @@ async function bundle() {
   if (inBoth.length > 0) throw new Error(`build: dist/extra.cjs has its own copy of core modules: ${inBoth.join(', ')}`)
   scripts.push({file: 'dist/extra.cjs', ...finishScript('dist/extra.cjs')})
 
+  // The vendor scripts: each package as it is (none of maildig's modules, no build define), its dependencies bundled in.
+  mkdirSync('dist/vendor')
+  const vendors = await Promise.all(
+    Object.entries(VENDOR).map(async ([name, specifiers]) => {
+      const file = `dist/vendor/${name}.cjs`
+      await build({
+        ...SCRIPT_OPTIONS,
+        external: ['typescript'],
+        define: {},
+        stdin: {contents: `module.exports = {\n${specifiers.map((s) => `  ${JSON.stringify(s)}: () => require(${JSON.stringify(s)}),`).join('\n')}\n}\n`, resolveDir: process.cwd(), sourcefile: `maildig-vendor-${name}.js`, loader: 'js'},
+        outfile: file,
+      })
+      return {file, ...finishScript(file, {vendor: true})}
+    }),
+  )
+  scripts.push(...vendors)
+
   // The loader knows which V8 made the build's code caches, and which build it loads (the key of a user's own caches).
   const hash = createHash('sha256')
   for (const {source} of scripts) hash.update(source)
   const buildId = hash.digest('hex').slice(0, 16)
   const loader = readFileSync('scripts/bundle-loader.cjs', 'utf8')
-  if (!loader.includes("'__MAILDIG_BUILD_V8__'") || !loader.includes("'__MAILDIG_BUILD_ID__'")) throw new Error('build: the loader has no build placeholders')
-  writeFileSync('dist/maildig-loader.cjs', loader.replace("'__MAILDIG_BUILD_V8__'", JSON.stringify(process.versions.v8)).replace("'__MAILDIG_BUILD_ID__'", JSON.stringify(buildId)))
+  if (!loader.includes("'__MAILDIG_BUILD_V8__'") || !loader.includes("'__MAILDIG_BUILD_ID__'") || !loader.includes("'__MAILDIG_VENDORED__'")) throw new Error('build: the loader has no build placeholders')
+  const vendored = Object.fromEntries(Object.entries(VENDOR).flatMap(([name, specifiers]) => specifiers.map((s) => [s, name])))
+  writeFileSync(
+    'dist/maildig-loader.cjs',
+    loader
+      .replace("'__MAILDIG_BUILD_V8__'", JSON.stringify(process.versions.v8))
+      .replace("'__MAILDIG_BUILD_ID__'", JSON.stringify(buildId))
+      .replace("'__MAILDIG_VENDORED__'", JSON.stringify(vendored)),
+  )
 
   mkdirSync('dist/commands')
   for (const id of ids) {
@@ -353,7 +390,7 @@ async function bundle() {
 
   const kib = (file) => `${(Buffer.byteLength(scripts.find((s) => s.file === file).source) / 1024).toFixed(0)} KiB`
   const dynamic = scripts.reduce((sum, s) => sum + s.dynamic, 0)
-  console.log(`build: dist/maildig.cjs (${kib('dist/maildig.cjs')}), ${ids.length} command parts (mx ${kib('dist/parts/mx.cjs')}, trace ${kib('dist/parts/trace.cjs')}) and dist/extra.cjs (${kib('dist/extra.cjs')}; ${dynamic} dynamic imports) in ${(performance.now() - started).toFixed(0)} ms`)
+  console.log(`build: dist/maildig.cjs (${kib('dist/maildig.cjs')}), ${ids.length} command parts (mx ${kib('dist/parts/mx.cjs')}, trace ${kib('dist/parts/trace.cjs')}), dist/extra.cjs (${kib('dist/extra.cjs')}) and ${Object.keys(VENDOR).length} vendor scripts (${Object.keys(VENDOR).map((name) => `${name} ${kib(`dist/vendor/${name}.cjs`)}`).join(', ')}); ${dynamic} dynamic imports, in ${(performance.now() - started).toFixed(0)} ms`)
 }
 
 /**
@@ -366,7 +403,7 @@ async function bundle() {
  */
 async function codeCache() {
   const started = performance.now()
-  for (const file of readdirSync('dist/parts')) if (file.endsWith('.cache')) rmSync(`dist/parts/${file}`, {force: true})
+  for (const folder of ['dist/parts', 'dist/vendor']) for (const file of readdirSync(folder)) if (file.endsWith('.cache')) rmSync(`${folder}/${file}`, {force: true})
   rmSync('dist/maildig.cjs.cache', {force: true})
   // oclif reads and parses its manifest at every start: written without indentation (62 KiB, not 83) and in ASCII
   // (\uXXXX for the few other characters, the same JSON), Node reads it into a one-byte string, which JSON.parse goes
@@ -405,7 +442,7 @@ async function codeCache() {
   process.exitCode = 0
   const sizes = writeCodeCaches()
   const kib = (name) => `${(sizes[name] / 1024).toFixed(0)} KiB`
-  console.log(`build: code caches of dist/maildig.cjs (${kib('maildig')}), its parts (mx ${kib('parts/mx')}, trace ${kib('parts/trace')}) and dist/extra.cjs (${kib('extra')}) in ${(performance.now() - started).toFixed(0)} ms`)
+  console.log(`build: code caches of dist/maildig.cjs (${kib('maildig')}), its parts (mx ${kib('parts/mx')}, trace ${kib('parts/trace')}), dist/extra.cjs (${kib('extra')}) and the vendor scripts (${Object.keys(VENDOR).map((name) => `${name} ${kib(`vendor/${name}`)}`).join(', ')}) in ${(performance.now() - started).toFixed(0)} ms`)
 }
 
 /** A DNS responder on 127.0.0.1 for the code cache's mx runs: mail.test with two exchanges, addresses and PTRs. */

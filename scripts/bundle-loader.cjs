@@ -1,4 +1,4 @@
-// dist/maildig-loader.cjs (copied here by scripts/build.mjs, which fills in BUILD_V8 and BUILD_ID): loads maildig's bundled
+// dist/maildig-loader.cjs (copied here by scripts/build.mjs, which fills in BUILD_V8, BUILD_ID and VENDORED): loads maildig's bundled
 // scripts once per process (Node's require cache keeps this module once):
 // - dist/maildig.cjs, the core: oclif, the CLI's entry, help and the command-not-found hook, and every module of theirs;
 // - dist/parts/<id>.cjs, one command's own code, loaded when oclif asks for that command's class. A module that the core
@@ -7,6 +7,8 @@
 // - dist/extra.cjs, packages that the core and the parts require only on paths an ordinary run does not take (help and
 //   oclif's error boxes, globbing, templates, version ranges, DEBUG logging): loaded on the first such require
 //   (__maildigExtra(path)), with the core's modules from the core as for a part.
+// - dist/vendor/<name>.cjs, a package that few commands need (imapflow, mailauth, nodemailer's composer) bundled with
+//   its dependencies: loaded when a command first imports it (__maildigImport, VENDORED).
 // V8 compiles each script from a code cache, which saves compiling hundreds of kilobytes of JavaScript on every start:
 // - on the Node the package was built with, the build's own caches (<script>.cache beside each), made after a few offline
 //   runs;
@@ -24,6 +26,8 @@ const {Script} = require('node:vm')
 
 const BUILD_V8 = '__MAILDIG_BUILD_V8__'
 const BUILD_ID = '__MAILDIG_BUILD_ID__'
+/** import() specifiers served by a vendor script (dist/vendor/<name>.cjs), by name: VENDOR in scripts/build.mjs. */
+const VENDORED = '__MAILDIG_VENDORED__'
 const ownV8 = process.versions.v8 === BUILD_V8
 const cacheHome = ownV8 ? undefined : userCacheHome()
 /** The scripts this process compiled: the build writes their caches, another V8 writes the user's. */
@@ -46,7 +50,7 @@ function load(name, core, extra) {
     process.once('exit', writeUserCaches)
   }
   const module = {exports: {}}
-  script.runInThisContext()(module.exports, require, module, filename, dirname(filename), (specifier) => import(specifier), core, extra)
+  script.runInThisContext()(module.exports, require, module, filename, dirname(filename), importFor, core, extra)
   return module.exports
 }
 
@@ -66,6 +70,26 @@ const extra = (path) => {
   if (!get) throw new Error(`maildig: dist/extra.cjs has no module ${path} (a build of mixed versions?)`)
   return get()
 }
+const vendors = new Map()
+/** A vendor script's table (import() specifier → a function that requires that module of the script), loaded on first use. */
+const vendor = (name) => {
+  if (!vendors.has(name)) vendors.set(name, load(`vendor/${name}`))
+  return vendors.get(name)
+}
+
+/**
+ * The scripts' import(x) (__maildigImport): a vendored package from its script, with what import() gives for a CommonJS
+ * module (its exports, and them again as `default`); anything else through Node's import(), from this folder.
+ */
+function importFor(specifier) {
+  const name = VENDORED[specifier]
+  if (name === undefined) return import(specifier)
+  return new Promise((resolve) => {
+    const exports = vendor(name)[specifier]()
+    resolve({...exports, default: exports})
+  })
+}
+
 core = load('maildig', undefined, extra)
 const parts = new Map()
 const part = (id) => {
@@ -87,12 +111,15 @@ exports.commandNotFound = core.commandNotFound
 exports.loadedScripts = () => [...loaded.keys()]
 
 /**
- * For the build: loads every command's part and the extra (so that each has a cache, whether or not a run used it),
+ * For the build: loads every command's part, the extra and the vendor scripts (so that each has a cache, whether or not a
+ * run used it),
  * then writes the code cache of each script as compiled so far in this process; returns their sizes by name.
  */
 exports.writeCodeCaches = function writeCodeCaches() {
   for (const id of core.ids) part(id)
   extraScript ??= load('extra', shared, extra)
+  // Each vendored module run once, so that the caches hold their top levels (the bulk of what loading one costs).
+  for (const [specifier, name] of Object.entries(VENDORED)) vendor(name)[specifier]()
   const sizes = {}
   for (const [name, {script, filename}] of loaded) {
     const data = script.createCachedData()

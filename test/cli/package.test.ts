@@ -60,8 +60,10 @@ describe('the packed package', () => {
   it('installs without an install-script warning, with only the runtime dependencies', () => {
     expect(installLog).not.toMatch(/install-scripts|allowScripts|prepare/)
     const modules = join(dir, 'app', 'node_modules')
-    for (const bundled of ['@oclif', 'zod', 'dns-packet', 'esbuild', 'typescript', 'vitest']) expect(existsSync(join(modules, bundled)), bundled).toBe(false)
-    for (const lazy of ['nodemailer', 'imapflow', 'ora', 'mailauth']) expect(existsSync(join(modules, lazy)), lazy).toBe(true)
+    // Bundled into the scripts (imapflow, mailauth and nodemailer into dist/vendor/), or needed only to build and test.
+    for (const bundled of ['@oclif', 'zod', 'dns-packet', 'esbuild', 'typescript', 'vitest', 'imapflow', 'mailauth', 'nodemailer']) expect(existsSync(join(modules, bundled)), bundled).toBe(false)
+    // An ES module only, loaded from node_modules when a spinner shows.
+    expect(existsSync(join(modules, 'ora')), 'ora').toBe(true)
     const installed = JSON.parse(readFileSync(join(modules, pkg.name, 'package.json'), 'utf8'))
     expect(installed.scripts ?? {}).toEqual({})
     expect(installed.devDependencies).toBeUndefined()
@@ -69,13 +71,13 @@ describe('the packed package', () => {
 
   it('ships what runs and the docs, and nothing for development', () => {
     const files = readdirSync(join(dir, 'app', 'node_modules', pkg.name), {recursive: true}).map(String)
-    expect(files).toEqual(expect.arrayContaining(['LICENSE', 'README.md', 'bin/run.js', 'dist/maildig.cjs', 'dist/maildig.cjs.cache', 'dist/parts/mx.cjs', 'dist/parts/mx.cjs.cache', 'oclif.manifest.json', 'docs/cli.md', 'examples/postfix-relay-chain.eml']))
+    expect(files).toEqual(expect.arrayContaining(['LICENSE', 'README.md', 'bin/run.js', 'dist/maildig.cjs', 'dist/maildig.cjs.cache', 'dist/parts/mx.cjs', 'dist/parts/mx.cjs.cache', 'dist/vendor/imapflow.cjs', 'dist/vendor/imapflow.cjs.cache', 'dist/vendor/mailauth.cjs', 'dist/vendor/nodemailer.cjs', 'oclif.manifest.json', 'docs/cli.md', 'examples/postfix-relay-chain.eml']))
     expect(files.filter((f) => f.startsWith('dist/lib') || f === 'bin/dev.js' || f.startsWith('src') || f.startsWith('test'))).toEqual([])
     const installed = JSON.parse(readFileSync(join(dir, 'app', 'node_modules', pkg.name, 'package.json'), 'utf8'))
     for (const field of ['license', 'repository', 'homepage', 'bugs', 'keywords']) expect(installed[field], field).toBeTruthy()
   })
 
-  it('runs --help, mx and trace --message from the installed folder', async () => {
+  it('runs --help, mx, trace --message and send --dry-run from the installed folder', async () => {
     const help = await run(['--help'])
     expect(help.status).toBe(0)
     expect(help.stdout).toMatch(/^EXIT CODES$/m)
@@ -86,5 +88,9 @@ describe('the packed package', () => {
     const trace = await run(['trace', '--message', join(dir, 'app', 'node_modules', pkg.name, 'examples', 'postfix-relay-chain.eml')])
     expect(trace.status).toBe(0)
     expect(trace.stdout).toMatch(/^Observed route: 4 hops/)
+    // nodemailer's composer from its vendor script (dist/vendor/nodemailer.cjs).
+    const send = await run(['send', '--dry-run', '--from', 'a@example.test', '--to', 'b@example.test'])
+    expect(send.status, send.stderr).toBe(0)
+    expect(send.stdout).toMatch(/^From: a@example\.test$/m)
   })
 })

@@ -90,6 +90,27 @@ describe('what a run loads', () => {
     expect(probe.ended).toBe('exit')
   })
 
+  it('takes imapflow from its vendor script, compiled from its cache, without Node\'s ES module loader (imap-check, refused)', () => {
+    const imap = modulesLoadedBy(['imap-check', '127.0.0.1', '--port', '9', '--timeout', '2s', '--json'])
+    expect(imap.status).toBe(4)
+    expect(imap.scripts).toEqual(['maildig', 'parts/imap-check', 'vendor/imapflow'])
+    for (const name of ['internal/modules/esm/module_job', 'internal/modules/esm/translators']) expect(loaded(imap.modules, name), name).toBe(false)
+  })
+
+  it('takes mailauth from its vendor script to verify a saved message (sender --message)', () => {
+    const message = fileURLToPath(new URL('../../examples/postfix-relay-chain.eml', import.meta.url))
+    const sender = modulesLoadedBy(['sender', 'example.com', '--message', message, '--resolver', '127.0.0.1:9', '--timeout', '2s', '--json'])
+    expect(sender.scripts).toEqual(['maildig', 'parts/sender', 'vendor/mailauth'])
+    for (const name of ['internal/modules/esm/module_job', 'internal/modules/esm/translators']) expect(loaded(sender.modules, name), name).toBe(false)
+  })
+
+  it("takes nodemailer's composer from its vendor script (send --dry-run)", () => {
+    const send = modulesLoadedBy(['send', '--dry-run', '--from', 'a@b.test', '--to', 'c@d.test'])
+    expect(send.status).toBe(0)
+    expect(send.scripts).toEqual(['maildig', 'parts/send', 'vendor/nodemailer'])
+    for (const name of ['internal/modules/esm/module_job', 'internal/modules/esm/translators']) expect(loaded(send.modules, name), name).toBe(false)
+  })
+
   it("loads dist/extra.cjs for help, whose layout it holds (oclif's wrap-ansi, string-width…)", () => {
     const help = modulesLoadedBy(['mx', '--help'])
     expect(help.status).toBe(0)
