@@ -112,8 +112,7 @@ exports.loadedScripts = () => [...loaded.keys()]
 
 /**
  * For the build: loads every command's part, the extra and the vendor scripts (so that each has a cache, whether or not a
- * run used it),
- * then writes the code cache of each script as compiled so far in this process; returns their sizes by name.
+ * run used it), then writes the code cache of each script as compiled so far in this process; returns their sizes by name.
  */
 exports.writeCodeCaches = function writeCodeCaches() {
   for (const id of core.ids) part(id)
