@@ -292,6 +292,8 @@ async function bundle() {
     })
   const scan = await coreBuild([])
   const inCore = new Set(Object.keys(scan.metafile.inputs).filter((path) => !path.startsWith('<') && !path.startsWith('maildig-extra:') && path !== 'src/maildig-core.ts'))
+  // Every module of every script, for the third-party notices (NOTICES below).
+  const bundled = new Set(inCore)
   await coreBuild([
     // require(), so that a module is there as soon as a part asks for it; each runs at most once, as in the core.
     'export const shared = {',
@@ -312,6 +314,7 @@ async function bundle() {
         plugins: [extraModules(extraPaths), coreModules(inCore)],
         metafile: true,
       })
+      for (const path of Object.keys(result.metafile.inputs)) bundled.add(path)
       const twice = Object.keys(result.metafile.inputs).filter((path) => inCore.has(path))
       if (twice.length > 0) throw new Error(`build: ${file} has its own copy of core modules: ${twice.join(', ')}`)
       return {file, ...finishScript(file)}
@@ -333,6 +336,7 @@ async function bundle() {
     plugins: [coreModules(inCore)],
     metafile: true,
   })
+  for (const path of Object.keys(extra.metafile.inputs)) bundled.add(path)
   const inBoth = Object.keys(extra.metafile.inputs).filter((path) => inCore.has(path))
   if (inBoth.length > 0) throw new Error(`build: dist/extra.cjs has its own copy of core modules: ${inBoth.join(', ')}`)
   scripts.push({file: 'dist/extra.cjs', ...finishScript('dist/extra.cjs')})
@@ -342,17 +346,20 @@ async function bundle() {
   const vendors = await Promise.all(
     Object.entries(VENDOR).map(async ([name, specifiers]) => {
       const file = `dist/vendor/${name}.cjs`
-      await build({
+      const result = await build({
         ...SCRIPT_OPTIONS,
         external: ['typescript'],
         define: {},
+        metafile: true,
         stdin: {contents: `module.exports = {\n${specifiers.map((s) => `  ${JSON.stringify(s)}: () => require(${JSON.stringify(s)}),`).join('\n')}\n}\n`, resolveDir: process.cwd(), sourcefile: `maildig-vendor-${name}.js`, loader: 'js'},
         outfile: file,
       })
+      for (const path of Object.keys(result.metafile.inputs)) bundled.add(path)
       return {file, ...finishScript(file, {vendor: true})}
     }),
   )
   scripts.push(...vendors)
+  const packages = writeNotices(bundled)
 
   // The loader knows which V8 made the build's code caches, and which build it loads (the key of a user's own caches).
   const hash = createHash('sha256')
@@ -390,7 +397,44 @@ async function bundle() {
 
   const kib = (file) => `${(Buffer.byteLength(scripts.find((s) => s.file === file).source) / 1024).toFixed(0)} KiB`
   const dynamic = scripts.reduce((sum, s) => sum + s.dynamic, 0)
-  console.log(`build: dist/maildig.cjs (${kib('dist/maildig.cjs')}), ${ids.length} command parts (mx ${kib('dist/parts/mx.cjs')}, trace ${kib('dist/parts/trace.cjs')}), dist/extra.cjs (${kib('dist/extra.cjs')}) and ${Object.keys(VENDOR).length} vendor scripts (${Object.keys(VENDOR).map((name) => `${name} ${kib(`dist/vendor/${name}.cjs`)}`).join(', ')}); ${dynamic} dynamic imports, in ${(performance.now() - started).toFixed(0)} ms`)
+  console.log(`build: dist/maildig.cjs (${kib('dist/maildig.cjs')}), ${ids.length} command parts (mx ${kib('dist/parts/mx.cjs')}, trace ${kib('dist/parts/trace.cjs')}), dist/extra.cjs (${kib('dist/extra.cjs')}) and ${Object.keys(VENDOR).length} vendor scripts (${Object.keys(VENDOR).map((name) => `${name} ${kib(`dist/vendor/${name}.cjs`)}`).join(', ')}); ${dynamic} dynamic imports; notices of ${packages} bundled packages; in ${(performance.now() - started).toFixed(0)} ms`)
+}
+
+/** Where the notices of the packages bundled into the scripts go (package.json `files` ships it). */
+const NOTICES = 'dist/THIRD-PARTY-NOTICES.md'
+
+/**
+ * Writes NOTICES: for each package that a script bundled (oclif, chalk, dns-packet, imapflow and its dependencies…), its
+ * name, version, licence and licence text, as their licences (MIT, ISC, BSD, Apache-2.0) ask of a copy that is passed
+ * on; the scripts themselves keep no comments. Fails the build for a bundled package that names no licence.
+ * Returns how many packages it lists.
+ */
+function writeNotices(paths) {
+  const roots = new Set()
+  for (const input of paths) {
+    // Inputs in esbuild's namespaces of this build (maildig-core:…, maildig-extra:…) are stand-ins for the same files.
+    const path = input.replace(/^[\w-]+:/, '')
+    const at = path.lastIndexOf('node_modules/')
+    if (at < 0) continue
+    const parts = path.slice(at + 'node_modules/'.length).split('/')
+    roots.add(path.slice(0, at) + 'node_modules/' + parts.slice(0, parts[0].startsWith('@') ? 2 : 1).join('/'))
+  }
+  const entries = []
+  for (const root of [...roots].sort()) {
+    const pkg = JSON.parse(readFileSync(`${root}/package.json`, 'utf8'))
+    const licence = typeof pkg.license === 'string' ? pkg.license : pkg.license?.type ?? pkg.licenses?.map((l) => l.type ?? l).join(' OR ')
+    if (!licence) throw new Error(`build: ${pkg.name} (${root}) is bundled and names no licence: check it may be, and say so here`)
+    // LICENSE, LICENSE.md, LICENSE-MIT.txt, LICENSE.MIT and LICENSE.EUPL-1.2 (a choice of licences: each is given)…
+    const files = readdirSync(root).filter((f) => /^(licen[cs]e|copying)([-.][\w.-]+)?$/i.test(f)).sort()
+    const text = files.length > 0 ? files.map((f) => readFileSync(`${root}/${f}`, 'utf8').trim()).join('\n\n') : `(The package ships no licence file; its package.json names ${licence}.)`
+    entries.push(`## ${pkg.name} ${pkg.version}\n\nLicence: ${licence}${pkg.homepage ? ` · ${pkg.homepage}` : ''}\n\n\`\`\`\`text\n${text}\n\`\`\`\``)
+  }
+  const unique = [...new Set(entries)]
+  writeFileSync(
+    NOTICES,
+    `# Third-party notices\n\nmaildig's scripts in dist/ bundle these packages (npm run build, scripts/build.mjs). Their licences and notices\nfollow, as they ask of a copy that is passed on.\n\n${unique.join('\n\n')}\n`,
+  )
+  return unique.length
 }
 
 /**

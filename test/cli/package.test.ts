@@ -73,6 +73,12 @@ describe('the packed package', () => {
     const files = readdirSync(join(dir, 'app', 'node_modules', pkg.name), {recursive: true}).map(String)
     expect(files).toEqual(expect.arrayContaining(['LICENSE', 'README.md', 'bin/run.js', 'dist/maildig.cjs', 'dist/maildig.cjs.cache', 'dist/parts/mx.cjs', 'dist/parts/mx.cjs.cache', 'dist/vendor/imapflow.cjs', 'dist/vendor/imapflow.cjs.cache', 'dist/vendor/mailauth.cjs', 'dist/vendor/nodemailer.cjs', 'oclif.manifest.json', 'docs/cli.md', 'examples/postfix-relay-chain.eml']))
     expect(files.filter((f) => f.startsWith('dist/lib') || f === 'bin/dev.js' || f.startsWith('src') || f.startsWith('test'))).toEqual([])
+    // The packages bundled into the scripts, each with its licence and licence text (scripts/build.mjs, writeNotices).
+    const notices = readFileSync(join(dir, 'app', 'node_modules', pkg.name, 'dist', 'THIRD-PARTY-NOTICES.md'), 'utf8')
+    const listed = [...notices.matchAll(/^## (\S+) \d[^\n]*\n\nLicence: (\S[^\n]*)$/gm)].map((m) => m[1])
+    for (const name of ['@oclif/core', 'chalk', 'dns-packet', 'imapflow', 'mailauth', 'nodemailer', 'iconv-lite', 'pino']) expect(listed, name).toContain(name)
+    expect(notices).toMatch(/^## imapflow [\d.]+\n\nLicence: MIT/m)
+    expect(notices).not.toContain('ships no licence file')
     const installed = JSON.parse(readFileSync(join(dir, 'app', 'node_modules', pkg.name, 'package.json'), 'utf8'))
     for (const field of ['license', 'repository', 'homepage', 'bugs', 'keywords']) expect(installed[field], field).toBeTruthy()
   })
