@@ -424,8 +424,9 @@ function writeNotices(paths) {
     const pkg = JSON.parse(readFileSync(`${root}/package.json`, 'utf8'))
     const licence = typeof pkg.license === 'string' ? pkg.license : pkg.license?.type ?? pkg.licenses?.map((l) => l.type ?? l).join(' OR ')
     if (!licence) throw new Error(`build: ${pkg.name} (${root}) is bundled and names no licence: check it may be, and say so here`)
-    // LICENSE, LICENSE.md, LICENSE-MIT.txt, LICENSE.MIT and LICENSE.EUPL-1.2 (a choice of licences: each is given)…
-    const files = readdirSync(root).filter((f) => /^(licen[cs]e|copying)([-.][\w.-]+)?$/i.test(f)).sort()
+    // LICENSE, LICENSE.md, LICENSE-MIT.txt, LICENSE.MIT and LICENSE.EUPL-1.2 (a choice of licences: each is given)…, and
+    // a NOTICE file, which Apache-2.0 asks to pass on.
+    const files = readdirSync(root).filter((f) => /^(licen[cs]e|copying|notice)([-.][\w.-]+)?$/i.test(f)).sort()
     const text = files.length > 0 ? files.map((f) => readFileSync(`${root}/${f}`, 'utf8').trim()).join('\n\n') : `(The package ships no licence file; its package.json names ${licence}.)`
     entries.push(`## ${pkg.name} ${pkg.version}\n\nLicence: ${licence}${pkg.homepage ? ` · ${pkg.homepage}` : ''}\n\n\`\`\`\`text\n${text}\n\`\`\`\``)
   }
