@@ -109,6 +109,8 @@ exports.commandNotFound = core.commandNotFound
 
 /** The scripts this process has loaded so far (maildig, parts/<id>, extra): for the tests of what a run loads. */
 exports.loadedScripts = () => [...loaded.keys()]
+/** Of those, the ones V8 compiled from source: no code cache, or one it rejected (for the tests). */
+exports.compiledFromSource = () => [...loaded].filter(([, {script}]) => script.cachedDataRejected !== false).map(([name]) => name)
 
 /**
  * For the build: loads every command's part, the extra and the vendor scripts (so that each has a cache, whether or not a

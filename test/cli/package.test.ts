@@ -83,7 +83,7 @@ describe('the packed package', () => {
     for (const field of ['license', 'repository', 'homepage', 'bugs', 'keywords']) expect(installed[field], field).toBeTruthy()
   })
 
-  it('runs --help, mx, trace --message and send --dry-run from the installed folder', async () => {
+  it('runs --help, mx, trace --message, send --dry-run, imap-check and sender --message from the installed folder', async () => {
     const help = await run(['--help'])
     expect(help.status).toBe(0)
     expect(help.stdout).toMatch(/^EXIT CODES$/m)
@@ -94,9 +94,18 @@ describe('the packed package', () => {
     const trace = await run(['trace', '--message', join(dir, 'app', 'node_modules', pkg.name, 'examples', 'postfix-relay-chain.eml')])
     expect(trace.status).toBe(0)
     expect(trace.stdout).toMatch(/^Observed route: 4 hops/)
-    // nodemailer's composer from its vendor script (dist/vendor/nodemailer.cjs).
+    // The vendor scripts, with no imapflow, mailauth or nodemailer in node_modules: nodemailer's composer,
     const send = await run(['send', '--dry-run', '--from', 'a@example.test', '--to', 'b@example.test'])
     expect(send.status, send.stderr).toBe(0)
     expect(send.stdout).toMatch(/^From: a@example\.test$/m)
+    // imapflow (loaded before the connect, which nothing answers),
+    const imap = await run(['imap-check', '127.0.0.1', '--port', '9', '--timeout', '2s', '--json'])
+    expect(imap.status, imap.stderr).toBe(4)
+    expect(JSON.parse(imap.stdout)).toMatchObject({command: 'imap-check', error: {code: 'CONNECT_REFUSED'}})
+    // and mailauth, verifying a saved message's signatures (their keys unreachable: could not be checked).
+    const message = join(dir, 'app', 'node_modules', pkg.name, 'examples', 'postfix-relay-chain.eml')
+    const sender = await run(['sender', 'example.com', '--message', message, '--resolver', `127.0.0.1:${dns.port}`, '--timeout', '2s', '--json'])
+    expect(sender.stderr).toBe('')
+    expect(JSON.parse(sender.stdout).dkim.signatures.length).toBeGreaterThan(0)
   })
 })

@@ -13,10 +13,10 @@ const dir = mkdtempSync(join(tmpdir(), 'maildig-startup-'))
 afterAll(() => rmSync(dir, {recursive: true, force: true}))
 
 /** The Node modules (internal ones included) that `maildig …args` loaded, and the scripts of dist/ that it compiled. */
-function modulesLoadedBy(args: string[], script: string[] = [BIN]): {status: number | null; modules: string[]; scripts: string[]; ended: string} {
+function modulesLoadedBy(args: string[], script: string[] = [BIN]): {status: number | null; modules: string[]; scripts: string[]; fromSource: string[]; ended: string} {
   const file = join(dir, `${args[0] ?? 'empty'}-${Math.random().toString(36).slice(2)}.json`)
   const run = spawnSync(process.execPath, ['--require', REPORT, ...script, ...args], {env: {PATH: process.env.PATH, HOME: dir, NO_COLOR: '1', MAILDIG_TEST_MODULES: file}, encoding: 'utf8', timeout: 30_000})
-  return {status: run.status, ...(JSON.parse(readFileSync(file, 'utf8')) as {modules: string[]; scripts: string[]; ended: string})}
+  return {status: run.status, ...(JSON.parse(readFileSync(file, 'utf8')) as {modules: string[]; scripts: string[]; fromSource: string[]; ended: string})}
 }
 
 // What Node itself loads for an empty script does not count against maildig (Node 24 loads its ES module loader at
@@ -91,9 +91,13 @@ describe('what a run loads', () => {
   })
 
   it('takes imapflow from its vendor script, compiled from its cache, without Node\'s ES module loader (imap-check, refused)', () => {
+    // Twice: on a Node other than the build's, the first run compiles from source and writes the user's caches (HOME is
+    // this test's folder), which the second run reads.
+    modulesLoadedBy(['imap-check', '127.0.0.1', '--port', '9', '--timeout', '2s', '--json'])
     const imap = modulesLoadedBy(['imap-check', '127.0.0.1', '--port', '9', '--timeout', '2s', '--json'])
     expect(imap.status).toBe(4)
     expect(imap.scripts).toEqual(['maildig', 'parts/imap-check', 'vendor/imapflow'])
+    expect(imap.fromSource).toEqual([])
     for (const name of ['internal/modules/esm/module_job', 'internal/modules/esm/translators']) expect(loaded(imap.modules, name), name).toBe(false)
   })
 
