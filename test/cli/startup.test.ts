@@ -13,10 +13,10 @@ const dir = mkdtempSync(join(tmpdir(), 'maildig-startup-'))
 afterAll(() => rmSync(dir, {recursive: true, force: true}))
 
 /** The Node modules (internal ones included) that `maildig …args` loaded, and the scripts of dist/ that it compiled. */
-function modulesLoadedBy(args: string[], script: string[] = [BIN]): {status: number | null; modules: string[]; scripts: string[]; fromSource: string[]; ended: string} {
+function modulesLoadedBy(args: string[], script: string[] = [BIN]): {status: number | null; modules: string[]; scripts: string[]; fromSource: string[]; ended: string; files: string[]} {
   const file = join(dir, `${args[0] ?? 'empty'}-${Math.random().toString(36).slice(2)}.json`)
   const run = spawnSync(process.execPath, ['--require', REPORT, ...script, ...args], {env: {PATH: process.env.PATH, HOME: dir, NO_COLOR: '1', MAILDIG_TEST_MODULES: file}, encoding: 'utf8', timeout: 30_000})
-  return {status: run.status, ...(JSON.parse(readFileSync(file, 'utf8')) as {modules: string[]; scripts: string[]; fromSource: string[]; ended: string})}
+  return {status: run.status, ...(JSON.parse(readFileSync(file, 'utf8')) as {modules: string[]; scripts: string[]; fromSource: string[]; ended: string; files: string[]})}
 }
 
 // What Node itself loads for an empty script does not count against maildig (Node 24 loads its ES module loader at
@@ -35,6 +35,16 @@ describe('what a run loads', () => {
 
   it('compiles the core and the part of mx, not dist/extra.cjs (help, error boxes, globbing… that a run does not take)', () => {
     expect(mx.scripts).toEqual(['maildig', 'parts/mx'])
+  })
+
+  it("starts the command without oclif's configuration: reads no manifest and no theme (src/cli/direct.ts)", () => {
+    const read = (files: string[]) => files.map((f) => f.split(/[\\/]/).pop())
+    expect(read(mx.files)).not.toContain('oclif.manifest.json')
+    expect(read(mx.files)).not.toContain('theme.json')
+    // Help is oclif's, from the manifest (so the check above can see a read of it).
+    const help = modulesLoadedBy(['mx', '--help'])
+    expect(help.status).toBe(0)
+    expect(read(help.files)).toContain('oclif.manifest.json')
   })
 
   it("ends as soon as its output is written, without Node's teardown of the heap (src/cli/end.ts)", () => {
