@@ -30,6 +30,7 @@ import {relative, resolve, sep} from 'node:path'
 import {fileURLToPath} from 'node:url'
 import {build} from 'esbuild'
 import {init, parse} from 'es-module-lexer'
+import {withoutInteropCopies} from './interop.mjs'
 
 const LAZY_PACKAGES = ['nodemailer', 'imapflow', 'ora', 'mailauth']
 // typescript: @oclif/core requires it only to read tsconfig.json in development (NODE_ENV=development or test).
@@ -136,6 +137,24 @@ const OCLIF_EDITS = [
     replace: 'const debug = process.env.DEBUG ? (0, debug_1.default)(namespace) : () => {};',
   },
   lazy('node_modules/@oclif/core/lib/util/read-tsconfig.js', 'promises_1', 'require("node:fs/promises")'),
+  // A direct run of a command (src/cli/direct.ts) uses oclif's Command, parser, flags, errors and output, not its
+  // configuration (config.js, plugins, ts-path), help (classes, formatter, docopts) or main loop (main.js, execute.js):
+  // those load when first used, on oclif's own path (help, completion, a name that is no command), instead of at
+  // every start.
+  ...['config', 'execute', 'help', 'main'].map((name) => ({
+    file: 'node_modules/@oclif/core/lib/index.js',
+    find: `var ${name}_1 = require("./${name}");`,
+    replace: `var ${name}_1 = __maildigLazy(() => require("./${name}"));`,
+  })),
+  {
+    file: 'node_modules/@oclif/core/lib/index.js',
+    find: 'exports.ModuleLoader = __importStar(require("./module-loader"));',
+    replace: 'exports.ModuleLoader = __maildigLazy(() => __importStar(require("./module-loader")));',
+  },
+  lazy('node_modules/@oclif/core/lib/command.js', 'config_1', 'require("./config")'),
+  lazy('node_modules/@oclif/core/lib/command.js', 'util_1', 'require("./help/util")'),
+  lazy('node_modules/@oclif/core/lib/flags.js', 'help_1', 'require("./help")'),
+  lazy('node_modules/@oclif/core/lib/errors/handle.js', 'index_1', 'require("../help/index")'),
 ]
 // A module's exports, required when a property is first read (every use of the edited names above is a property
 // read: (0, x_1.f)(…), x_1.default.f(…)).
@@ -253,6 +272,7 @@ function finishScript(file, {vendor = false} = {}) {
     if (source.slice(i.ss, i.ss + 6) !== 'import') throw new Error(`build: no import() at ${i.ss} of ${file}`)
     source = `${source.slice(0, i.ss)}${IMPORT}${source.slice(i.ss + 6)}`
   }
+  if (!vendor) source = withoutInteropCopies(source, file)
   // All ASCII, so that the loader can read it as latin1 (faster than decoding UTF-8, and a one-byte string for
   // V8). esbuild escapes everything but the insides of regular expression literals, where \uXXXX means the same.
   source = source.replace(/[^\x00-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
@@ -274,7 +294,8 @@ async function bundle() {
   const coreEntry = [
     "export {run} from './cli/main.js'",
     "export {endWhenDone} from './cli/end.js'",
-    "export {default as Help} from './cli/help.js'",
+    // maildig's help class (oclif's Help, its formatter and layout) runs its module only when oclif asks for help.
+    "export const loadHelp = () => require('./cli/help.js').default",
     "export {commandNotFound} from './cli/command-not-found.js'",
     // What every command stands on (the flags, the renderers, the findings…): in the core, not in each part.
     "export {MaildigCommand} from './cli/base-command.js'",

@@ -108,8 +108,8 @@ exports.run = (root, argv) => core.run(root, argv, (id) => (core.ids.includes(id
 exports.end = core.endWhenDone
 /** `commands[id]()` is a command's class (its part is loaded then). */
 exports.commands = Object.fromEntries(core.ids.map((id) => [id, () => part(id).default]))
-/** maildig's help class (package.json oclif.helpClass, through dist/help.cjs). */
-exports.Help = core.Help
+/** maildig's help class (package.json oclif.helpClass, through dist/help.cjs), loaded when it is first asked for. */
+Object.defineProperty(exports, 'Help', {enumerable: true, get: () => core.loadHelp()})
 exports.commandNotFound = core.commandNotFound
 
 /** The scripts this process has loaded so far (maildig, parts/<id>, extra): for the tests of what a run loads. */

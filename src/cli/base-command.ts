@@ -66,7 +66,8 @@ export abstract class MaildigCommand<R extends object = Record<string, unknown>>
    */
   public static override async run<T extends Command>(this: new (argv: string[], config: Config) => T, argv?: string[], opts?: Parameters<typeof Command.run>[1] | DirectConfig): Promise<ReturnType<T['run']>> {
     // A direct run (src/cli/direct.ts) hands the few values oclif's Command reads of a configuration.
-    if (!(opts instanceof Config) && !(opts instanceof DirectConfig)) return Command.run.call(this, argv, opts) as Promise<ReturnType<T['run']>>
+    // (DirectConfig first: reading oclif's Config class loads oclif's configuration modules, which a direct run does without.)
+    if (!(opts instanceof DirectConfig) && !(opts instanceof Config)) return Command.run.call(this, argv, opts) as Promise<ReturnType<T['run']>>
     const command = new this(argv ?? process.argv.slice(2), opts as Config) as unknown as MaildigCommand
     return command._run()
   }

@@ -9,11 +9,25 @@ export function domainProblem(asciiName: string): string | undefined {
   for (const label of name.split('.')) {
     if (label.length === 0) return 'the name has an empty label (two dots in a row, or a leading dot)'
     if (label.length > 63) return `the label "${label.slice(0, 20)}…" is ${label.length} characters long; DNS allows 63`
-    if (!/^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$/i.test(label)) {
-      return `the label "${label}" may hold only letters, digits and inner hyphens`
-    }
+    if (!isHostLabel(label)) return `the label "${label}" may hold only letters, digits and inner hyphens`
   }
   return undefined
+}
+
+/**
+ * Letters, digits and inner hyphens (RFC 1123's host name label), ASCII only: what /^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$/i
+ * says, without the case-insensitive regular expression that V8 compiled on the first name of every run (about half a
+ * millisecond).
+ */
+function isHostLabel(label: string): boolean {
+  for (let i = 0; i < label.length; i++) {
+    const c = label.charCodeAt(i) | 0x20 // A-Z to a-z; digits and '-' have the bit already
+    const alnum = (c >= 97 && c <= 122) || (c >= 48 && c <= 57 && label.charCodeAt(i) === c)
+    if (alnum) continue
+    if (label.charCodeAt(i) === 45 && i > 0 && i < label.length - 1) continue
+    return false
+  }
+  return label.length > 0
 }
 
 export interface DomainName {

@@ -4,7 +4,7 @@ import {nodeDns} from '../builtins.js'
 import * as packet from 'dns-packet'
 import {queryId} from './query-id.js'
 import {InvalidValueError} from '../errors.js'
-import {isIP} from '../net/ip.js'
+import {isIP, isIPv4} from '../net/ip.js'
 import {DEFAULT_TIMEOUT_MS} from '../net/deadline.js'
 import {DnsCache} from './answer-cache.js'
 import {Pacer, UdpPool} from './pool.js'
@@ -82,7 +82,7 @@ export function parseServer(text: string): DnsServer | string {
   if (bracket) {
     host = bracket[1]
     portText = bracket[2]
-  } else if (net.isIPv4(value.split(':')[0]) && value.includes(':')) {
+  } else if (isIPv4(value.split(':')[0]) && value.includes(':')) {
     ;[host, portText] = value.split(/:(.*)/s)
   }
   if (!isIP(host)) return `"${value}" is not an IP address (write IP, IP:PORT or [IPv6]:PORT)`

@@ -1,4 +1,5 @@
-import {isIPv4, isIPv6} from 'node:net'
+import {isIPv6} from 'node:net'
+import {isIPv4} from '../net/ip.js'
 import {expandIPv6} from '../dns/names.js'
 
 /** An address as SPF compares it: a family and its bytes (4 or 16). */
