@@ -50,8 +50,8 @@ function directCommand(argv: readonly string[], pjson: PackageJson, commandClass
   const [id] = argv
   if (id === undefined || id.startsWith('-')) return undefined
   if (Object.keys(pjson.oclif?.hooks ?? {}).some((hook) => hook !== 'command_not_found')) return undefined
-  // Someone debugging oclif (DEBUG=oclif*, DEBUG=*) gets oclif's whole run and its log.
-  if (/oclif|\*/.test(process.env.DEBUG ?? '')) return undefined
+  // Someone debugging oclif (DEBUG=oclif*, DEBUG=*, or oclif's own MAILDIG_DEBUG) gets oclif's whole run and its log.
+  if (/oclif|\*/.test(process.env.DEBUG ?? '') || process.env.MAILDIG_DEBUG) return undefined
   const helpFlags = ['--help', ...(pjson.oclif?.additionalHelpFlags ?? [])]
   const end = argv.indexOf('--')
   if ((end === -1 ? argv : argv.slice(0, end)).some((a) => helpFlags.includes(a))) return undefined
