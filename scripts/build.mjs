@@ -151,6 +151,13 @@ const OCLIF_EDITS = [
     find: 'exports.ModuleLoader = __importStar(require("./module-loader"));',
     replace: 'exports.ModuleLoader = __maildigLazy(() => __importStar(require("./module-loader")));',
   },
+  {
+    // oclif reads its own version from its package.json, which esbuild inlines whole (an object of 27 KiB built at
+    // every start): the version, written in at build time.
+    file: 'node_modules/@oclif/core/lib/cache.js',
+    find: "return { name: '@oclif/core', version: require('@oclif/core/package.json').version };",
+    replace: `return { name: '@oclif/core', version: ${JSON.stringify(JSON.parse(readFileSync('node_modules/@oclif/core/package.json', 'utf8')).version)} };`,
+  },
   lazy('node_modules/@oclif/core/lib/command.js', 'config_1', 'require("./config")'),
   lazy('node_modules/@oclif/core/lib/command.js', 'util_1', 'require("./help/util")'),
   lazy('node_modules/@oclif/core/lib/flags.js', 'help_1', 'require("./help")'),
@@ -211,8 +218,9 @@ const SCRIPT_OPTIONS = {
 /**
  * A part's imports of modules that the core has: each becomes `module.exports = __maildigCore(path)`, the core's own
  * instance of that module (its exports object, live bindings included), so that no module runs twice in a process.
+ * Each such path is added to `used` (the core's `shared` table).
  */
-function coreModules(inCore) {
+function coreModules(inCore, used) {
   return {
     name: 'core-modules',
     setup(build) {
@@ -222,7 +230,9 @@ function coreModules(inCore) {
         if (found.errors.length > 0 || found.external) return undefined
         const path = relative(process.cwd(), found.path).split(sep).join('/')
         // Anything else esbuild resolves as it would without this plugin (package sideEffects included).
-        return inCore.has(path) ? {path, namespace: 'maildig-core'} : undefined
+        if (!inCore.has(path)) return undefined
+        used.add(path)
+        return {path, namespace: 'maildig-core'}
       })
       build.onLoad({filter: /.*/, namespace: 'maildig-core'}, (args) => ({contents: `module.exports = ${CORE}(${JSON.stringify(args.path)})`, loader: 'js'}))
     },
@@ -315,13 +325,10 @@ async function bundle() {
   const inCore = new Set(Object.keys(scan.metafile.inputs).filter((path) => !path.startsWith('<') && !path.startsWith('maildig-extra:') && path !== 'src/maildig-core.ts'))
   // Every module of every script, for the third-party notices (NOTICES below).
   const bundled = new Set(inCore)
-  await coreBuild([
-    // require(), so that a module is there as soon as a part asks for it; each runs at most once, as in the core.
-    'export const shared = {',
-    ...[...inCore].sort().map((path) => `  ${JSON.stringify(path)}: () => require(${JSON.stringify(resolve(path))}),`),
-    '}',
-  ])
-  const scripts = [{file: 'dist/maildig.cjs', ...finishScript('dist/maildig.cjs')}]
+  // The core modules that the parts and the extra take from the core (coreModules records them): only those are in the
+  // core's `shared` table, since each module a CommonJS require takes needs a namespace object (one getter per export)
+  // built at every start.
+  const sharedPaths = new Set()
 
   // One part per command: its own modules, and the core's through __maildigCore. A run loads the core and one part.
   mkdirSync('dist/parts')
@@ -332,7 +339,7 @@ async function bundle() {
         ...SCRIPT_OPTIONS,
         stdin: {contents: `export {default} from './commands/${id}.js'`, resolveDir: 'src', sourcefile: `maildig-${id}.ts`, loader: 'ts'},
         outfile: file,
-        plugins: [extraModules(extraPaths), coreModules(inCore)],
+        plugins: [extraModules(extraPaths), coreModules(inCore, sharedPaths)],
         metafile: true,
       })
       for (const path of Object.keys(result.metafile.inputs)) bundled.add(path)
@@ -341,7 +348,6 @@ async function bundle() {
       return {file, ...finishScript(file)}
     }),
   )
-  scripts.push(...parts)
 
   // The extra: each module that the core or a part named through __maildigExtra, with what it imports (the core's modules
   // from the core).
@@ -354,13 +360,23 @@ async function bundle() {
       loader: 'ts',
     },
     outfile: 'dist/extra.cjs',
-    plugins: [coreModules(inCore)],
+    plugins: [coreModules(inCore, sharedPaths)],
     metafile: true,
   })
   for (const path of Object.keys(extra.metafile.inputs)) bundled.add(path)
   const inBoth = Object.keys(extra.metafile.inputs).filter((path) => inCore.has(path))
   if (inBoth.length > 0) throw new Error(`build: dist/extra.cjs has its own copy of core modules: ${inBoth.join(', ')}`)
-  scripts.push({file: 'dist/extra.cjs', ...finishScript('dist/extra.cjs')})
+  const extraScript = {file: 'dist/extra.cjs', ...finishScript('dist/extra.cjs')}
+
+  const extraNamed = extraPaths.size
+  await coreBuild([
+    // require(), so that a module is there as soon as a part asks for it; each runs at most once, as in the core.
+    'export const shared = {',
+    ...[...sharedPaths].sort().map((path) => `  ${JSON.stringify(path)}: () => require(${JSON.stringify(resolve(path))}),`),
+    '}',
+  ])
+  if (extraPaths.size !== extraNamed) throw new Error('build: the core named a module of dist/extra.cjs that its first build did not')
+  const scripts = [{file: 'dist/maildig.cjs', ...finishScript('dist/maildig.cjs')}, ...parts, extraScript]
 
   // The vendor scripts: each package as it is (none of maildig's modules, no build define), its dependencies bundled in.
   mkdirSync('dist/vendor')
