@@ -63,6 +63,10 @@ const EXTRA_PACKAGES = [
   // version ranges (plugin and engine checks), the debug logger (DEBUG=oclif*), oclif's colour detection for its themes
   'debug', 'semver', 'supports-color',
 ]
+// oclif's own modules that only its path needs (help, completion, a name that is no command; src/cli/direct.ts starts
+// maildig's commands without them): its configuration, help and main loop, which OCLIF_EDITS already load on first
+// use. In the extra, they are not read and copied into a string at every start (about 90 KiB of the core).
+const EXTRA_OCLIF = /^node_modules\/@oclif\/core\/lib\/(config\/|help\/|main\.js$|execute\.js$|module-loader\.js$)/
 const packageName = (specifier) => specifier.split('/').slice(0, specifier.startsWith('@') ? 2 : 1).join('/')
 
 // Exact, checked edits of @oclif/core's code as it goes into the bundle (the build fails if a text is not found once,
@@ -172,19 +176,14 @@ const LAZY_HELPER = 'var __maildigLazy=(load)=>{let m;return new Proxy({},{get:(
 const NOW_HELPER = 'var __maildigNow=()=>{const t=process.hrtime();return t[0]*1e3+t[1]/1e6};'
 
 
-/** The esbuild plugin that makes OCLIF_EDITS, and fails the build if one of their files was not bundled. */
-const oclifEdits = {
+/** The esbuild plugin that makes OCLIF_EDITS in the files a build loads; `made` collects the edits made (checked after the builds). */
+const oclifEdits = (made) => ({
   name: 'oclif-edits',
   setup(build) {
-    const made = new Set()
-    build.onEnd(() => {
-      const missed = OCLIF_EDITS.filter((edit) => !made.has(edit))
-      if (missed.length > 0) throw new Error(`build: ${missed.map((e) => e.file).join(', ')} not in the bundle: review OCLIF_EDITS`)
-    })
     for (const file of new Set(OCLIF_EDITS.map((e) => e.file))) {
       // The file as esbuild names it, with either separator (Windows): …/@oclif/core/lib/config/plugin.js
       const tail = file.replace(/^node_modules\//, '').replaceAll(/[.*+?^${}()|[\]\\]/g, '\\$&').replaceAll('/', '[\\\\/]')
-      build.onLoad({filter: new RegExp(`[\\\\/]${tail}$`)}, (args) => {
+      build.onLoad({filter: new RegExp(`[\\\\/]${tail}$`), namespace: 'file'}, (args) => {
         let text = readFileSync(args.path, 'utf8')
         for (const edit of OCLIF_EDITS.filter((e) => e.file === file)) {
           const count = text.split(edit.find).length - 1
@@ -196,7 +195,7 @@ const oclifEdits = {
       })
     }
   },
-}
+})
 
 /** The options every script of the CLI is built with. */
 const SCRIPT_OPTIONS = {
@@ -256,6 +255,16 @@ function extraModules(paths) {
         paths.set(path, found.path)
         return {path, namespace: 'maildig-extra'}
       })
+      // oclif's requires of its own modules (relative) that EXTRA_OCLIF names.
+      build.onResolve({filter: /^\.\.?\//}, async (args) => {
+        if (args.pluginData?.resolving || !/[\\/]@oclif[\\/]core[\\/]lib[\\/]/.test(args.importer)) return undefined
+        const found = await build.resolve(args.path, {kind: args.kind, importer: args.importer, resolveDir: args.resolveDir, pluginData: {resolving: true}})
+        if (found.errors.length > 0 || found.external) return undefined
+        const path = relative(process.cwd(), found.path).split(sep).join('/')
+        if (!EXTRA_OCLIF.test(path)) return undefined
+        paths.set(path, found.path)
+        return {path, namespace: 'maildig-extra'}
+      })
       build.onLoad({filter: /.*/, namespace: 'maildig-extra'}, (args) => ({contents: `module.exports = ${EXTRA}(${JSON.stringify(args.path)})`, loader: 'js'}))
     },
   }
@@ -312,12 +321,14 @@ async function bundle() {
     `export const ids = ${JSON.stringify(ids)}`,
   ]
   const extraPaths = new Map()
+  // OCLIF_EDITS made in the core's and the extra's builds (each edited file is in one of them).
+  const editsMade = new Set()
   const coreBuild = (shared) =>
     build({
       ...SCRIPT_OPTIONS,
       stdin: {contents: [...coreEntry, ...shared].join('\n'), resolveDir: 'src', sourcefile: 'maildig-core.ts', loader: 'ts'},
       outfile: 'dist/maildig.cjs',
-      plugins: [oclifEdits, extraModules(extraPaths)],
+      plugins: [oclifEdits(editsMade), extraModules(extraPaths)],
       banner: {js: `${NOW_HELPER}${LAZY_HELPER}`},
       metafile: true,
     })
@@ -360,7 +371,9 @@ async function bundle() {
       loader: 'ts',
     },
     outfile: 'dist/extra.cjs',
-    plugins: [coreModules(inCore, sharedPaths)],
+    plugins: [oclifEdits(editsMade), coreModules(inCore, sharedPaths)],
+    // OCLIF_EDITS' lazy requires are in oclif's modules here too.
+    banner: {js: `${NOW_HELPER}${LAZY_HELPER}`},
     metafile: true,
   })
   for (const path of Object.keys(extra.metafile.inputs)) bundled.add(path)
@@ -376,6 +389,8 @@ async function bundle() {
     '}',
   ])
   if (extraPaths.size !== extraNamed) throw new Error('build: the core named a module of dist/extra.cjs that its first build did not')
+  const missed = OCLIF_EDITS.filter((edit) => !editsMade.has(edit))
+  if (missed.length > 0) throw new Error(`build: ${missed.map((e) => e.file).join(', ')} not in the bundle: review OCLIF_EDITS`)
   const scripts = [{file: 'dist/maildig.cjs', ...finishScript('dist/maildig.cjs')}, ...parts, extraScript]
 
   // The vendor scripts: each package as it is (none of maildig's modules, no build define), its dependencies bundled in.
