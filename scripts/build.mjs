@@ -66,7 +66,7 @@ const EXTRA_PACKAGES = [
 // oclif's own modules that only its path needs (help, completion, a name that is no command; src/cli/direct.ts starts
 // maildig's commands without them): its configuration, help and main loop, which OCLIF_EDITS already load on first
 // use. In the extra, they are not read and copied into a string at every start (about 90 KiB of the core).
-const EXTRA_OCLIF = /^node_modules\/@oclif\/core\/lib\/(config\/|help\/|main\.js$|execute\.js$|module-loader\.js$)/
+const EXTRA_OCLIF = /^node_modules\/@oclif\/core\/lib\/(config\/|help\/|main\.js$|execute\.js$|module-loader\.js$|constraints\.js$)/
 const packageName = (specifier) => specifier.split('/').slice(0, specifier.startsWith('@') ? 2 : 1).join('/')
 
 // Exact, checked edits of @oclif/core's code as it goes into the bundle (the build fails if a text is not found once,
@@ -150,11 +150,11 @@ const OCLIF_EDITS = [
     find: `var ${name}_1 = require("./${name}");`,
     replace: `var ${name}_1 = __maildigLazy(() => require("./${name}"));`,
   })),
-  {
-    file: 'node_modules/@oclif/core/lib/index.js',
-    find: 'exports.ModuleLoader = __importStar(require("./module-loader"));',
-    replace: 'exports.ModuleLoader = __maildigLazy(() => __importStar(require("./module-loader")));',
-  },
+  // oclif's module loader, and its flag constraints, which maildig's commands do not use.
+  ...['ModuleLoader = __importStar(require("./module-loader"))', 'Constraints = __importStar(require("./constraints"))'].map((assignment) => {
+    const [name, expression] = assignment.split(' = ')
+    return {file: 'node_modules/@oclif/core/lib/index.js', find: `exports.${assignment};`, replace: `exports.${name} = __maildigLazy(() => ${expression});`}
+  }),
   {
     // oclif reads its own version from its package.json, which esbuild inlines whole (an object of 27 KiB built at
     // every start): the version, written in at build time.

@@ -1,4 +1,4 @@
-import {closeSync, constants, fstatSync, openSync, readSync} from 'node:fs'
+import {closeSync, constants, fstatSync, openSync, readSync, statSync} from 'node:fs'
 import {homedir} from 'node:os'
 import {isAbsolute, join} from 'node:path'
 import {UsageError} from '../lib/errors.js'
@@ -103,8 +103,19 @@ function parseConfig(text: string, file: string, config: LoadedConfig): void {
   for (const [key, value] of [...top, ...chosen]) config.values.set(key, value)
 }
 
+function absent(file: string): boolean {
+  try {
+    return statSync(file, {throwIfNoEntry: false}) === undefined
+  } catch {
+    return false
+  }
+}
+
 /** The file, bounded: a regular file of at most 64 KiB (a FIFO or a device there is refused, never waited on). */
 function readConfigFile(file: string, named: boolean): string | undefined {
+  // No file is the usual case: asked without an exception (an Error with its stack trace at every run). Anything but
+  // absence is judged by the open below.
+  if (!named && absent(file)) return undefined
   let fd: number
   try {
     fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK)
