@@ -1,4 +1,4 @@
-// The entry of the bundle (dist/maildig.cjs, see scripts/build.mjs): oclif's execute, with the same @oclif/core as the commands.
+// The entry of the bundle (dist/maildig.cjs, see scripts/build.mjs): a command started directly, or oclif's execute (same @oclif/core as the commands).
 import {readFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {Errors, execute, flush} from '@oclif/core'
