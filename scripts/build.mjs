@@ -8,11 +8,12 @@
 //   dist/parts/<id>.cjs       one command's own code, in the same wrapper; a module the core has comes from the core
 //                             (__maildigCore), so a run reads and compiles the core and one part, not every command
 //   dist/extra.cjs            packages that the core requires only on paths an ordinary run does not take (help and
-//                             oclif's error boxes, globbing, templates, spinners, version ranges, DEBUG logging): in the
-//                             same wrapper, loaded on the first such require (__maildigExtra), so that a run does not
-//                             read or allocate about 270 KiB of source that it never runs
+//                             oclif's error boxes, globbing, templates, spinners, version ranges, DEBUG logging), and
+//                             oclif's own configuration, help and main loop (EXTRA_OCLIF; a run of a command starts
+//                             without them, src/cli/direct.ts): in the same wrapper, loaded on the first such require
+//                             (__maildigExtra), so that a run does not read or allocate source that it never runs
 //   dist/*.cjs.cache          V8's code cache for each, made at the end of the build after a few offline runs
-//   dist/maildig-loader.cjs   loads the core once per process and a part when oclif asks for its command, each from
+//   dist/maildig-loader.cjs   loads the core once per process and a command's part when a run names it, each from
 //                             its code cache when this Node's V8 accepts it
 //   dist/commands/<id>.cjs    what the oclif manifest names and oclif requires: the command class of the part
 //   dist/lib/docs/generate.js for scripts/gen-docs.mjs

@@ -1,11 +1,14 @@
 // dist/maildig-loader.cjs (copied here by scripts/build.mjs, which fills in BUILD_V8, BUILD_ID and VENDORED): loads maildig's bundled
 // scripts once per process (Node's require cache keeps this module once):
-// - dist/maildig.cjs, the core: oclif, the CLI's entry, help and the command-not-found hook, and every module of theirs;
-// - dist/parts/<id>.cjs, one command's own code, loaded when oclif asks for that command's class. A module that the core
+// - dist/maildig.cjs, the core: oclif's command, parser and errors, the CLI's entry, help (run when first asked for) and
+//   the command-not-found hook, and every module of theirs;
+// - dist/parts/<id>.cjs, one command's own code, loaded when a run names that command (src/cli/main.ts starts it
+//   directly) or oclif asks for its class. A module that the core
 //   has (oclif, chalk, dns-packet, the findings…) is not in a part: the part takes the core's, through __maildigCore(path),
 //   so each module runs once per process. A run reads and compiles the core and one part, not every command;
 // - dist/extra.cjs, packages that the core and the parts require only on paths an ordinary run does not take (help and
-//   oclif's error boxes, globbing, templates, version ranges, DEBUG logging): loaded on the first such require
+//   oclif's error boxes, globbing, templates, version ranges, DEBUG logging) and oclif's configuration, help and main
+//   loop: loaded on the first such require
 //   (__maildigExtra(path)), with the core's modules from the core as for a part.
 // - dist/vendor/<name>.cjs, a package that few commands need (imapflow, mailauth, nodemailer's composer) bundled with
 //   its dependencies: loaded when a command first imports it (__maildigImport, VENDORED).

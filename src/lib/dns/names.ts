@@ -21,10 +21,9 @@ export function domainProblem(asciiName: string): string | undefined {
  */
 function isHostLabel(label: string): boolean {
   for (let i = 0; i < label.length; i++) {
-    const c = label.charCodeAt(i) | 0x20 // A-Z to a-z; digits and '-' have the bit already
-    const alnum = (c >= 97 && c <= 122) || (c >= 48 && c <= 57 && label.charCodeAt(i) === c)
-    if (alnum) continue
-    if (label.charCodeAt(i) === 45 && i > 0 && i < label.length - 1) continue
+    const c = label.charCodeAt(i)
+    if ((c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122)) continue
+    if (c === 45 && i > 0 && i < label.length - 1) continue // '-', not first or last
     return false
   }
   return label.length > 0
